@@ -1,0 +1,70 @@
+"""Click jobs, on the ``clicks`` queue."""
+
+import logging
+import time
+
+from flask import current_app
+
+from shortener import click_buffer, clicks, spool
+from shortener.extensions import db
+from shortener.redis_clients import worker_redis
+
+log = logging.getLogger(__name__)
+
+
+def record_click(event: dict) -> int:
+    """Store one click event; running it again for the same event stores nothing."""
+    inserted = store_batch([event])
+    if not inserted:
+        log.info("click %s already stored or its link is gone", event.get("id"))
+    return inserted
+
+
+def store_batch(events: list[dict]) -> int:
+    """Store events in one transaction; return how many were new."""
+    try:
+        inserted = clicks.store_clicks(events)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return inserted
+
+
+def flush_click_buffer() -> int:
+    """Drain the click buffer in batches until it is empty or the time budget is spent."""
+    config = current_app.config
+    client = worker_redis()
+    click_buffer.release_flush_slot(client)
+    deadline = time.monotonic() + config["CLICK_FLUSH_TIME_BUDGET"]
+    stored = 0
+    while time.monotonic() < deadline:
+        key, events = click_buffer.claim_batch(client, config["CLICK_BATCH_SIZE"])
+        if not events:
+            break
+        try:
+            stored += store_batch(events)
+        except Exception:
+            # Give the batch back now; if even that fails (or the process dies
+            # here), cleanup_click_buffer returns it after CLICK_BUFFER_TIMEOUT.
+            click_buffer.requeue(client, key)
+            raise
+        click_buffer.ack(client, key)
+    return stored
+
+
+def cleanup_click_buffer() -> int:
+    """Return batches of flushes that died (older than CLICK_BUFFER_TIMEOUT) to the buffer."""
+    moved = click_buffer.requeue_stale(worker_redis(), current_app.config["CLICK_BUFFER_TIMEOUT"])
+    if moved:
+        log.warning("requeued %d clicks from abandoned buffer flushes", moved)
+    return moved
+
+
+def replay_click_spool() -> int:
+    """Store clicks spooled while Redis and the database were down."""
+    stored = spool.replay(current_app.config["CLICK_SPOOL_DIR"], store_batch,
+                          current_app.config["CLICK_BATCH_SIZE"])
+    if stored:
+        log.warning("replayed %d spooled clicks", stored)
+    return stored

@@ -1,0 +1,62 @@
+"""shortener: a self-hosted link shortener."""
+
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as settings
+from .extensions import csrf, db, limiter, login_manager, mail, migrate
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.path.join(PROJECT_ROOT, "instance"),
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+        static_folder=os.path.join(PROJECT_ROOT, "static"),
+    )
+    load_config(app, config)
+    init_extensions(app)
+    register_blueprints(app)
+    from . import cli, errors
+
+    errors.register(app)
+    cli.register(app)
+    return app
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    values = settings.from_environ()
+    values.update(overrides or {})
+    app.config.update(settings.finalize(values, app.instance_path))
+    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
+
+
+def init_extensions(app: Flask) -> None:
+    from . import auth, database, redis_clients
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
+    login_manager.init_app(app)
+    auth.init_login(login_manager)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+    redis_clients.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth.routes import bp as auth_bp
+    from .links.routes import bp as links_bp
+    from .redirects.routes import bp as redirects_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(links_bp)
+    # Last: its /<username>/<slug> rule must not shadow the others.
+    app.register_blueprint(redirects_bp)

@@ -1,0 +1,23 @@
+"""Accounts: registration, login, logout, password reset."""
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import User
+
+
+def init_login(login_manager) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+
+def load_user(session_id: str) -> User | None:
+    """Session ids are ``<user id>:<session version>``; a bumped version logs the session out."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    return db.session.scalar(
+        select(User).where(User.id == int(user_id), User.session_version == int(version))
+    )

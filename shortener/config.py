@@ -1,0 +1,151 @@
+"""Every setting, read from the environment once and parsed here.
+
+Tests and tools pass overrides to ``create_app(config)``; nothing else reads
+``os.environ`` for settings.
+"""
+
+import os
+from datetime import timedelta
+
+DEV_SECRET_KEY = "dev-insecure-secret-key"
+CLICK_TRACKING_MODES = ("job", "sync", "buffer", "off")
+IP_ANONYMIZATION_MODES = ("network", "drop", "off")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message tells how to fix it."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(env, name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _int_list(env, name: str, default: list[int]) -> list[int]:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return list(default)
+    try:
+        return [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be comma-separated whole numbers, got {raw!r}") from exc
+
+
+def _choice(env, name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def normalize_database_url(url: str) -> str:
+    """Heroku's ``postgres://`` and plain ``postgresql://`` both mean psycopg 3 here."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environ(env=None) -> dict:
+    """Build the settings dict from environment variables (``os.environ`` by default)."""
+    env = os.environ if env is None else env
+    return {
+        "APP_ENV": _choice(env, "APP_ENV", "production", ("production", "development")),
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or None,
+        "REDIS_URL": env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "BASE_URL": (env.get("BASE_URL") or "").rstrip("/") or None,
+        "PROXY_FIX_X_FOR": _int(env, "PROXY_FIX_X_FOR", 1 if env.get("DYNO") else 0),
+        "IP_ANONYMIZATION": _choice(env, "IP_ANONYMIZATION", "network", IP_ANONYMIZATION_MODES),
+        "REMEMBER_COOKIE_DAYS": _int(env, "REMEMBER_COOKIE_DAYS", 14),
+        "LINKS_PER_PAGE": _int(env, "LINKS_PER_PAGE", 20),
+        "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN") or "10 per minute;50 per hour",
+        "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT") or "5 per minute;20 per hour",
+        "RATELIMIT_RESET": env.get("RATELIMIT_RESET") or "5 per minute;20 per hour",
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        # Click pipeline (see README "Click tracking").
+        "CLICK_TRACKING": _choice(env, "CLICK_TRACKING", "job", CLICK_TRACKING_MODES),
+        "CLICK_RETRY_MAX": _int(env, "CLICK_RETRY_MAX", 5),
+        "CLICK_RETRY_INTERVALS": _int_list(env, "CLICK_RETRY_INTERVALS", [1, 5, 15, 60, 300]),
+        "CLICK_FAILURE_TTL": _int(env, "CLICK_FAILURE_TTL", 7 * 24 * 3600),
+        "CLICK_BATCH_SIZE": _int(env, "CLICK_BATCH_SIZE", 1000),
+        "CLICK_BUFFER_MAX": _int(env, "CLICK_BUFFER_MAX", 1_000_000),
+        "CLICK_BUFFER_TIMEOUT": _int(env, "CLICK_BUFFER_TIMEOUT", 300),
+        "CLICK_FLUSH_INTERVAL": _int(env, "CLICK_FLUSH_INTERVAL", 10),
+        "CLICK_FLUSH_TIME_BUDGET": _float(env, "CLICK_FLUSH_TIME_BUDGET", 30.0),
+        "REDIS_WEB_TIMEOUT": _float(env, "REDIS_WEB_TIMEOUT", 0.25),
+        "REDIS_BREAKER_SECONDS": _float(env, "REDIS_BREAKER_SECONDS", 5.0),
+        "CLICK_SPOOL_DIR": env.get("CLICK_SPOOL_DIR") or None,
+        # RQ worker liveness: how fast a killed worker's job is noticed and retried.
+        "RQ_WORKER_TTL": _int(env, "RQ_WORKER_TTL", 60),
+        "RQ_MAINTENANCE_INTERVAL": _int(env, "RQ_MAINTENANCE_INTERVAL", 30),
+        # Mail.
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int(env, "MAIL_PORT", 587),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), True),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL"), False),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER") or "shortener <noreply@localhost>",
+        "MAIL_TIMEOUT": _int(env, "MAIL_TIMEOUT", 10),
+        "EMAIL_RETRY_MAX": _int(env, "EMAIL_RETRY_MAX", 5),
+        "EMAIL_RETRY_INTERVALS": _int_list(env, "EMAIL_RETRY_INTERVALS", [10, 30, 60, 300, 900]),
+        "EMAIL_FAILURE_TTL": _int(env, "EMAIL_FAILURE_TTL", 7 * 24 * 3600),
+        "PASSWORD_RESET_TTL": _int(env, "PASSWORD_RESET_TTL", 3600),
+    }
+
+
+def finalize(config: dict, instance_path: str) -> dict:
+    """Derive the settings that depend on others, and refuse unsafe combinations."""
+    development = config["APP_ENV"] == "development"
+    relaxed = development or config.get("TESTING") or config.get("DEBUG")
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEV_SECRET_KEY:
+        if not relaxed:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it to a long random value, e.g. "
+                "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        config["SECRET_KEY"] = config.get("SECRET_KEY") or DEV_SECRET_KEY
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{os.path.join(instance_path, 'shortener.db')}"
+    config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if len(config["CLICK_RETRY_INTERVALS"]) < config["CLICK_RETRY_MAX"]:
+        raise ConfigError("CLICK_RETRY_INTERVALS needs one interval per retry (CLICK_RETRY_MAX)")
+    if len(config["EMAIL_RETRY_INTERVALS"]) < config["EMAIL_RETRY_MAX"]:
+        raise ConfigError("EMAIL_RETRY_INTERVALS needs one interval per retry (EMAIL_RETRY_MAX)")
+    config.setdefault("CLICK_SPOOL_DIR", None)
+    config["CLICK_SPOOL_DIR"] = config["CLICK_SPOOL_DIR"] or os.path.join(instance_path, "spool")
+    config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config["REDIS_URL"]
+    secure = not relaxed
+    config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_DURATION=timedelta(days=config["REMEMBER_COOKIE_DAYS"]),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
+    return config

@@ -1,0 +1,1 @@
+"""Links: the dashboard, create, edit, delete and per-link stats."""

@@ -1,0 +1,112 @@
+"""Database models, SQLAlchemy 2 style. Constraints live in the schema."""
+
+import uuid
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .timeutil import utcnow
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("username = lower(username)", name="username_lowercase"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stored lowercase, so uniqueness is case-insensitive on every engine.
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Part of the login session id: bumping it logs out every other session.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    links: Mapped[list["Link"]] = relationship(
+        back_populates="owner", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class Link(db.Model):
+    __tablename__ = "links"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "slug", name="uq_links_owner_slug"),
+        Index("ix_links_owner_created", "owner_id", "created_at"),
+        CheckConstraint("click_count >= 0", name="click_count_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(64))
+    target_url: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str | None] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Denormalized so no page ever counts click rows to show a total.
+    click_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User] = relationship(back_populates="links")
+
+    def is_live(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.is_active and (self.expires_at is None or self.expires_at > now)
+
+
+class Click(db.Model):
+    __tablename__ = "clicks"
+    __table_args__ = (Index("ix_clicks_link_clicked", "link_id", "clicked_at"),)
+
+    # Generated at redirect time: the idempotency key of the whole pipeline.
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"))
+    clicked_at: Mapped[datetime] = mapped_column(DateTime)
+    referrer: Mapped[str | None] = mapped_column(String(1024))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+
+
+class DailyClicks(db.Model):
+    """Clicks per link per UTC day, so stats cost grows with days, not clicks."""
+
+    __tablename__ = "daily_clicks"
+    __table_args__ = (CheckConstraint("clicks >= 0", name="clicks_not_negative"),)
+
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PasswordResetToken(db.Model):
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Only the SHA-256 of the token is stored; the token itself is in the mail.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,1 @@
+"""The public redirect: the hottest route of the product."""

