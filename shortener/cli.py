@@ -25,5 +25,48 @@ def pending_command():
         click.echo(f"{name}: {count}")
 
 
+
+
+schedule_cli = AppGroup("schedule", help="Periodic jobs on rq-scheduler.")
+
+
+def _scheduler(interval: float = 1.0):
+    from rq_scheduler import Scheduler
+
+    from .queues import AppJob
+    from .redis_clients import worker_redis
+
+    return Scheduler(connection=worker_redis(), interval=interval, job_class=AppJob)
+
+
+@schedule_cli.command("run")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between checks.")
+@click.option("--burst", is_flag=True, help="Enqueue what is due once, then exit.")
+def schedule_run(interval: float, burst: bool):
+    """Reconcile the schedule with the code, then run the scheduler (the Procfile's scheduler)."""
+    from . import schedule
+
+    scheduler = _scheduler(interval)
+    report = schedule.reconcile(scheduler, schedule.periodic_jobs(current_app.config))
+    for action, job_ids in report.items():
+        for job_id in job_ids:
+            click.echo(f"schedule: {action} {job_id}")
+    scheduler.run(burst=burst)
+
+
+@schedule_cli.command("list")
+def schedule_list():
+    """Print each periodic job and its next run (UTC)."""
+    from . import schedule
+
+    scheduler = _scheduler()
+    entries = dict(schedule.upcoming(scheduler))
+    for definition in schedule.periodic_jobs(current_app.config):
+        when = entries.get(definition.job_id)
+        next_run = when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else "not scheduled yet"
+        click.echo(f"{definition.name:<24} {definition.describe():<28} next: {next_run}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(clicks_cli)
+    app.cli.add_command(schedule_cli)

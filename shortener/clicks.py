@@ -88,7 +88,8 @@ def _count(inserted: list[dict]) -> None:
             index_elements=["link_id", "day"],
             set_={"clicks": DailyClicks.clicks + stmt.excluded.clicks},
         )
-        db.session.execute(
-            stmt,
-            [{"link_id": lid, "day": day, "clicks": n} for (lid, day), n in sorted(per_day.items())],
-        )
+        rows = [
+            {"link_id": link_id, "day": day, "clicks": count}
+            for (link_id, day), count in sorted(per_day.items())
+        ]
+        db.session.execute(stmt, rows)

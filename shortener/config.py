@@ -128,7 +128,8 @@ def finalize(config: dict, instance_path: str) -> dict:
             )
         config["SECRET_KEY"] = config.get("SECRET_KEY") or DEV_SECRET_KEY
     if not config.get("SQLALCHEMY_DATABASE_URI"):
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{os.path.join(instance_path, 'shortener.db')}"
+        database_file = os.path.join(instance_path, "shortener.db")
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database_file}"
     config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
     if len(config["CLICK_RETRY_INTERVALS"]) < config["CLICK_RETRY_MAX"]:
         raise ConfigError("CLICK_RETRY_INTERVALS needs one interval per retry (CLICK_RETRY_MAX)")

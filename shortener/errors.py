@@ -7,40 +7,43 @@ from flask_wtf.csrf import CSRFError
 
 log = logging.getLogger(__name__)
 
+MESSAGES = {
+    400: ("Bad request", "The request was not understood."),
+    404: ("Not found", "There is nothing here. It may have been removed or mistyped."),
+    405: ("Method not allowed", "That action is not available here."),
+    429: ("Too many attempts", "Slow down a little, then try again."),
+    500: ("Something went wrong", "The error was logged. Please try again in a moment."),
+}
+CSRF_MESSAGE = "The form was missing its security token or it expired. Reload the page and retry."
+
 
 def _wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    accept = request.accept_mimetypes
+    return accept.best_match(["text/html", "application/json"]) == "application/json"
 
 
-def _render(status: int, title: str, message: str):
+def render_error(status: int, message: str | None = None):
+    title, default = MESSAGES[status]
+    message = message or default
     if _wants_json():
         return jsonify(error=title, message=message), status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    page = render_template("errors/error.html", status=status, title=title, message=message)
+    return page, status
 
 
 def register(app: Flask) -> None:
-    @app.errorhandler(400)
-    def bad_request(error):
-        return _render(400, "Bad request", getattr(error, "description", "") or "The request was not understood.")
-
     @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        return _render(400, "Form expired", "The form was missing its security token or it expired. Reload the page and try again.")
-
-    @app.errorhandler(404)
-    def not_found(_error):
-        return _render(404, "Not found", "There is nothing here. The link may have been removed, deactivated or mistyped.")
-
-    @app.errorhandler(405)
-    def method_not_allowed(_error):
-        return _render(405, "Method not allowed", "That action is not available here.")
+    def csrf_error(_error):
+        return render_error(400, CSRF_MESSAGE)
 
     @app.errorhandler(429)
     def too_many_requests(error):
-        return _render(429, "Too many attempts", f"Slow down: {error.description}. Wait a little and try again.")
+        return render_error(429, f"Too many attempts ({error.description}). Wait, then retry.")
 
     @app.errorhandler(500)
     def internal_error(_error):
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return _render(500, "Something went wrong", "The error was logged. Please try again in a moment.")
+        log.error("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)
+
+    for status in (400, 404, 405):
+        app.register_error_handler(status, lambda _error, status=status: render_error(status))

@@ -1,0 +1,20 @@
+"""The entry point of every scheduled run (see shortener/schedule.py)."""
+
+from flask import current_app
+
+from shortener import schedule
+from shortener.queues import get_queue
+
+
+def run_periodic(name: str) -> str:
+    """Enqueue the periodic job ``name`` with its own retry policy; return the job id."""
+    definition = schedule.find(current_app.config, name)
+    job = get_queue(definition.queue, web=False).enqueue(
+        definition.func,
+        job_timeout=definition.timeout,
+        retry=definition.retry(),
+        result_ttl=0,
+        failure_ttl=24 * 3600,
+        description=f"{definition.name} (periodic)",
+    )
+    return job.id

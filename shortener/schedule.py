@@ -1,0 +1,116 @@
+"""The periodic jobs, as a table of definitions, and their reconciliation.
+
+Only the scheduler process (``flask schedule run``) touches the schedule: at
+start it reconciles rq-scheduler's entries with ``periodic_jobs``. Each entry's
+id is a hash of its definition, so an unchanged definition keeps its entry
+(and next run time) across restarts, a changed one replaces it, and a removed
+one is cancelled. rq-scheduler's lock keeps two scheduler processes from both
+enqueueing.
+
+rq-scheduler would pass a ``retry=`` keyword through to the function, so the
+scheduled entry does not run the job itself: it runs ``jobs.periodic.run_periodic``
+with the definition's name, which enqueues the real function with the
+definition's ``Retry``.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rq import Retry
+from rq_scheduler import Scheduler
+
+from .queues import CLICKS, EMAIL
+
+ID_PREFIX = "periodic-"
+DISPATCH = "jobs.periodic.run_periodic"
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    func: str  # dotted path of the job function
+    interval: int | None = None  # seconds; or
+    cron: str | None = None  # a crontab line, UTC
+    queue: str = CLICKS
+    timeout: int = 300
+    retry_intervals: tuple[int, ...] = ()
+
+    @property
+    def job_id(self) -> str:
+        digest = hashlib.sha256(repr(self).encode()).hexdigest()[:16]
+        return f"{ID_PREFIX}{self.name}-{digest}"
+
+    def retry(self) -> Retry | None:
+        if not self.retry_intervals:
+            return None
+        return Retry(max=len(self.retry_intervals), interval=list(self.retry_intervals))
+
+    def describe(self) -> str:
+        return f"every {self.interval}s" if self.interval else f"cron '{self.cron}' (UTC)"
+
+
+def periodic_jobs(config) -> tuple[Periodic, ...]:
+    """The schedule. Intervals that are settings come from ``config``."""
+    return (
+        # Always on: it also drains what a switch away from buffer mode left behind.
+        Periodic("flush_click_buffer", "jobs.clicks.flush_click_buffer",
+                 interval=config["CLICK_FLUSH_INTERVAL"],
+                 timeout=int(config["CLICK_FLUSH_TIME_BUDGET"]) + 60),
+        Periodic("cleanup_click_buffer", "jobs.clicks.cleanup_click_buffer",
+                 interval=300, timeout=120, retry_intervals=(10, 60)),
+        Periodic("replay_click_spool", "jobs.clicks.replay_click_spool",
+                 interval=60, timeout=600, retry_intervals=(10,)),
+        Periodic("cleanup_expired_tokens", "jobs.email.cleanup_expired_tokens",
+                 cron="17 * * * *", queue=EMAIL, timeout=300, retry_intervals=(60, 300)),
+    )
+
+
+def find(config, name: str) -> Periodic:
+    for definition in periodic_jobs(config):
+        if definition.name == name:
+            return definition
+    raise KeyError(f"no periodic job named {name!r}")
+
+
+def _schedule(scheduler: Scheduler, definition: Periodic) -> None:
+    common = {
+        "func": DISPATCH,
+        "args": [definition.name],
+        "id": definition.job_id,
+        "queue_name": definition.queue,
+        "timeout": 60,
+        "description": f"periodic {definition.name} ({definition.describe()})",
+    }
+    if definition.interval:
+        scheduler.schedule(datetime.now(UTC).replace(tzinfo=None), interval=definition.interval,
+                           result_ttl=-1, **common)
+    else:
+        scheduler.cron(definition.cron, **common)
+
+
+def reconcile(scheduler: Scheduler, definitions) -> dict[str, list[str]]:
+    """Make the scheduled entries match ``definitions``; return what was done."""
+    wanted = {definition.job_id: definition for definition in definitions}
+    present = {job.id for job in scheduler.get_jobs() if job.id.startswith(ID_PREFIX)}
+    report = {"added": [], "kept": [], "removed": []}
+    for job_id in sorted(present - set(wanted)):
+        scheduler.cancel(job_id)
+        scheduler.connection.delete(scheduler.job_class.key_for(job_id))
+        report["removed"].append(job_id)
+    for job_id, definition in wanted.items():
+        if job_id in present:
+            report["kept"].append(job_id)
+        else:
+            _schedule(scheduler, definition)
+            report["added"].append(job_id)
+    return report
+
+
+def upcoming(scheduler: Scheduler) -> list[tuple[str, datetime]]:
+    """(job id, next run in UTC) of every periodic entry, soonest first."""
+    return [
+        (job.id, when)
+        for job, when in scheduler.get_jobs(with_times=True)
+        if job.id.startswith(ID_PREFIX)
+    ]
