@@ -14,6 +14,7 @@ definition's ``Retry``.
 """
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -21,6 +22,10 @@ from rq import Retry
 from rq_scheduler import Scheduler
 
 from .queues import CLICKS, EMAIL
+
+# crontab warns that a future version reads naive times as UTC; rq-scheduler
+# passes naive UTC already, so both behaviours agree for us.
+warnings.filterwarnings("ignore", message="Version 0.22.0", category=FutureWarning)
 
 ID_PREFIX = "periodic-"
 DISPATCH = "jobs.periodic.run_periodic"
@@ -47,7 +52,7 @@ class Periodic:
         return Retry(max=len(self.retry_intervals), interval=list(self.retry_intervals))
 
     def describe(self) -> str:
-        return f"every {self.interval}s" if self.interval else f"cron '{self.cron}' (UTC)"
+        return f"every {self.interval}s" if self.interval else f"cron '{self.cron}' "
 
 
 def periodic_jobs(config) -> tuple[Periodic, ...]:
