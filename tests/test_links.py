@@ -131,6 +131,7 @@ def test_same_slug_in_another_case_is_another_link(app, client, logged_in):
         ({"target_url": "https://example.com/", "slug": "has space"}, "Use 1 to 64 characters"),
         ({"target_url": "https://example.com/", "slug": "x" * 65}, "Use 1 to 64 characters"),
         ({"target_url": "https://example.com/", "title": "t" * 201}, "200 characters"),
+        ({"target_url": "https://example.com/", "title": "a\x00b"}, "control characters"),
         ({"target_url": "https://example.com/", "expires_at": "2001-01-01T00:00"}, "future"),
         ({"target_url": "https://example.com/", "expires_at": "soon"}, "Not a valid datetime"),
     ],
@@ -221,16 +222,19 @@ def test_another_users_link_is_not_changed_on_post(app, client, logged_in, bobs_
 
 
 @pytest.mark.parametrize("path", LINK_PAGES)
-def test_missing_link_is_not_found(client, logged_in, path):
-    assert client.get(path.format(id=424242)).status_code == 404
+@pytest.mark.parametrize("link_id", [424242, 2**31, 10**20])
+def test_missing_link_is_not_found(client, logged_in, path, link_id):
+    assert client.get(path.format(id=link_id)).status_code == 404
 
 
 # --- edit ---------------------------------------------------------------------
 
 def test_edit_form_is_prefilled(app, client, logged_in):
-    link_id = add_link(app, logged_in, slug="docs", title="Docs")
+    expires = datetime(2030, 5, 1, 10, 30)
+    link_id = add_link(app, logged_in, slug="docs", title="Docs", expires_at=expires)
     html = page_text(client.get(f"/links/{link_id}/edit"))
     assert 'value="https://example.com/"' in html and 'value="Docs"' in html
+    assert 'value="2030-05-01T10:30"' in html  # the form a datetime-local input shows
     assert 'name="slug"' not in html  # a shared short name never changes
 
 

@@ -1,3 +1,5 @@
+import unicodedata
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, StringField, URLField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -33,6 +35,8 @@ class LinkForm(FlaskForm):
     expires_at = DateTimeLocalField(
         "Expires (UTC)",
         validators=[Optional()],
+        # The "T" form first: it is the one <input type=datetime-local> shows.
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         description="Optional. After this moment the short link answers 404.",
     )
 
@@ -45,6 +49,11 @@ class LinkForm(FlaskForm):
             field.data = validate_target_url(field.data, self.own_hosts)
         except InvalidTargetURL as exc:
             raise ValidationError(str(exc)) from exc
+
+    def validate_title(self, field):
+        # PostgreSQL refuses NUL in text, and no title needs control characters.
+        if any(unicodedata.category(char) == "Cc" for char in field.data):
+            raise ValidationError("The title cannot contain control characters.")
 
 
 class CreateLinkForm(LinkForm):

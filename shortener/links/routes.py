@@ -19,6 +19,8 @@ from ..timeutil import utcnow
 from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm
 
 bp = Blueprint("links", __name__)
+# Link.id is a 32-bit INTEGER: a larger id in the URL is a 404, not a database error.
+LINK_ID = "<int(max=2147483647):link_id>"
 
 
 @bp.route("/")
@@ -52,7 +54,7 @@ def create():
     return render_template("links/form.html", form=form, link=None, slug_prefix=prefix)
 
 
-@bp.route("/links/<int:link_id>")
+@bp.route(f"/links/{LINK_ID}")
 @login_required
 def detail(link_id: int):
     link = _own_link_or_404(link_id)
@@ -69,7 +71,7 @@ def detail(link_id: int):
     )
 
 
-@bp.route("/links/<int:link_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/links/{LINK_ID}/edit", methods=["GET", "POST"])
 @login_required
 def edit(link_id: int):
     link = _own_link_or_404(link_id)
@@ -85,7 +87,7 @@ def edit(link_id: int):
     return render_template("links/form.html", form=form, link=link, short=_short_url(link))
 
 
-@bp.route("/links/<int:link_id>/delete", methods=["GET", "POST"])
+@bp.route(f"/links/{LINK_ID}/delete", methods=["GET", "POST"])
 @login_required
 def delete(link_id: int):
     link = _own_link_or_404(link_id)
