@@ -4,10 +4,14 @@ document.addEventListener("click", async (event) => {
   if (!button) return;
   try {
     await navigator.clipboard.writeText(button.dataset.copy);
-    const label = button.textContent;
-    button.textContent = "Copied";
-    setTimeout(() => { button.textContent = label; }, 1500);
   } catch (err) {
+    // No clipboard access (plain http, old browser): let the user copy by hand.
     window.prompt("Copy this link:", button.dataset.copy);
+    return;
   }
+  // Keep the first label, so a second click within the delay does not stick on "Copied".
+  button.dataset.label = button.dataset.label || button.textContent;
+  button.textContent = "Copied";
+  clearTimeout(button.copyTimer);
+  button.copyTimer = setTimeout(() => { button.textContent = button.dataset.label; }, 1500);
 });
