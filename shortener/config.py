@@ -89,6 +89,8 @@ def from_environ(env=None) -> dict:
         "CLICK_RETRY_MAX": _int(env, "CLICK_RETRY_MAX", 5),
         "CLICK_RETRY_INTERVALS": _int_list(env, "CLICK_RETRY_INTERVALS", [1, 5, 15, 60, 300]),
         "CLICK_FAILURE_TTL": _int(env, "CLICK_FAILURE_TTL", 7 * 24 * 3600),
+        # Short job timeouts keep the heartbeat short, so an abandoned job is retried soon.
+        "CLICK_JOB_TIMEOUT": _int(env, "CLICK_JOB_TIMEOUT", 30),
         "CLICK_BATCH_SIZE": _int(env, "CLICK_BATCH_SIZE", 1000),
         "CLICK_BUFFER_MAX": _int(env, "CLICK_BUFFER_MAX", 1_000_000),
         "CLICK_BUFFER_TIMEOUT": _int(env, "CLICK_BUFFER_TIMEOUT", 300),
@@ -112,6 +114,7 @@ def from_environ(env=None) -> dict:
         "EMAIL_RETRY_MAX": _int(env, "EMAIL_RETRY_MAX", 5),
         "EMAIL_RETRY_INTERVALS": _int_list(env, "EMAIL_RETRY_INTERVALS", [10, 30, 60, 300, 900]),
         "EMAIL_FAILURE_TTL": _int(env, "EMAIL_FAILURE_TTL", 7 * 24 * 3600),
+        "EMAIL_JOB_TIMEOUT": _int(env, "EMAIL_JOB_TIMEOUT", 60),
         "PASSWORD_RESET_TTL": _int(env, "PASSWORD_RESET_TTL", 3600),
     }
 

@@ -39,8 +39,8 @@ class AppJob(Job):
             return super().perform()
 
 
-def retry_policy(queue_name: str) -> dict:
-    """Retry and failure TTL for jobs on ``queue_name``, from config."""
+def job_policy(queue_name: str) -> dict:
+    """Retry, timeout and TTLs for jobs on ``queue_name``, from config."""
     config = current_app.config
     prefix = {CLICKS: "CLICK", EMAIL: "EMAIL"}[queue_name]
     retries = config[f"{prefix}_RETRY_MAX"]
@@ -49,6 +49,7 @@ def retry_policy(queue_name: str) -> dict:
         if retries
         else None,
         "failure_ttl": config[f"{prefix}_FAILURE_TTL"],
+        "job_timeout": config[f"{prefix}_JOB_TIMEOUT"],
         "result_ttl": 0,
     }
 
@@ -61,6 +62,6 @@ def get_queue(name: str, *, web: bool = True) -> Queue:
 
 def enqueue(queue_name: str, func, *args, web: bool = True, **options):
     """Enqueue ``func(*args)`` with the queue's policy. Call it after the commit."""
-    policy = retry_policy(queue_name)
+    policy = job_policy(queue_name)
     policy.update(options)
     return get_queue(queue_name, web=web).enqueue(func, args=args, **policy)

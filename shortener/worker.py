@@ -19,6 +19,8 @@ class AppWorkerMixin:
         kwargs["job_class"] = AppJob
         super().__init__(*args, **kwargs)
         app = job_app()  # built here, in the parent, not once per forked job
+        import jobs.clicks  # noqa: F401  (imported once here, not in every work horse)
+        import jobs.periodic  # noqa: F401
         self.worker_ttl = app.config["RQ_WORKER_TTL"]
         self.maintenance_interval = app.config["RQ_MAINTENANCE_INTERVAL"]
         with app.app_context():

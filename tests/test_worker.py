@@ -10,14 +10,24 @@ from rq import Queue
 from rq.registry import StartedJobRegistry
 from sqlalchemy import create_engine, text
 
-from tests.conftest import python_bin, subprocess_env
+from tests.conftest import PROJECT_ROOT, python_bin, subprocess_env
 from tests.helpers import counts, make_link
 
 pytestmark = pytest.mark.integration
 WORKER_CLASSES = ["shortener.worker.Worker", "shortener.worker.InProcessWorker"]
 
+def procfile_worker_class() -> str:
+    with open(os.path.join(PROJECT_ROOT, "Procfile")) as handle:
+        line = next(line for line in handle if line.startswith("worker:"))
+    words = line.split()
+    return words[words.index("--worker-class") + 1]
 
-def rq_worker(app, *extra, burst=True, worker_class="shortener.worker.Worker", queues=("clicks",)):
+
+PROCFILE_WORKER = procfile_worker_class()
+assert PROCFILE_WORKER in WORKER_CLASSES
+
+
+def rq_worker(app, *extra, burst=True, worker_class=PROCFILE_WORKER, queues=("clicks",)):
     """Start the Procfile's worker command as a subprocess, in its own process group."""
     command = [python_bin("rq"), "worker", "--worker-class", worker_class,
                "--url", app.config["REDIS_URL"], *extra, *queues]
@@ -109,12 +119,13 @@ def wait_until(predicate, timeout=20.0):
         time.sleep(0.05)
 
 
-def test_worker_killed_mid_job_loses_no_click_and_counts_it_once(job_app, auth, real_redis):
+@pytest.mark.parametrize("worker_class", WORKER_CLASSES)
+def test_worker_killed_mid_job_loses_no_click_and_counts_it_once(job_app, auth, real_redis, worker_class):
     link_id = make_link(job_app, auth.create_user("bob"), "go")
     job_app.test_client().get("/bob/go")
     lock = TableLock(job_app.config["SQLALCHEMY_DATABASE_URI"], link_id)
     try:
-        worker = rq_worker(job_app, burst=False)
+        worker = rq_worker(job_app, burst=False, worker_class=worker_class)
         started = StartedJobRegistry("clicks", connection=real_redis)
         wait_until(lambda: started.count == 1)
         time.sleep(0.5)  # the job is now blocked inside its transaction
