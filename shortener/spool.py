@@ -114,6 +114,9 @@ def pending(folder: str) -> int:
     total = 0
     for name in os.listdir(folder):
         if name == ACTIVE or name.endswith(REPLAYING_SUFFIX):
-            with open(os.path.join(folder, name), "rb") as handle:
-                total += sum(1 for line in handle if line.strip())
+            try:
+                with open(os.path.join(folder, name), "rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            except FileNotFoundError:
+                continue  # renamed or finished by a replay meanwhile
     return total

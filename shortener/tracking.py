@@ -126,9 +126,14 @@ def pending_counts() -> dict[str, int | None]:
     from .queues import get_queue
 
     counts: dict[str, int | None] = {"spool": spool.pending(current_app.config["CLICK_SPOOL_DIR"])}
+    counts["queue"] = counts["buffer"] = None
+    breaker = redis_state().breaker
+    if not breaker.allows():
+        return counts
     try:
         counts["queue"] = get_queue(CLICKS).count
         counts["buffer"] = click_buffer.pending(redis_state().web)
     except RedisError:
+        breaker.record_failure()
         counts["queue"] = counts["buffer"] = None
     return counts
