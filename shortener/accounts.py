@@ -17,12 +17,14 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 USERNAME_RE = re.compile(r"[a-z0-9_-]{3,32}")
 PASSWORD_MIN_LENGTH = 8
-RESERVED_USERNAMES = frozenset(
-    """
-    admin administrator api app auth dashboard favicon.ico help links login logout
-    new register reset root settings signup static stats status support system www
-    """.split()
-)
+# Far beyond any passphrase; stops megabyte "passwords" from costing hashing time.
+PASSWORD_MAX_LENGTH = 1024
+# First path segments of the site's own pages: a user by that name would shadow them.
+RESERVED_USERNAMES = frozenset([
+    "admin", "administrator", "api", "app", "auth", "dashboard", "favicon.ico", "help",
+    "links", "login", "logout", "new", "register", "reset", "root", "settings", "signup",
+    "static", "stats", "status", "support", "system", "www",
+])
 
 
 class AccountError(ValueError):
@@ -39,6 +41,14 @@ def username_problem(username: str) -> str | None:
         return "Use 3 to 32 characters: lowercase letters, digits, '_' or '-'."
     if username in RESERVED_USERNAMES:
         return "That name is reserved. Please pick another."
+    return None
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"Use at least {PASSWORD_MIN_LENGTH} characters."
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return f"Use at most {PASSWORD_MAX_LENGTH} characters."
     return None
 
 
@@ -77,8 +87,9 @@ def create_user(username: str, email: str, password: str) -> User:
     problem = username_problem(username)
     if problem:
         raise AccountError("username", problem)
-    if len(password) < PASSWORD_MIN_LENGTH:
-        raise AccountError("password", f"Use at least {PASSWORD_MIN_LENGTH} characters.")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError("password", problem)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise AccountError("username", "That username is taken.")
     if db.session.scalar(select(User.id).where(User.email == email)):
@@ -93,10 +104,22 @@ def create_user(username: str, email: str, password: str) -> User:
     return user
 
 
+def register(username: str, email: str, password: str) -> User:
+    """Create the user and, once the row is committed, queue the welcome mail."""
+    from jobs.email import send_welcome_email
+
+    from . import mailer
+
+    user = create_user(username, email, password)
+    mailer.queue(send_welcome_email, user.id)
+    return user
+
+
 def set_password(user: User, password: str) -> None:
     """Change the password and end every other session of the user. Commits."""
-    if len(password) < PASSWORD_MIN_LENGTH:
-        raise AccountError("password", f"Use at least {PASSWORD_MIN_LENGTH} characters.")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError("password", problem)
     user.password_hash = hash_password(password)
     user.session_version += 1
     db.session.commit()

@@ -1,0 +1,66 @@
+"""Email jobs, on the ``email`` queue.
+
+Transient failures (refused connections, timeouts, SMTP 4xx) are raised as
+they are and retried by the queue's Retry policy. Permanent ones (SMTP 5xx, a
+bad address) are logged and failed at once: retrying them would only delay the
+moment someone looks at the failed job registry.
+"""
+
+import logging
+
+from flask import current_app
+from rq import get_current_job
+
+from shortener import mailer, reset_tokens
+from shortener.extensions import db
+from shortener.models import User
+
+log = logging.getLogger(__name__)
+
+
+def send_welcome_email(user_id: int) -> None:
+    user = db.session.get(User, user_id)
+    if user is None:
+        log.info("user %s no longer exists: no welcome mail", user_id)
+        return
+    _send(user, "Welcome to shortener", "welcome",
+          dashboard_url=mailer.external_url("links.index"))
+
+
+def send_password_reset_email(user_id: int, token: str) -> None:
+    user = db.session.get(User, user_id)
+    stored = reset_tokens.find_valid(token)
+    # A retry that comes after the link died (used, expired) must not mail a dead link.
+    if user is None or stored is None or stored.user_id != user_id:
+        log.info("reset token of user %s is no longer valid: no mail", user_id)
+        return
+    _send(user, "Reset your shortener password", "password_reset",
+          reset_url=mailer.external_url("auth.reset_password", token=token),
+          valid_minutes=current_app.config["PASSWORD_RESET_TTL"] // 60)
+
+
+def cleanup_expired_tokens() -> int:
+    """Delete reset tokens that are expired or used (hourly, from the schedule)."""
+    deleted = reset_tokens.delete_expired_and_used()
+    if deleted:
+        log.info("deleted %d expired or used password reset tokens", deleted)
+    return deleted
+
+
+def _send(user: User, subject: str, template: str, **context) -> None:
+    try:
+        mailer.send(user.email, subject, template, user=user, **context)
+    except Exception as exc:
+        if mailer.is_permanent(exc):
+            _fail_without_retry(user, template, exc)
+        raise
+
+
+def _fail_without_retry(user: User, template: str, error: Exception) -> None:
+    log.error("%s mail to user %s failed permanently, not retrying: %s",
+              template, user.id, error)
+    job = get_current_job()
+    if job is not None:
+        # RQ's Worker.handle_job_failure retries only while job.retries_left > 0;
+        # this is the job object it will look at once we re-raise.
+        job.retries_left = 0

@@ -1,0 +1,102 @@
+"""Forms of the auth pages. The account rules themselves live in shortener.accounts."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    ValidationError,
+)
+
+from .. import accounts
+
+EMAIL_MAX_LENGTH = 254  # the users.email column, and RFC 5321's limit
+
+
+def _clean(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _clean_lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def no_control_characters(_form, field) -> None:
+    # PostgreSQL refuses NUL in text, and no name or address has control characters.
+    if field.data and any(ord(char) < 32 or ord(char) == 127 for char in field.data):
+        raise ValidationError("That contains characters that are not allowed.")
+
+
+def username_rules(_form, field) -> None:
+    problem = accounts.username_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def password_rules(_form, field) -> None:
+    problem = accounts.password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def _email_field(label: str = "Email") -> StringField:
+    return StringField(
+        label,
+        filters=[_clean_lower],
+        validators=[DataRequired(), Length(max=EMAIL_MAX_LENGTH), no_control_characters, Email()],
+        render_kw={"type": "email", "autocomplete": "email", "spellcheck": "false"},
+    )
+
+
+def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired(), password_rules],
+        description=f"At least {accounts.PASSWORD_MIN_LENGTH} characters.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(
+        "Username",
+        filters=[_clean_lower],
+        validators=[DataRequired(), username_rules],
+        description="3 to 32 characters: lowercase letters, digits, '_' or '-'. "
+        "It appears in your short links.",
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    email = _email_field()
+    password, confirm = _new_password_fields()
+
+
+class LoginForm(FlaskForm):
+    login = StringField(
+        "Username or email",
+        filters=[_clean],
+        validators=[DataRequired(), Length(max=EMAIL_MAX_LENGTH), no_control_characters],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired(), Length(max=accounts.PASSWORD_MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField("Keep me logged in on this device")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = _new_password_fields()
