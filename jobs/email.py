@@ -7,6 +7,7 @@ moment someone looks at the failed job registry.
 """
 
 import logging
+from contextlib import contextmanager
 
 from flask import current_app
 from rq import get_current_job
@@ -23,8 +24,9 @@ def send_welcome_email(user_id: int) -> None:
     if user is None:
         log.info("user %s no longer exists: no welcome mail", user_id)
         return
-    _send(user, "Welcome to shortener", "welcome",
-          dashboard_url=mailer.external_url("links.index"))
+    with _permanent_failures_not_retried("welcome", user_id):
+        mailer.send(user.email, "Welcome to shortener", "welcome", user=user,
+                    dashboard_url=mailer.external_url("links.index"))
 
 
 def send_password_reset_email(user_id: int, token: str) -> None:
@@ -34,9 +36,10 @@ def send_password_reset_email(user_id: int, token: str) -> None:
     if user is None or stored is None or stored.user_id != user_id:
         log.info("reset token of user %s is no longer valid: no mail", user_id)
         return
-    _send(user, "Reset your shortener password", "password_reset",
-          reset_url=mailer.external_url("auth.reset_password", token=token),
-          valid_minutes=current_app.config["PASSWORD_RESET_TTL"] // 60)
+    with _permanent_failures_not_retried("password reset", user_id):
+        mailer.send(user.email, "Reset your shortener password", "password_reset", user=user,
+                    reset_url=mailer.external_url("auth.reset_password", token=token),
+                    valid_minutes=current_app.config["PASSWORD_RESET_TTL"] // 60)
 
 
 def cleanup_expired_tokens() -> int:
@@ -47,20 +50,22 @@ def cleanup_expired_tokens() -> int:
     return deleted
 
 
-def _send(user: User, subject: str, template: str, **context) -> None:
+@contextmanager
+def _permanent_failures_not_retried(mail: str, user_id: int):
+    """Re-raise every failure; mark permanent ones so that RQ does not retry them."""
     try:
-        mailer.send(user.email, subject, template, user=user, **context)
+        yield
     except Exception as exc:
         if mailer.is_permanent(exc):
-            _fail_without_retry(user, template, exc)
+            log.error("%s mail to user %s failed permanently, not retrying: %s",
+                      mail, user_id, exc)
+            _no_more_retries()
         raise
 
 
-def _fail_without_retry(user: User, template: str, error: Exception) -> None:
-    log.error("%s mail to user %s failed permanently, not retrying: %s",
-              template, user.id, error)
+def _no_more_retries() -> None:
     job = get_current_job()
     if job is not None:
         # RQ's Worker.handle_job_failure retries only while job.retries_left > 0;
-        # this is the job object it will look at once we re-raise.
+        # this is the job object it looks at once the exception propagates.
         job.retries_left = 0

@@ -339,6 +339,17 @@ def test_a_bad_recipient_address_fails_at_once(app, auth, fake_redis, caplog):
     assert "failed permanently" in caplog.text
 
 
+def test_mail_links_without_base_url_fail_at_once_and_say_why(make_app, app, outbox, fake_redis,
+                                                              caplog):
+    no_base = make_app(BASE_URL=None, MAIL_OUTBOX_DIR=str(outbox))
+    register(no_base.test_client())
+    run_email_jobs(no_base, fake_redis)
+    assert FailedJobRegistry("email", connection=fake_redis).count == 1
+    assert ScheduledJobRegistry("email", connection=fake_redis).count == 0
+    assert "BASE_URL is not set" in caplog.text
+    assert mails(outbox) == []
+
+
 # --- a real SMTP server and a real worker ---------------------------------------
 
 class ScriptedSMTP:
