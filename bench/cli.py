@@ -1,0 +1,146 @@
+"""``python -m bench``: options, setting up the run's own services, the parts in order."""
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from datetime import UTC, datetime
+
+from . import ingest, lag, load, redirect, report, scale
+from . import machine as machine_info
+from .context import Plan, Run
+from .procfile import PROJECT_ROOT
+from .services import BenchSetupError, RedisTarget, postgresql_database, sqlite_database
+from .targets import check
+
+PARTS = ("redirect", "ingest", "lag", "scale")
+RESULTS_DIR = os.path.join(PROJECT_ROOT, "bench", "results")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="Benchmark the shortener on this machine, on "
+        "loopback, with throwaway data of its own; print a table and write JSON results.")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny durations and seeds (the smoke test's run)")
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help=f"comma-separated parts to run (default: {','.join(PARTS)})")
+    parser.add_argument("--databases", default="auto",
+                        help="sqlite, postgresql or both, comma-separated (default: SQLite, "
+                        "and PostgreSQL when a URL is given)")
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_DATABASE_URL")
+                        or os.environ.get("TEST_DATABASE_URL"),
+                        help="a local PostgreSQL; the bench works in a schema of its own "
+                        "(default: BENCH_DATABASE_URL or TEST_DATABASE_URL)")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL"),
+                        help="a Redis DB of its own, not 0, empty (default: BENCH_REDIS_URL; "
+                        "without it the bench starts its own redis-server)")
+    parser.add_argument("--load-generator", choices=("auto", "wrk", "python"), default="auto",
+                        help="auto: wrk when installed, else the Python generator")
+    parser.add_argument("--flush-interval", type=int,
+                        help="CLICK_FLUSH_INTERVAL for the lag part (default: 10, quick: 1)")
+    parser.add_argument("--results-dir", default=RESULTS_DIR)
+    args = parser.parse_args(argv)
+    args.only = [part.strip() for part in args.only.split(",") if part.strip()]
+    unknown = set(args.only) - set(PARTS)
+    if unknown:
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
+    return args
+
+
+def databases(args: argparse.Namespace, workdir: str, notes: list[str]) -> list:
+    wanted = args.databases.split(",") if args.databases != "auto" else ["sqlite", "postgresql"]
+    chosen = []
+    if "sqlite" in wanted:
+        chosen.append(sqlite_database(workdir))
+    if "postgresql" in wanted:
+        if args.postgres_url:
+            chosen.append(postgresql_database(args.postgres_url))
+        elif args.databases == "auto":
+            notes.append("PostgreSQL skipped: set BENCH_DATABASE_URL (or TEST_DATABASE_URL), "
+                         "e.g. postgresql://postgres@127.0.0.1:5432/test")
+        else:
+            raise BenchSetupError("--databases postgresql needs --postgres-url or "
+                                  "BENCH_DATABASE_URL")
+    return chosen
+
+
+def plan_for(args: argparse.Namespace) -> Plan:
+    plan = Plan.quick() if args.quick else Plan()
+    if args.flush_interval:
+        from dataclasses import replace
+
+        plan = replace(plan, flush_interval=args.flush_interval)
+    return plan
+
+
+def run_parts(run: Run, only: list[str], results: dict) -> list[str]:
+    """Run the parts asked for, in order; a failing part is reported and the rest go on."""
+    failed = []
+    steps = {
+        "redirect": lambda: redirect.run_part(run),
+        "ingest": lambda: ingest.run_part(run),
+        "lag": lambda: lag.run_part(run, results.get("redirect") or []),
+        "scale": lambda: scale.run_part(run),
+    }
+    for part in PARTS:
+        if part not in only:
+            continue
+        started = time.monotonic()
+        try:
+            results[part] = steps[part]()
+        except Exception as exc:  # one broken part must not lose the others' numbers
+            traceback.print_exc()
+            run.note(f"{part} failed: {type(exc).__name__}: {exc}".splitlines()[0])
+            failed.append(part)
+        results["part_seconds"][part] = round(time.monotonic() - started, 1)
+    return failed
+
+
+def idle_check(run: Run, machine: dict) -> None:
+    load_average = (machine["load_average_at_start"] or [0.0])[0]
+    if load_average >= 0.5:
+        run.note(f"the machine was not idle at the start (load average {load_average:g}): other "
+                 f"work competes for its {machine['cpu_count']} cores; expect noisy numbers")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    started = time.monotonic()
+    workdir = tempfile.mkdtemp(prefix="shortener-bench-")
+    notes: list[str] = []
+    try:
+        redis_target = (RedisTarget.existing(args.redis_url) if args.redis_url
+                        else RedisTarget.own_server(workdir))
+        run = Run(plan_for(args), workdir, redis_target, databases(args, workdir, notes),
+                  load.choose(args.load_generator), notes=notes)
+    except BenchSetupError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    if run.generator == "python" and args.load_generator == "auto":
+        run.note("wrk is not installed (apt-get install -y wrk): throughput measured with "
+                 "the Python load generator, which takes a core from the server")
+    results = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+               "options": {"quick": args.quick, "only": args.only,
+                           "databases": [db.kind for db in run.databases],
+                           **vars(run.plan)},
+               "machine": machine_info.describe(run), "part_seconds": {}, "notes": notes}
+    idle_check(run, results["machine"])
+    try:
+        failed = run_parts(run, args.only, results)
+    finally:
+        run.close()
+    results["elapsed_seconds"] = round(time.monotonic() - started, 1)
+    targets = check(results, run.plan.flush_interval)
+    results["targets"] = [target.as_dict() for target in targets]
+    print("\n" + report.render(results, targets))
+    path = report.write(results, args.results_dir)
+    print(f"\nresults: {os.path.relpath(path)} ({results['elapsed_seconds']:g} s in all)")
+    if failed:
+        print(f"logs of the processes kept in {workdir}")
+        return 1
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0

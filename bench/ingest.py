@@ -1,0 +1,122 @@
+"""Part 2: clicks persisted per second by one worker process.
+
+Job mode: a queue pre-filled with ``record_click`` jobs (as the redirect
+enqueues them), drained by a real ``rq worker --burst`` of each worker class.
+Buffer mode: a buffer pre-filled with events (as the redirect pushes them),
+drained by one ``flush_click_buffer`` job on a real burst worker.
+
+The rate is taken between the first and the last commit seen, so the
+worker's start-up (loading the app) is not in it; the wall time including
+start-up is reported too.
+"""
+
+import json
+import time
+
+from shortener import click_buffer
+from shortener.queues import CLICKS, enqueue
+
+from . import data
+from .context import Run
+from .services import Database
+from .stack import burst_worker
+
+WORKERS = ("shortener.worker.Worker", "shortener.worker.InProcessWorker")
+BUFFER_WORKER = "shortener.worker.Worker"
+POLL_SECONDS = 0.05
+CHUNK = 1000
+
+
+def run_part(run: Run) -> list[dict]:
+    rows = []
+    sizes = {WORKERS[0]: run.plan.ingest_jobs_forking, WORKERS[1]: run.plan.ingest_jobs_in_process}
+    for database in run.databases:
+        for worker_class in WORKERS:
+            rows.append(measure(run, database, "job", worker_class, sizes[worker_class]))
+        rows.append(measure(run, database, "buffer", BUFFER_WORKER, run.plan.ingest_buffer))
+    return rows
+
+
+def measure(run: Run, database: Database, mode: str, worker_class: str, count: int) -> dict:
+    app = run.app(database)
+    fixtures = run.fixtures(database)
+    data.reset_clicks(app)
+    run.redis.clear()
+    events = data.make_events(fixtures.link_ids[1:], count)
+    with app.app_context():
+        (prefill_queue if mode == "job" else prefill_buffer)(events)
+    label = f"{database.kind} / {mode} / {worker_class.rpartition('.')[2]}"
+    print(f"ingest: {label}: {count} clicks waiting", flush=True)
+    worker = burst_worker(run, database, worker_class)
+    try:
+        samples, exit_code = watch(database, worker, count, run.plan.ingest_cap_seconds)
+    finally:
+        worker.stop()
+    row = {"database": database.kind, "mode": mode, "worker_class": worker_class,
+           "clicks_waiting": count, **summarize(samples), "worker_exit": exit_code,
+           "consistent": consistent(data.counts(database.engine))}
+    if row["persisted"] < count:
+        run.note(f"ingest {label}: {row['persisted']} of {count} clicks stored within "
+                 f"{run.plan.ingest_cap_seconds:g} s (the cap); the rate is over that time")
+    return row
+
+
+def prefill_queue(events: list[dict]) -> None:
+    """Jobs enqueued as ``tracking`` enqueues them: the app's helper, the click id as job id."""
+    from jobs.clicks import record_click
+
+    for event in events:
+        enqueue(CLICKS, record_click, event, web=False, job_id=f"click-{event['id']}")
+
+
+def prefill_buffer(events: list[dict]) -> None:
+    """Events pushed as ``click_buffer.push`` pushes them, then one flush job enqueued."""
+    from jobs.clicks import flush_click_buffer
+    from shortener.redis_clients import worker_redis
+
+    client = worker_redis()
+    for start in range(0, len(events), CHUNK):
+        chunk = events[start:start + CHUNK]
+        client.lpush(click_buffer.BUFFER,
+                     *(json.dumps(event, separators=(",", ":")) for event in chunk))
+    enqueue(CLICKS, flush_click_buffer, web=False, retry=None)
+
+
+def watch(database: Database, worker, count: int, cap: float) -> tuple[list, int | None]:
+    """(seconds since start, clicks persisted) until all are in, the worker exits, or ``cap``."""
+    start = time.monotonic()
+    samples = [(0.0, 0)]
+    while True:
+        persisted = data.persisted(database.engine)
+        now = time.monotonic() - start
+        if persisted != samples[-1][1]:
+            samples.append((now, persisted))
+        if persisted >= count or now > cap:
+            return samples, worker.process.poll()
+        if not worker.running():
+            samples.append((time.monotonic() - start, data.persisted(database.engine)))
+            return samples, worker.process.poll()
+        time.sleep(POLL_SECONDS)
+
+
+def summarize(samples: list[tuple[float, int]]) -> dict:
+    """Rate between the first and the last commit seen; wall time from the worker's start."""
+    first = next(((t, n) for t, n in samples if n > 0), None)
+    last_t, last_n = samples[-1]
+    if first is None:
+        return {"persisted": 0, "seconds": None, "clicks_per_second": 0.0,
+                "wall_seconds": round(last_t, 3)}
+    first_t, first_n = first
+    rate = (last_n - first_n) / (last_t - first_t) if last_t > first_t else None
+    return {
+        "persisted": last_n,
+        "seconds": round(last_t - first_t, 3),
+        "clicks_per_second": round(rate, 1) if rate else None,
+        "wall_seconds": round(last_t, 3),
+        "wall_clicks_per_second": round(last_n / last_t, 1) if last_t else None,
+    }
+
+
+def consistent(counts: dict[str, int]) -> bool:
+    """Rows, click_count and daily totals agree: no click lost or counted twice."""
+    return counts["rows"] == counts["click_count"] == counts["daily"]

@@ -1,0 +1,135 @@
+"""Part 3: lag from redirect to row visible, under steady load at half capacity.
+
+gunicorn, the Procfile's worker and (buffer mode) the Procfile's scheduler
+run together on the machine; a fixed-rate load (half the redirect capacity
+measured for that mode) runs for a while. A poller reads the clicks
+committed (the sum of ``click_count``, updated in the same transaction as
+the rows) every POLL_SECONDS. Both the worker queue and the buffer are FIFO,
+so the k-th click answered is the k-th stored: its lag is the first poll
+that saw k clicks, less the time its redirect was answered (the horizontal
+distance between the two cumulative curves). Resolution: POLL_SECONDS.
+"""
+
+import threading
+import time
+
+from . import data, load, redirect
+from .context import Run
+from .processes import running
+from .services import Database
+from .stack import start_scheduler, start_web, start_worker, wait_scheduler, wait_worker
+from .stats import percentile
+
+MODES = ("job", "buffer")
+POLL_SECONDS = 0.1
+
+
+def target_seconds(mode: str, flush_interval: int) -> float:
+    """The p99 lag the issue asks for, per mode."""
+    return flush_interval + 2.0 if mode == "buffer" else 2.0
+
+
+def run_part(run: Run, redirect_rows: list[dict]) -> list[dict]:
+    capacity = {(row["database"], row["mode"]): row["requests_per_second"]
+                for row in redirect_rows}
+    rows = []
+    for database in run.databases:
+        for mode in MODES:
+            measured = capacity.get((database.kind, mode))
+            if measured is None:
+                probe = redirect.measure(run, database, mode, seconds=run.plan.redirect_seconds / 2)
+                measured = probe["requests_per_second"]
+            rows.append(measure(run, database, mode, measured))
+    return rows
+
+
+class Poller(threading.Thread):
+    """Samples (wall time the query started, clicks committed) until stopped."""
+
+    def __init__(self, database: Database):
+        super().__init__(daemon=True)
+        self.database = database
+        self.samples: list[tuple[float, int]] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            started = time.time()
+            self.samples.append((started, data.persisted(self.database.engine)))
+            self._stop_event.wait(POLL_SECONDS)
+
+    def latest(self) -> int:
+        return self.samples[-1][1] if self.samples else 0
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(10)
+
+
+def measure(run: Run, database: Database, mode: str, capacity: float) -> dict:
+    plan = run.plan
+    rate = round(capacity / 2, 1)
+    target = target_seconds(mode, plan.flush_interval)
+    fixtures = run.fixtures(database)
+    data.reset_clicks(run.app(database))
+    run.redis.clear()
+    print(f"lag: {database.kind} / {mode}: {rate:g} redirects/s for {plan.lag_seconds:g} s",
+          flush=True)
+    server = start_web(run, database, mode, fixtures.path)
+    worker = start_worker(run, database, mode)
+    scheduler = start_scheduler(run, database, mode) if mode == "buffer" else None
+    with running(*filter(None, (server, worker, scheduler))):
+        server.wait_ready()
+        wait_worker(run, worker)
+        if scheduler:
+            wait_scheduler(run, scheduler)
+        poller = Poller(database)
+        poller.start()
+        try:
+            result = load.fixed_rate(server.url, rate, plan.lag_seconds, plan.lag_connections,
+                                     run.workdir)
+            answered = result.pop("redirect_times")
+            deadline = time.time() + target + plan.lag_slack_seconds
+            while poller.latest() < len(answered) and time.time() < deadline:
+                time.sleep(POLL_SECONDS)
+        finally:
+            poller.stop()
+    lags, unseen = click_lags(answered, poller.samples, time.time())
+    return {
+        "database": database.kind, "mode": mode, "capacity": capacity,
+        "rate": rate, "achieved_rate": result["requests_per_second"],
+        "redirects": len(answered), "errors": result["errors"],
+        "redirect_latency_ms": result["latency_ms"],
+        "stored": poller.latest(), "unseen": unseen,
+        "lag_p50_s": _rounded(percentile(lags, 50)),
+        "lag_p99_s": _rounded(percentile(lags, 99)),
+        "lag_max_s": _rounded(max(lags) if lags else None),
+        "lower_bound": unseen > 0,  # unseen clicks count with the time waited for them
+        "target_s": target,
+        "flush_interval": plan.flush_interval,
+        "consistent": _consistent(database),
+    }
+
+
+def click_lags(answered: list[float], samples: list[tuple[float, int]],
+               gave_up_at: float) -> tuple[list[float], int]:
+    """Each click's lag; a click never seen counts as the time waited for it (a lower bound)."""
+    lags, unseen, index = [], 0, 0
+    for k, answered_at in enumerate(sorted(answered), start=1):
+        while index < len(samples) and samples[index][1] < k:
+            index += 1
+        if index == len(samples):
+            unseen += 1
+            lags.append(gave_up_at - answered_at)
+        else:
+            lags.append(max(0.0, samples[index][0] - answered_at))
+    return lags, unseen
+
+
+def _consistent(database: Database) -> bool:
+    counts = data.counts(database.engine)
+    return counts["rows"] == counts["click_count"] == counts["daily"]
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
