@@ -16,10 +16,18 @@ class ConfigError(RuntimeError):
     """A setting is missing or invalid; the message tells how to fix it."""
 
 
-def _bool(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def _bool(env, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw in (None, ""):
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = raw.strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise ConfigError(f"{name} must be true or false (1/0, yes/no, on/off), got {raw!r}")
+    return word in TRUE_WORDS
 
 
 def _int(env, name: str, default: int) -> int:
@@ -105,8 +113,8 @@ def from_environ(env=None) -> dict:
         # Mail.
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 587),
-        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), True),
-        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL"), False),
+        "MAIL_USE_TLS": _bool(env, "MAIL_USE_TLS", True),
+        "MAIL_USE_SSL": _bool(env, "MAIL_USE_SSL", False),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER") or "shortener <noreply@localhost>",
@@ -141,6 +149,11 @@ def finalize(config: dict, instance_path: str) -> dict:
     config.setdefault("CLICK_SPOOL_DIR", None)
     config["CLICK_SPOOL_DIR"] = config["CLICK_SPOOL_DIR"] or os.path.join(instance_path, "spool")
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config["REDIS_URL"]
+    # A hung Redis must not hold a login: give up fast and let the limiter fall back.
+    timeout = config["REDIS_WEB_TIMEOUT"]
+    config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+        "socket_connect_timeout": timeout, "socket_timeout": timeout, "retry_on_timeout": False,
+    })
     secure = not relaxed
     config.update(
         SESSION_COOKIE_HTTPONLY=True,
