@@ -43,6 +43,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--flush-interval", type=int,
                         help="CLICK_FLUSH_INTERVAL for the lag part (default: 10, quick: 1)")
     parser.add_argument("--results-dir", default=RESULTS_DIR)
+    parser.add_argument("--keep-logs", action="store_true",
+                        help="keep the processes' logs (kept anyway when a part fails)")
     args = parser.parse_args(argv)
     args.only = [part.strip() for part in args.only.split(",") if part.strip()]
     unknown = set(args.only) - set(PARTS)
@@ -129,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
                            **vars(run.plan)},
                "machine": machine_info.describe(run), "part_seconds": {}, "notes": notes}
     idle_check(run, results["machine"])
+    if args.quick:
+        run.note("quick run: tiny durations and seeds; its numbers check the harness, "
+                 "not the app")
     try:
         failed = run_parts(run, args.only, results)
     finally:
@@ -139,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + report.render(results, targets))
     path = report.write(results, args.results_dir)
     print(f"\nresults: {os.path.relpath(path)} ({results['elapsed_seconds']:g} s in all)")
-    if failed:
+    if failed or args.keep_logs:
         print(f"logs of the processes kept in {workdir}")
-        return 1
-    shutil.rmtree(workdir, ignore_errors=True)
-    return 0
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if failed else 0

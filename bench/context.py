@@ -20,10 +20,10 @@ class Plan:
     redirect_seconds: float = 10.0
     connections: int = 16
     max_requests: int = 2_000_000
-    ingest_jobs_forking: int = 2_000
-    ingest_jobs_in_process: int = 8_000
+    ingest_jobs_forking: int = 1_000
+    ingest_jobs_in_process: int = 5_000
     ingest_buffer: int = 100_000
-    ingest_cap_seconds: float = 20.0
+    ingest_cap_seconds: float = 15.0
     lag_seconds: float = 15.0
     lag_connections: int = 32
     lag_slack_seconds: float = 10.0  # how long past its target a lag is waited for

@@ -3,7 +3,8 @@
 Job mode: a queue pre-filled with ``record_click`` jobs (as the redirect
 enqueues them), drained by a real ``rq worker --burst`` of each worker class.
 Buffer mode: a buffer pre-filled with events (as the redirect pushes them),
-drained by one ``flush_click_buffer`` job on a real burst worker.
+drained by one ``flush_click_buffer`` job on a real burst worker of the
+Procfile's worker class.
 
 The rate is taken between the first and the last commit seen, so the
 worker's start-up (loading the app) is not in it; the wall time including
@@ -19,10 +20,9 @@ from shortener.queues import CLICKS, enqueue
 from . import data
 from .context import Run
 from .services import Database
-from .stack import burst_worker
+from .stack import burst_worker, procfile_worker_class
 
 WORKERS = ("shortener.worker.Worker", "shortener.worker.InProcessWorker")
-BUFFER_WORKER = "shortener.worker.Worker"
 POLL_SECONDS = 0.05
 CHUNK = 1000
 
@@ -33,7 +33,8 @@ def run_part(run: Run) -> list[dict]:
     for database in run.databases:
         for worker_class in WORKERS:
             rows.append(measure(run, database, "job", worker_class, sizes[worker_class]))
-        rows.append(measure(run, database, "buffer", BUFFER_WORKER, run.plan.ingest_buffer))
+        rows.append(measure(run, database, "buffer", procfile_worker_class(run),
+                            run.plan.ingest_buffer))
     return rows
 
 

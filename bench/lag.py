@@ -17,7 +17,14 @@ from . import data, load, redirect
 from .context import Run
 from .processes import running
 from .services import Database
-from .stack import start_scheduler, start_web, start_worker, wait_scheduler, wait_worker
+from .stack import (
+    procfile_worker_class,
+    start_scheduler,
+    start_web,
+    start_worker,
+    wait_scheduler,
+    wait_worker,
+)
 from .stats import percentile
 
 MODES = ("job", "buffer")
@@ -97,6 +104,7 @@ def measure(run: Run, database: Database, mode: str, capacity: float) -> dict:
     lags, unseen = click_lags(answered, poller.samples, time.time())
     return {
         "database": database.kind, "mode": mode, "capacity": capacity,
+        "worker_class": procfile_worker_class(run),
         "rate": rate, "achieved_rate": result["requests_per_second"],
         "redirects": len(answered), "errors": result["errors"],
         "redirect_latency_ms": result["latency_ms"],

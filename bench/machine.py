@@ -38,6 +38,11 @@ def _load_average() -> list[float] | None:
         return None
 
 
+def _command(run: Run, process: str) -> str:
+    args = procfile.argv(process, run.env(None, PORT="$PORT", REDIS_URL="$REDIS_URL"))
+    return " ".join([os.path.basename(args[0]), *args[1:]])
+
+
 def describe(run: Run) -> dict:
     web = procfile.argv("web", run.env(None, PORT="$PORT"))
     postgres = next((db.version for db in run.databases if db.kind == "postgresql"), None)
@@ -54,7 +59,9 @@ def describe(run: Run) -> dict:
         "packages": {name: version(name) for name in
                      ("flask", "sqlalchemy", "gunicorn", "rq", "rq-scheduler", "redis",
                       "psycopg")},
-        "web_command": " ".join([os.path.basename(web[0]), *web[1:]]),
+        "web_command": _command(run, "web"),
+        "worker_command": _command(run, "worker"),
+        "scheduler_command": _command(run, "scheduler"),
         "web_workers": procfile.option(web, "--workers"),
         "web_threads": procfile.option(web, "--threads"),
         "load_average_at_start": _load_average(),

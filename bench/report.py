@@ -105,8 +105,9 @@ def _lag(rows: list[dict], targets: list[Target]) -> str:
              seconds(row, "lag_p50_s"), seconds(row, "lag_p99_s"), seconds(row, "lag_max_s"),
              row["target_s"], _short(targets, f"lag p99, {row['mode']} mode", row["database"])]
             for row in rows]
-    return ("Lag, redirect to row visible (web + worker" + " + scheduler in buffer mode"
-            ", at half the redirect capacity)\n" + table(
+    worker = rows[0]["worker_class"].rpartition(".")[2] if rows else "worker"
+    return (f"Lag, redirect to row visible (web + Procfile worker ({worker}) + scheduler in "
+            "buffer mode, at half the redirect capacity)\n" + table(
                 ["database", "mode", "rate/s", "redirects", "stored", "p50 s", "p99 s",
                  "max s", "target s", "target"], body, right={2, 3, 4, 5, 6, 7, 8}))
 

@@ -82,7 +82,7 @@ def measure(run: Run, database: Database) -> list[dict]:
     consistent = counts["rows"] == counts["click_count"] == counts["daily"] == sum(sizes.values())
     rows = []
     for page in PAGES:
-        timings = {size: time_page(app, seeded[size], page, plan) for size in sizes}
+        timings = time_pages(app, {size: seeded[size] for size in sizes}, page, plan)
         rows.append(compare(database, page, sizes, timings, seeded, consistent))
     data.empty_tables(app)  # the redirect fixtures come back on demand
     return rows
@@ -111,29 +111,36 @@ def seed_user(app: Flask, database: Database, username: str, clicks: int, links:
         return {"username": username, "link_id": hot}
 
 
-def time_page(app: Flask, seeded: dict, page: str, plan) -> dict:
-    """Median render time of ``page`` for the seeded user, or why it could not be timed."""
-    client = app.test_client()
-    login = client.post("/auth/login", data={"login": seeded["username"],
-                                             "password": data.PASSWORD})
-    if login.status_code != 302:
-        return {"skipped": f"POST /auth/login answered {login.status_code}, not a redirect"}
-    path = f"/links/{seeded['link_id']}" if page == "detail" else "/"
-    durations = []
+def time_pages(app: Flask, seeded: dict, page: str, plan) -> dict:
+    """Median render time of ``page`` per seeded user, renders interleaved so that a
+    machine busy for a moment slows both alike; or why it could not be timed."""
+    clients, paths = {}, {}
+    for size, user in seeded.items():
+        clients[size] = app.test_client()
+        login = clients[size].post("/auth/login", data={"login": user["username"],
+                                                        "password": data.PASSWORD})
+        if login.status_code != 302:
+            return dict.fromkeys(seeded, {"skipped": f"POST /auth/login answered "
+                                                     f"{login.status_code}, not a redirect"})
+        paths[size] = f"/links/{user['link_id']}" if page == "detail" else "/"
+    durations = {size: [] for size in seeded}
     deadline = time.monotonic() + plan.scale_seconds_per_page
     for attempt in range(WARM_RENDERS + plan.scale_renders):
-        started = time.perf_counter()
-        response = client.get(path)
-        elapsed = time.perf_counter() - started
-        if response.status_code != 200:
-            return {"skipped": f"GET {path} answered {response.status_code}"}
-        if attempt >= WARM_RENDERS:
-            durations.append(elapsed)
-        if time.monotonic() > deadline and len(durations) >= 3:
+        for size, client in clients.items():
+            started = time.perf_counter()
+            response = client.get(paths[size])
+            elapsed = time.perf_counter() - started
+            if response.status_code != 200:
+                return dict.fromkeys(seeded, {"skipped": f"GET {paths[size]} answered "
+                                                         f"{response.status_code}"})
+            if attempt >= WARM_RENDERS:
+                durations[size].append(elapsed)
+        if time.monotonic() > deadline and attempt >= WARM_RENDERS + 2:
             break
-    return {"path": path, "renders": len(durations),
-            "median_ms": round(percentile(durations, 50) * 1000, 2),
-            "min_ms": round(min(durations) * 1000, 2)}
+    return {size: {"path": paths[size], "renders": len(values),
+                   "median_ms": round(percentile(values, 50) * 1000, 2),
+                   "min_ms": round(min(values) * 1000, 2)}
+            for size, values in durations.items()}
 
 
 def compare(database: Database, page: str, sizes: dict, timings: dict, seeded: dict,

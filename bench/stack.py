@@ -69,6 +69,12 @@ def burst_worker(run: Run, database: Database, worker_class: str) -> Child:
     return Child(name, args, run.env(database), run.workdir)
 
 
+def procfile_worker_class(run: Run) -> str:
+    """The ``--worker-class`` of the Procfile's worker line (RQ's default if none)."""
+    args = procfile.argv("worker", run.env(None))
+    return procfile.option(args, "--worker-class") or "rq.worker.Worker"
+
+
 def start_worker(run: Run, database: Database, mode: str) -> Child:
     """The Procfile's worker line."""
     env = run.env(database, CLICK_TRACKING=mode)
