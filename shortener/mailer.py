@@ -86,7 +86,8 @@ def write_to_outbox(message: EmailMultiAlternatives) -> str:
     with open(path + ".tmp", "wb") as file:
         file.write(message.message().as_bytes())
     os.replace(path + ".tmp", path)
-    log.info("no MAIL_SERVER: wrote mail %r to %s", message.subject, path)
+    # A warning: the mail reaches nobody, and the path must show without any logging setup.
+    log.warning("MAIL_SERVER is not set: mail %r written to %s", message.subject, path)
     return path
 
 

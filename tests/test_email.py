@@ -2,7 +2,6 @@
 (outbox, SMTP, retries of transient failures only, token cleanup)."""
 
 import hashlib
-import logging
 import smtplib
 import time
 from datetime import timedelta
@@ -107,7 +106,6 @@ def test_registration_stands_when_redis_is_down(make_app, app, caplog):
 
 
 def test_without_mail_server_mail_goes_to_the_outbox_and_is_logged(app, outbox, caplog):
-    caplog.set_level(logging.INFO, logger="shortener.mailer")
     with app.app_context():
         path = mailer.send("carol@example.com", "Hi", "welcome",
                            user=User(username="carol"), dashboard_url=BASE_URL + "/")
@@ -122,6 +120,17 @@ def test_outbox_defaults_to_the_instance_folder(app):
     app.config["MAIL_OUTBOX_DIR"] = None
     with app.app_context():
         assert mailer.outbox_dir() == f"{app.instance_path}/outbox"
+
+
+@pytest.mark.parametrize("base_url, expected", [
+    ("https://sho.rt", "https://sho.rt/auth/reset-password/abc"),
+    ("https://example.com/s", "https://example.com/s/auth/reset-password/abc"),
+    ("http://127.0.0.1:5000", "http://127.0.0.1:5000/auth/reset-password/abc"),
+])
+def test_external_urls_are_built_on_base_url(app, base_url, expected):
+    app.config["BASE_URL"] = base_url
+    with app.test_request_context(base_url="http://evil.example"):
+        assert mailer.external_url("auth.reset_password", token="abc") == expected
 
 
 # --- asking for a reset --------------------------------------------------------
