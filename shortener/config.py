@@ -30,24 +30,22 @@ def _bool(env, name: str, default: bool) -> bool:
     return word in TRUE_WORDS
 
 
-def _int(env, name: str, default: int) -> int:
+def _number(env, name: str, default, parse=int, kind="a whole number"):
     raw = env.get(name)
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+        raise ConfigError(f"{name} must be {kind}, got {raw!r}") from exc
+
+
+def _int(env, name: str, default: int) -> int:
+    return _number(env, name, default)
 
 
 def _float(env, name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    return _number(env, name, default, float, "a number")
 
 
 def _int_list(env, name: str, default: list[int]) -> list[int]:

