@@ -3,6 +3,7 @@
 
 import hashlib
 import smtplib
+import socket
 import time
 from datetime import timedelta
 from email import policy
@@ -20,7 +21,7 @@ from shortener.extensions import db
 from shortener.models import PasswordResetToken, User
 from shortener.timeutil import utcnow
 from shortener.worker import InProcessWorker
-from tests.conftest import PASSWORD, _free_port, use_redis
+from tests.conftest import PASSWORD, use_redis
 
 NEW_PASSWORD = "a whole new passphrase"
 BASE_URL = "http://sho.rt.test"
@@ -361,6 +362,12 @@ def test_mail_links_without_base_url_fail_at_once_and_say_why(make_app, app, out
 
 # --- a real SMTP server and a real worker ---------------------------------------
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class ScriptedSMTP:
     """An aiosmtpd handler answering DATA with scripted replies, then "250"."""
 
@@ -383,7 +390,7 @@ def smtp_server():
 
     def start(*replies):
         handler = ScriptedSMTP(*replies)
-        controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port())
         controller.start()
         servers.append(controller)
         return handler, controller.port
@@ -447,7 +454,7 @@ def test_smtp_5xx_fails_at_once_without_retries(smtp_server, smtp_app, real_redi
 
 @pytest.mark.integration
 def test_refused_connection_is_retried(smtp_app, real_redis):
-    app = smtp_app(_free_port(), EMAIL_RETRY_MAX=2, EMAIL_RETRY_INTERVALS=[60, 60])
+    app = smtp_app(free_port(), EMAIL_RETRY_MAX=2, EMAIL_RETRY_INTERVALS=[60, 60])
     register(app.test_client())
     [job_id] = email_queue(real_redis).job_ids
     run_email_jobs(app, real_redis)
