@@ -45,7 +45,8 @@ def test_quick_run_measures_every_part_and_writes_json(tmp_path):
     assert machine["cpu_count"] and machine["python"] and machine["sqlite"] and machine["redis"]
     assert machine["redis_kind"] == "own redis-server"
     assert machine["load_generator"] == "python"
-    assert [row["mode"] for row in results["redirect"]] == ["bare", "sync", "job", "buffer"]
+    assert [row["mode"] for row in results["redirect"]] == ["bare", "sync", "job", "buffer",
+                                                             "bare, again"]
     assert all(row["requests"] > 0 and row["errors"] == 0 for row in results["redirect"])
     assert [row["mode"] for row in results["ingest"]] == ["job", "job", "buffer"]
     assert all(row["persisted"] > 0 and row["consistent"] for row in results["ingest"])
