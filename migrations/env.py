@@ -11,8 +11,10 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-# Keep the app's loggers (and pytest's capture) working after a migration.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Configure logging only when nothing else has (the CLI); inside an app or a
+# test run, keep their handlers, pytest's log capture included.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

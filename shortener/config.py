@@ -89,6 +89,7 @@ def from_environ(env=None) -> dict:
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN") or "10 per minute;50 per hour",
         "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT") or "5 per minute;20 per hour",
         "RATELIMIT_RESET": env.get("RATELIMIT_RESET") or "5 per minute;20 per hour",
+        "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER") or "10 per hour",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         # Click pipeline (see README "Click tracking").
         "CLICK_TRACKING": _choice(env, "CLICK_TRACKING", "job", CLICK_TRACKING_MODES),
@@ -117,6 +118,7 @@ def from_environ(env=None) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER") or "shortener <noreply@localhost>",
         "MAIL_TIMEOUT": _int(env, "MAIL_TIMEOUT", 10),
+        "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR") or None,
         "EMAIL_RETRY_MAX": _int(env, "EMAIL_RETRY_MAX", 5),
         "EMAIL_RETRY_INTERVALS": _int_list(env, "EMAIL_RETRY_INTERVALS", [10, 30, 60, 300, 900]),
         "EMAIL_FAILURE_TTL": _int(env, "EMAIL_FAILURE_TTL", 7 * 24 * 3600),
@@ -144,8 +146,8 @@ def finalize(config: dict, instance_path: str) -> dict:
         raise ConfigError("CLICK_RETRY_INTERVALS needs one interval per retry (CLICK_RETRY_MAX)")
     if len(config["EMAIL_RETRY_INTERVALS"]) < config["EMAIL_RETRY_MAX"]:
         raise ConfigError("EMAIL_RETRY_INTERVALS needs one interval per retry (EMAIL_RETRY_MAX)")
-    config.setdefault("CLICK_SPOOL_DIR", None)
-    config["CLICK_SPOOL_DIR"] = config["CLICK_SPOOL_DIR"] or os.path.join(instance_path, "spool")
+    config["CLICK_SPOOL_DIR"] = config.get("CLICK_SPOOL_DIR") or os.path.join(instance_path, "spool")
+    config["MAIL_OUTBOX_DIR"] = config.get("MAIL_OUTBOX_DIR") or os.path.join(instance_path, "outbox")
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config["REDIS_URL"]
     # A hung Redis must not hold a login: give up fast and let the limiter fall back.
     timeout = config["REDIS_WEB_TIMEOUT"]

@@ -71,9 +71,7 @@ def check_address(address: str) -> None:
 
 
 def outbox_dir() -> str:
-    return current_app.config.get("MAIL_OUTBOX_DIR") or os.path.join(
-        current_app.instance_path, "outbox"
-    )
+    return current_app.config["MAIL_OUTBOX_DIR"]
 
 
 def write_to_outbox(message: EmailMultiAlternatives) -> str:

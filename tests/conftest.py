@@ -64,9 +64,6 @@ def database_url(request):
 
 # --- redis -----------------------------------------------------------------
 
-_free_port = free_port  # TEMP: until tests/test_email.py imports free_port itself
-
-
 class RedisServer:
     """A redis-server process of our own on a free port; safe to flush, stop and restart."""
 
@@ -126,6 +123,7 @@ def base_config(database_url: str, tmp_path) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "CLICK_TRACKING": "sync",
         "CLICK_SPOOL_DIR": str(tmp_path / "spool"),
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "MAIL_SERVER": None,
         "BASE_URL": "http://sho.rt.test",
         "REDIS_URL": "redis://127.0.0.1:1/0",  # replaced per test; never a real server by accident
@@ -174,6 +172,9 @@ def make_app(database_url, tmp_path, fake_redis):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+        state = app.extensions["redis"]
+        state.web.close()
+        state.worker.close()
 
 
 @pytest.fixture

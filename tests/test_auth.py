@@ -384,3 +384,13 @@ def test_login_does_not_hang_when_the_rate_limit_storage_hangs(make_app, limiter
         assert attempt(app.test_client(), "alice", PASSWORD).status_code == 302
         assert time.monotonic() - started < 5
     assert "falling back to in-memory storage" in caplog.text
+
+
+def test_registrations_are_throttled_per_ip(make_app):
+    app = make_app(RATELIMIT_REGISTER="2 per hour")
+    client = app.test_client()
+    statuses = [
+        client.post("/auth/register", data={"username": f"u{n}x", "email": "bad"}).status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]

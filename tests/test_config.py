@@ -135,3 +135,9 @@ def test_cookies_are_httponly_lax_and_secure_outside_development(tmp_path, env, 
 def test_rate_limit_storage_gives_up_quickly(tmp_path):
     options = settings(tmp_path, SECRET_KEY="k")["RATELIMIT_STORAGE_OPTIONS"]
     assert options["socket_connect_timeout"] <= 1 and options["socket_timeout"] <= 1
+
+
+def test_local_folders_default_to_the_instance_folder(tmp_path):
+    config = settings(tmp_path, SECRET_KEY="k")
+    assert config["MAIL_OUTBOX_DIR"] == str(tmp_path / "outbox")
+    assert config["CLICK_SPOOL_DIR"] == str(tmp_path / "spool")

@@ -117,12 +117,6 @@ def test_without_mail_server_mail_goes_to_the_outbox_and_is_logged(app, outbox, 
     assert message["From"] == app.config["MAIL_DEFAULT_SENDER"]
 
 
-def test_outbox_defaults_to_the_instance_folder(app):
-    app.config["MAIL_OUTBOX_DIR"] = None
-    with app.app_context():
-        assert mailer.outbox_dir() == f"{app.instance_path}/outbox"
-
-
 @pytest.mark.parametrize("base_url, expected", [
     ("https://sho.rt", "https://sho.rt/auth/reset-password/abc"),
     ("https://example.com/s", "https://example.com/s/auth/reset-password/abc"),

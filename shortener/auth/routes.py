@@ -30,6 +30,8 @@ def _next_url() -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], key_func=get_remote_address,
+               scope="register", methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(_dashboard())
