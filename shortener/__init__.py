@@ -58,5 +58,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(links_bp)
-    # Last: its /<username>/<slug> rule must not shadow the others.
+    # Last: its /<username>/<slug> rule must not shadow the others. A viral
+    # link is not abuse: the redirect is never rate limited (and skips the work).
     app.register_blueprint(redirects_bp)
+    limiter.exempt(redirects_bp)

@@ -18,12 +18,19 @@ PROCESSING = "shortener:clicks:processing"  # zset: processing list key -> moved
 PROCESSING_PREFIX = "shortener:clicks:processing:"
 FLUSH_PENDING = "shortener:clicks:flush-pending"
 
-# Push only below the cap, so a stalled flush cannot grow Redis without bound.
+# Push only below the cap, so a stalled flush cannot grow Redis without bound;
+# at a batch's worth, claim the one flush slot, all in the redirect's single round trip.
 _PUSH = """
 local length = redis.call('LLEN', KEYS[1])
-if length >= tonumber(ARGV[2]) then return -1 end
-return redis.call('LPUSH', KEYS[1], ARGV[1])
+if length >= tonumber(ARGV[2]) then return {-1, 0} end
+length = redis.call('LPUSH', KEYS[1], ARGV[1])
+local claimed = 0
+if length >= tonumber(ARGV[3]) and redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[4]) then
+    claimed = 1
+end
+return {length, claimed}
 """
+FLUSH_SLOT_TTL = 60
 
 # Move up to ARGV[1] of the oldest events (the list's tail) onto KEYS[2].
 _CLAIM = """
@@ -45,15 +52,18 @@ return #events
 """
 
 
-def push(client: redis.Redis, event: dict, cap: int) -> int | None:
-    """Push one event; the new buffer length, or None when the buffer is at ``cap``."""
-    length = client.eval(_PUSH, 1, BUFFER, json.dumps(event, separators=(",", ":")), cap)
-    return None if length < 0 else length
+def push(client: redis.Redis, event: dict, cap: int, batch_size: int) -> tuple[bool, bool]:
+    """Push one event, in one round trip: (pushed, flush_claimed).
 
-
-def claim_flush_slot(client: redis.Redis, ttl: int = 60) -> bool:
-    """True for the one caller that may enqueue a flush until the flush starts (or ``ttl``)."""
-    return bool(client.set(FLUSH_PENDING, "1", nx=True, ex=ttl))
+    Not pushed when the buffer holds ``cap`` events. ``flush_claimed`` is true
+    for the one caller that should enqueue a flush, once the buffer holds a
+    batch; the slot frees when a flush starts (or after FLUSH_SLOT_TTL).
+    """
+    event_json = json.dumps(event, separators=(",", ":"))
+    script = client.register_script(_PUSH)  # EVALSHA: the script text is sent once
+    length, claimed = script(keys=[BUFFER, FLUSH_PENDING],
+                             args=[event_json, cap, batch_size, FLUSH_SLOT_TTL])
+    return length >= 0, bool(claimed)
 
 
 def release_flush_slot(client: redis.Redis) -> None:

@@ -67,7 +67,10 @@ def store_clicks(events: list[dict]) -> int:
     wanted = [row for row in rows.values() if row["link_id"] in existing]
     if not wanted:
         return 0
-    stmt = _insert(Click).on_conflict_do_nothing(index_elements=["id"]).returning(Click.id)
+    # The table, not the entity: one plain executemany. The ORM's bulk insert
+    # splits a batch at every change of NULL columns, halving flush speed.
+    table = Click.__table__
+    stmt = _insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
     inserted_ids = set(db.session.scalars(stmt, wanted))
     inserted = [rows[click_id] for click_id in inserted_ids]
     _count(inserted)

@@ -86,6 +86,7 @@ def from_environ(env=None) -> dict:
         "IP_ANONYMIZATION": _choice(env, "IP_ANONYMIZATION", "network", IP_ANONYMIZATION_MODES),
         "REMEMBER_COOKIE_DAYS": _int(env, "REMEMBER_COOKIE_DAYS", 14),
         "LINKS_PER_PAGE": _int(env, "LINKS_PER_PAGE", 20),
+        "LINK_CACHE_SECONDS": _float(env, "LINK_CACHE_SECONDS", 5.0),
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN") or "10 per minute;50 per hour",
         "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT") or "5 per minute;20 per hour",
         "RATELIMIT_RESET": env.get("RATELIMIT_RESET") or "5 per minute;20 per hour",
@@ -163,6 +164,9 @@ def finalize(config: dict, instance_path: str) -> dict:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=secure,
         REMEMBER_COOKIE_DURATION=timedelta(days=config["REMEMBER_COOKIE_DAYS"]),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # Pre-ping survives PostgreSQL restarts; a SQLite file cannot go away.
+        SQLALCHEMY_ENGINE_OPTIONS={
+            "pool_pre_ping": not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+        },
     )
     return config

@@ -78,23 +78,20 @@ def _enqueue_job(event: dict) -> bool:
 
 def _push_to_buffer(event: dict) -> bool:
     config = current_app.config
-    length = click_buffer.push(redis_state().web, event, config["CLICK_BUFFER_MAX"])
-    if length is None:
+    pushed, flush_claimed = click_buffer.push(
+        redis_state().web, event, config["CLICK_BUFFER_MAX"], config["CLICK_BATCH_SIZE"]
+    )
+    if not pushed:
         warnings.warning(
             "buffer-full", "click buffer is full (CLICK_BUFFER_MAX=%s): writing clicks directly",
             config["CLICK_BUFFER_MAX"],
         )
         return False
-    if length >= config["CLICK_BATCH_SIZE"]:
-        _request_flush()
-    return True
+    if flush_claimed:
+        from jobs.clicks import flush_click_buffer
 
-
-def _request_flush() -> None:
-    from jobs.clicks import flush_click_buffer
-
-    if click_buffer.claim_flush_slot(redis_state().web):
         enqueue(CLICKS, flush_click_buffer, retry=None)
+    return True
 
 
 def _via_redis(event: dict, send) -> None:

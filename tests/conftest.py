@@ -122,6 +122,7 @@ def base_config(database_url: str, tmp_path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "CLICK_TRACKING": "sync",
+        "LINK_CACHE_SECONDS": 0,  # tests see an edit at once; test_links_lookup turns it on
         "CLICK_SPOOL_DIR": str(tmp_path / "spool"),
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "MAIL_SERVER": None,
