@@ -1,3 +1,4 @@
+import uuid
 from datetime import datetime
 
 from sqlalchemy import select
@@ -59,3 +60,16 @@ def test_daily_rollups_follow_the_click_day(app, auth):
             select(DailyClicks.day, DailyClicks.clicks).where(DailyClicks.link_id == link_id)
         ).all())
     assert {day.isoformat(): n for day, n in rollup.items()} == {"2026-11-20": 1, "2026-11-21": 2}
+
+
+def test_clicks_without_referrer_agent_or_ip_mix_with_full_ones(app, auth):
+    first, second = make_link(app, auth.create_user(), "one"), make_link(app, auth.create_user("eve"), "two")
+    bare = new_event(first, datetime(2026, 11, 20, 8), None, None, None)
+    events = [bare, make_event(first), make_event(second), make_event(second)]
+    assert store(app, events) == 4
+    assert counts(app, first) == (2, 2, 2) and counts(app, second) == (2, 2, 2)
+    with app.app_context():
+        from shortener.models import Click
+
+        stored = db.session.get(Click, uuid.UUID(bare["id"]))
+        assert (stored.referrer, stored.user_agent, stored.ip_address) == (None, None, None)
