@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from shortener.clicks import REFERRER_MAX, USER_AGENT_MAX, new_event, store_clicks
 from shortener.extensions import db
-from shortener.models import DailyClicks, Link
+from shortener.models import Click, DailyClicks, Link
 from tests.helpers import counts, make_event, make_link
 
 
@@ -69,7 +69,5 @@ def test_clicks_without_referrer_agent_or_ip_mix_with_full_ones(app, auth):
     assert store(app, events) == 4
     assert counts(app, first) == (2, 2, 2) and counts(app, second) == (2, 2, 2)
     with app.app_context():
-        from shortener.models import Click
-
         stored = db.session.get(Click, uuid.UUID(bare["id"]))
         assert (stored.referrer, stored.user_agent, stored.ip_address) == (None, None, None)
