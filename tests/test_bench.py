@@ -64,8 +64,9 @@ def test_wrk_result_is_parsed_from_a_real_run(tmp_path):
     if load.wrk_path() is None:
         pytest.skip("wrk is not installed (apt-get install -y wrk); the bench then uses "
                     "its Python load generator, which the quick run above covers")
-    from bench.processes import free_port, running
+    from bench.processes import running
     from bench.stack import WebServer, web_argv
+    from shortener.embedded_redis import free_port
 
     port = free_port()
     env = {**_bench_env(), "HOST": "127.0.0.1", "PORT": str(port)}

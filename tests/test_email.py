@@ -3,7 +3,6 @@
 
 import hashlib
 import smtplib
-import socket
 import time
 from datetime import timedelta
 from email import policy
@@ -17,6 +16,7 @@ from sqlalchemy import select, text, update
 
 from jobs.email import cleanup_expired_tokens, send_password_reset_email, send_welcome_email
 from shortener import mailer, queues, reset_tokens
+from shortener.embedded_redis import free_port
 from shortener.extensions import db
 from shortener.models import PasswordResetToken, User
 from shortener.timeutil import utcnow
@@ -355,12 +355,6 @@ def test_mail_links_without_base_url_fail_at_once_and_say_why(make_app, app, out
 
 
 # --- a real SMTP server and a real worker ---------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 class ScriptedSMTP:
     """An aiosmtpd handler answering DATA with scripted replies, then "250"."""
