@@ -139,3 +139,22 @@ def test_worker_killed_mid_job_loses_no_click_and_counts_it_once(job_app, auth, 
     started.cleanup(timestamp=time.time() + 3600)
     finish(rq_worker(job_app))
     assert counts(job_app, link_id) == (1, 1, 1)
+
+
+def test_sigterm_lets_the_running_click_job_finish_then_stops(job_app, auth, real_redis):
+    """Heroku stops a dyno with SIGTERM (then SIGKILL 30 s later): finish, then exit."""
+    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    job_app.test_client().get("/bob/go")
+    lock = TableLock(job_app.config["SQLALCHEMY_DATABASE_URI"], link_id)
+    try:
+        worker = rq_worker(job_app, burst=False)
+        started = StartedJobRegistry("clicks", connection=real_redis)
+        wait_until(lambda: started.count == 1)
+        os.kill(worker.pid, signal.SIGTERM)
+        time.sleep(0.5)
+        assert worker.poll() is None  # still finishing its job
+    finally:
+        lock.release()
+    output = finish(worker, timeout=30)
+    assert "warm shut down requested" in output
+    assert counts(job_app, link_id) == (1, 1, 1)
