@@ -107,6 +107,7 @@ def from_environ(env=None) -> dict:
         "REDIS_WEB_TIMEOUT": _float(env, "REDIS_WEB_TIMEOUT", 0.25),
         "REDIS_BREAKER_SECONDS": _float(env, "REDIS_BREAKER_SECONDS", 5.0),
         "CLICK_SPOOL_DIR": env.get("CLICK_SPOOL_DIR") or None,
+        "CLICK_SPOOL_REPLAY_INTERVAL": _float(env, "CLICK_SPOOL_REPLAY_INTERVAL", 30.0),
         # RQ worker liveness: how fast a killed worker's job is noticed and retried.
         "RQ_WORKER_TTL": _int(env, "RQ_WORKER_TTL", 60),
         "RQ_MAINTENANCE_INTERVAL": _int(env, "RQ_MAINTENANCE_INTERVAL", 30),

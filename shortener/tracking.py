@@ -9,6 +9,7 @@ idempotent by the click's UUID, so no path counts a click twice.
 """
 
 import logging
+import threading
 import time
 
 from flask import current_app, request
@@ -116,6 +117,39 @@ def store_or_spool(event: dict) -> None:
         db.session.rollback()
         warnings.warning("database", "database unavailable (%s): spooling clicks locally", exc)
         spool.append(current_app.config["CLICK_SPOOL_DIR"], event)
+        _ensure_spool_drainer(current_app._get_current_object())
+
+
+# The process that spooled replays its own spool: on hosts whose disk the
+# workers do not share (Heroku dynos), nobody else could.
+_drainers_lock = threading.Lock()
+_drainers: dict[str, threading.Thread] = {}  # spool folder -> its drainer
+
+
+def _ensure_spool_drainer(app) -> None:
+    folder = app.config["CLICK_SPOOL_DIR"]
+    with _drainers_lock:
+        drainer = _drainers.get(folder)
+        if drainer is None or not drainer.is_alive():
+            drainer = threading.Thread(target=drain_spool, args=(app,), name="click-spool-drainer",
+                                       daemon=True)
+            _drainers[folder] = drainer
+            drainer.start()
+
+
+def drain_spool(app) -> None:
+    """Replay the spool every CLICK_SPOOL_REPLAY_INTERVAL seconds until it is empty."""
+    from jobs.clicks import replay_click_spool
+
+    folder = app.config["CLICK_SPOOL_DIR"]
+    while spool.pending(folder):
+        time.sleep(app.config["CLICK_SPOOL_REPLAY_INTERVAL"])
+        with app.app_context():
+            try:
+                replay_click_spool()
+            except SQLAlchemyError as exc:  # still down: the next round tries again
+                db.session.rollback()
+                warnings.warning("spool-replay", "spool replay failed, will retry: %s", exc)
 
 
 def pending_counts() -> dict[str, int | None]:

@@ -168,3 +168,20 @@ def test_pending_counts_survive_redis_being_down(make_app):
     app = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     with app.app_context():
         assert tracking.pending_counts() == {"spool": 0, "queue": None, "buffer": None}
+
+
+def test_the_process_that_spooled_replays_its_spool_once_the_database_is_back(make_app, auth):
+    app = make_app(CLICK_TRACKING="job", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+                   CLICK_SPOOL_REPLAY_INTERVAL=0.1)
+    link_id = make_link(app, auth.create_user("bob"), "go")
+    with app.app_context():
+        outage = FailingClickInserts(db.engine)
+    click(app.test_client(), times=3)
+    time.sleep(0.3)  # the drainer tries while the database is still down
+    assert counts(app, link_id) == (0, 0, 0)
+    outage.stop()
+    deadline = time.monotonic() + 10
+    while counts(app, link_id) != (3, 3, 3) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert counts(app, link_id) == (3, 3, 3)
+    assert spool.pending(app.config["CLICK_SPOOL_DIR"]) == 0
