@@ -11,11 +11,11 @@ worker's start-up (loading the app) is not in it; the wall time including
 start-up is reported too.
 """
 
-import json
 import time
 
 from shortener import click_buffer
 from shortener.queues import CLICKS, enqueue
+from shortener.tracking import enqueue_click
 
 from . import data
 from .context import Run
@@ -64,10 +64,8 @@ def measure(run: Run, database: Database, mode: str, worker_class: str, count: i
 
 def prefill_queue(events: list[dict]) -> None:
     """Jobs enqueued as ``tracking`` enqueues them: the app's helper, the click id as job id."""
-    from jobs.clicks import record_click
-
     for event in events:
-        enqueue(CLICKS, record_click, event, web=False, job_id=f"click-{event['id']}")
+        enqueue_click(event, web=False)
 
 
 def prefill_buffer(events: list[dict]) -> None:
@@ -78,8 +76,7 @@ def prefill_buffer(events: list[dict]) -> None:
     client = worker_redis()
     for start in range(0, len(events), CHUNK):
         chunk = events[start:start + CHUNK]
-        client.lpush(click_buffer.BUFFER,
-                     *(json.dumps(event, separators=(",", ":")) for event in chunk))
+        client.lpush(click_buffer.BUFFER, *map(click_buffer.encode, chunk))
     enqueue(CLICKS, flush_click_buffer, web=False, retry=None)
 
 

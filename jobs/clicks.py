@@ -6,7 +6,6 @@ import time
 from flask import current_app
 
 from shortener import click_buffer, clicks, spool
-from shortener.extensions import db
 from shortener.redis_clients import worker_redis
 
 log = logging.getLogger(__name__)
@@ -14,20 +13,9 @@ log = logging.getLogger(__name__)
 
 def record_click(event: dict) -> int:
     """Store one click event; running it again for the same event stores nothing."""
-    inserted = store_batch([event])
+    inserted = clicks.save_clicks([event])
     if not inserted:
         log.info("click %s already stored or its link is gone", event.get("id"))
-    return inserted
-
-
-def store_batch(events: list[dict]) -> int:
-    """Store events in one transaction; return how many were new."""
-    try:
-        inserted = clicks.store_clicks(events)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return inserted
 
 
@@ -43,7 +31,7 @@ def flush_click_buffer() -> int:
         if not events:
             break
         try:
-            stored += store_batch(events)
+            stored += clicks.save_clicks(events)
         except Exception:
             # Give the batch back now; if even that fails (or the process dies
             # here), cleanup_click_buffer returns it after CLICK_BUFFER_TIMEOUT.
@@ -63,7 +51,7 @@ def cleanup_click_buffer() -> int:
 
 def replay_click_spool() -> int:
     """Store clicks spooled while Redis and the database were down."""
-    stored = spool.replay(current_app.config["CLICK_SPOOL_DIR"], store_batch,
+    stored = spool.replay(current_app.config["CLICK_SPOOL_DIR"], clicks.save_clicks,
                           current_app.config["CLICK_BATCH_SIZE"])
     if stored:
         log.warning("replayed %d spooled clicks", stored)

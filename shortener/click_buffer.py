@@ -52,6 +52,10 @@ return #events
 """
 
 
+def encode(event: dict) -> str:
+    return json.dumps(event, separators=(",", ":"))
+
+
 def push(client: redis.Redis, event: dict, cap: int, batch_size: int) -> tuple[bool, bool]:
     """Push one event, in one round trip: (pushed, flush_claimed).
 
@@ -59,10 +63,9 @@ def push(client: redis.Redis, event: dict, cap: int, batch_size: int) -> tuple[b
     for the one caller that should enqueue a flush, once the buffer holds a
     batch; the slot frees when a flush starts (or after FLUSH_SLOT_TTL).
     """
-    event_json = json.dumps(event, separators=(",", ":"))
     script = client.register_script(_PUSH)  # EVALSHA: the script text is sent once
     length, claimed = script(keys=[BUFFER, FLUSH_PENDING],
-                             args=[event_json, cap, batch_size, FLUSH_SLOT_TTL])
+                             args=[encode(event), cap, batch_size, FLUSH_SLOT_TTL])
     return length >= 0, bool(claimed)
 
 

@@ -50,6 +50,17 @@ def _insert(table):
     return module.insert(table)
 
 
+def save_clicks(events: list[dict]) -> int:
+    """``store_clicks`` in a transaction of its own: commit, or roll back and raise."""
+    try:
+        inserted = store_clicks(events)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return inserted
+
+
 def store_clicks(events: list[dict]) -> int:
     """Insert the events not stored yet, and count only those. Does not commit.
 

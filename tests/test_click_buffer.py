@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from jobs.clicks import cleanup_click_buffer, flush_click_buffer
 from shortener import click_buffer, tracking
+from shortener.clicks import save_clicks
 from shortener.extensions import db
 from tests.helpers import counts, make_link
 
@@ -61,9 +62,7 @@ def test_a_flush_that_dies_after_commit_counts_nothing_twice(buffered, fake_redi
     redirect(app, 4)
     key, events = click_buffer.claim_batch(fake_redis, 1000)
     with app.app_context():
-        from jobs.clicks import store_batch
-
-        store_batch(events)  # committed, but the process died before the ack
+        save_clicks(events)  # committed, but the process died before the ack
         assert cleanup_click_buffer() == 4
         assert flush_click_buffer() == 0
     assert counts(app, link_id) == (4, 4, 4)

@@ -185,3 +185,19 @@ def test_the_process_that_spooled_replays_its_spool_once_the_database_is_back(ma
         time.sleep(0.05)
     assert counts(app, link_id) == (3, 3, 3)
     assert spool.pending(app.config["CLICK_SPOOL_DIR"]) == 0
+
+
+def test_an_unwritable_spool_still_answers_the_redirect_and_logs_the_loss(make_app, auth, tmp_path, caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the spool folder should be")
+    app = make_app(CLICK_TRACKING="job", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+                   CLICK_SPOOL_DIR=str(blocker / "spool"))
+    link_id = make_link(app, auth.create_user("bob"), "go")
+    with app.app_context():
+        outage = FailingClickInserts(db.engine)
+    try:
+        click(app.test_client())
+    finally:
+        outage.stop()
+    assert counts(app, link_id) == (0, 0, 0)
+    assert "lost: Redis, the database and the spool all failed" in caplog.text
