@@ -16,7 +16,7 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/python -m shortener.devserver
+	$(BIN)/python -m shortener.dev.devserver
 
 test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -10,8 +10,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 
 from shortener import create_app
-from shortener.accounts import create_user
-from shortener.clicks import new_event
+from shortener.accounts.users import create_user
+from shortener.clicks.events import new_event
 from shortener.extensions import db
 from shortener.models import Click, DailyClicks, Link, PasswordResetToken, User
 from shortener.timeutil import utcnow

@@ -13,16 +13,16 @@ start-up is reported too.
 
 import time
 
-from shortener import click_buffer
-from shortener.queues import CLICKS, enqueue
-from shortener.tracking import enqueue_click
+from shortener.background.queues import CLICKS, enqueue
+from shortener.clicks import buffer as click_buffer
+from shortener.clicks.tracking import enqueue_click
 
 from . import data
 from .context import Run
 from .services import Database
 from .stack import burst_worker, procfile_worker_class
 
-WORKERS = ("shortener.worker.Worker", "shortener.worker.InProcessWorker")
+WORKERS = ("shortener.background.worker.Worker", "shortener.background.worker.InProcessWorker")
 POLL_SECONDS = 0.05
 CHUNK = 1000
 
@@ -71,7 +71,7 @@ def prefill_queue(events: list[dict]) -> None:
 def prefill_buffer(events: list[dict]) -> None:
     """Events pushed as ``click_buffer.push`` pushes them, then one flush job enqueued."""
     from jobs.clicks import flush_click_buffer
-    from shortener.redis_clients import worker_redis
+    from shortener.background.redis_clients import worker_redis
 
     client = worker_redis()
     for start in range(0, len(events), CHUNK):

@@ -9,7 +9,7 @@ direct database writes (Redis too slow for REDIS_WEB_TIMEOUT) shows.
 
 from rq import Queue
 
-from shortener import click_buffer
+from shortener.clicks import buffer as click_buffer
 
 from . import cpu, data, load
 from .context import Run

@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import text
 
-from shortener.accounts import create_user
+from shortener.accounts.users import create_user
 from shortener.extensions import db
 from shortener.models import Link
 from shortener.timeutil import utcnow

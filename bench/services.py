@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from shortener.config import normalize_database_url
-from shortener.embedded_redis import free_port, start_redis, stop_redis
+from shortener.dev.embedded_redis import free_port, start_redis, stop_redis
 
 MARKER = "shortener-bench:owner"
 

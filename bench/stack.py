@@ -10,7 +10,7 @@ import signal
 
 from rq import Worker
 
-from shortener.embedded_redis import free_port
+from shortener.dev.embedded_redis import free_port
 
 from . import procfile
 from .context import Run

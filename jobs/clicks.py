@@ -5,15 +5,17 @@ import time
 
 from flask import current_app
 
-from shortener import click_buffer, clicks, spool
-from shortener.redis_clients import worker_redis
+from shortener.background.redis_clients import worker_redis
+from shortener.clicks import buffer as click_buffer
+from shortener.clicks.fallback import replay_spool
+from shortener.clicks.storage import save_clicks
 
 log = logging.getLogger(__name__)
 
 
 def record_click(event: dict) -> int:
     """Store one click event; running it again for the same event stores nothing."""
-    inserted = clicks.save_clicks([event])
+    inserted = save_clicks([event])
     if not inserted:
         log.info("click %s already stored or its link is gone", event.get("id"))
     return inserted
@@ -31,7 +33,7 @@ def flush_click_buffer() -> int:
         if not events:
             break
         try:
-            stored += clicks.save_clicks(events)
+            stored += save_clicks(events)
         except Exception:
             # Give the batch back now; if even that fails (or the process dies
             # here), cleanup_click_buffer returns it after CLICK_BUFFER_TIMEOUT.
@@ -51,8 +53,7 @@ def cleanup_click_buffer() -> int:
 
 def replay_click_spool() -> int:
     """Store clicks spooled while Redis and the database were down."""
-    stored = spool.replay(current_app.config["CLICK_SPOOL_DIR"], clicks.save_clicks,
-                          current_app.config["CLICK_BATCH_SIZE"])
+    stored = replay_spool()
     if stored:
         log.warning("replayed %d spooled clicks", stored)
     return stored

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from flask import current_app
 from rq import get_current_job
 
-from shortener import mailer, reset_tokens
+from shortener.accounts import mail as mailer
+from shortener.accounts import reset_tokens
 from shortener.extensions import db
 from shortener.models import User
 

@@ -1,9 +1,9 @@
-"""The entry point of every scheduled run (see shortener/schedule.py)."""
+"""The entry point of every scheduled run (see shortener/background/schedule.py)."""
 
 from flask import current_app
 
-from shortener import schedule
-from shortener.queues import get_queue
+from shortener.background import schedule
+from shortener.background.queues import get_queue
 
 
 def run_periodic(name: str) -> str:

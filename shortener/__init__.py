@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
-from .extensions import csrf, db, limiter, login_manager, mail, migrate
+from .extensions import csrf, db, limiter, mail, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -21,10 +21,12 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config)
     init_extensions(app)
     register_blueprints(app)
+    # Imported here, as in Flask's tutorial: these modules import the
+    # blueprints and domain packages, which need this package to exist first.
     from . import cli, errors
 
-    errors.register(app)
-    cli.register(app)
+    errors.init_app(app)
+    cli.init_app(app)
     return app
 
 
@@ -38,17 +40,20 @@ def load_config(app: Flask, overrides: dict | None) -> None:
 
 
 def init_extensions(app: Flask) -> None:
-    from . import auth, database, redis_clients
+    from . import database
+    from .auth import login
+    from .background import redis_clients
+    from .clicks import fallback
 
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
-    login_manager.init_app(app)
-    auth.init_login(login_manager)
+    login.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
     redis_clients.init_app(app)
+    fallback.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

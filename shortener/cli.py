@@ -3,6 +3,12 @@
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from rq_scheduler import Scheduler
+
+from .background import schedule
+from .background.redis_clients import worker_redis
+from .clicks.fallback import replay_spool
+from .clicks.pending import pending_counts
 
 clicks_cli = AppGroup("clicks", help="Click pipeline maintenance.")
 
@@ -10,33 +16,22 @@ clicks_cli = AppGroup("clicks", help="Click pipeline maintenance.")
 @clicks_cli.command("replay")
 def replay_command():
     """Store clicks spooled while Redis and the database were down (idempotent)."""
-    from jobs.clicks import replay_click_spool
-
-    stored = replay_click_spool()
+    stored = replay_spool()
     click.echo(f"replayed {stored} new clicks from {current_app.config['CLICK_SPOOL_DIR']}")
 
 
 @clicks_cli.command("pending")
 def pending_command():
     """Show clicks not yet in the database: buffer, processing lists, spool, queue."""
-    from . import tracking
-
-    for name, count in tracking.pending_counts().items():
+    for name, count in pending_counts().items():
         click.echo(f"{name}: {count}")
-
-
 
 
 schedule_cli = AppGroup("schedule", help="Periodic jobs on rq-scheduler.")
 
 
-def _scheduler(interval: float = 1.0):
-    from rq_scheduler import Scheduler
-
-    from .queues import AppJob
-    from .redis_clients import worker_redis
-
-    return Scheduler(connection=worker_redis(), interval=interval, job_class=AppJob)
+def _scheduler(interval: float = 1.0) -> Scheduler:
+    return Scheduler(connection=worker_redis(), interval=interval)
 
 
 @schedule_cli.command("run")
@@ -44,8 +39,6 @@ def _scheduler(interval: float = 1.0):
 @click.option("--burst", is_flag=True, help="Enqueue what is due once, then exit.")
 def schedule_run(interval: float, burst: bool):
     """Reconcile the schedule with the code, then run the scheduler (the Procfile's scheduler)."""
-    from . import schedule
-
     scheduler = _scheduler(interval)
     report = schedule.reconcile(scheduler, schedule.periodic_jobs(current_app.config))
     for action, job_ids in report.items():
@@ -57,16 +50,13 @@ def schedule_run(interval: float, burst: bool):
 @schedule_cli.command("list")
 def schedule_list():
     """Print each periodic job and its next run (UTC)."""
-    from . import schedule
-
-    scheduler = _scheduler()
-    entries = dict(schedule.upcoming(scheduler))
+    entries = dict(schedule.upcoming(_scheduler()))
     for definition in schedule.periodic_jobs(current_app.config):
         when = entries.get(definition.job_id)
         next_run = when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else "not scheduled yet"
         click.echo(f"{definition.name:<24} {definition.describe():<28} next: {next_run}")
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.cli.add_command(clicks_cli)
     app.cli.add_command(schedule_cli)

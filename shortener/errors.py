@@ -31,7 +31,7 @@ def render_error(status: int, message: str | None = None):
     return page, status
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         return render_error(400, CSRF_MESSAGE)

@@ -13,9 +13,9 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from shortener import create_app
-from shortener.embedded_redis import free_port, start_redis, stop_redis
+from shortener.background.redis_clients import CircuitBreaker, RedisState
+from shortener.dev.embedded_redis import free_port, start_redis, stop_redis
 from shortener.extensions import db
-from shortener.redis_clients import CircuitBreaker, RedisState
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TABLES_CHILD_FIRST = ("clicks", "daily_clicks", "password_reset_tokens", "links", "users")
@@ -201,7 +201,7 @@ class AuthActions:
         self.client = client
 
     def create_user(self, username="alice", email=None, password=PASSWORD):
-        from shortener.accounts import create_user
+        from shortener.accounts.users import create_user
 
         with self.app.app_context():
             user = create_user(username, email or f"{username}@example.com", password)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from shortener.clicks import new_event
+from shortener.clicks.events import new_event
 from shortener.extensions import db
 from shortener.models import Click, DailyClicks, Link
 

@@ -66,7 +66,7 @@ def test_wrk_result_is_parsed_from_a_real_run(tmp_path):
                     "its Python load generator, which the quick run above covers")
     from bench.processes import running
     from bench.stack import WebServer, web_argv
-    from shortener.embedded_redis import free_port
+    from shortener.dev.embedded_redis import free_port
 
     port = free_port()
     env = {**_bench_env(), "HOST": "127.0.0.1", "PORT": str(port)}

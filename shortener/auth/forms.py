@@ -1,4 +1,4 @@
-"""Forms of the auth pages. The account rules themselves live in shortener.accounts."""
+"""Forms of the auth pages. The account rules themselves live in shortener.users.users."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
@@ -11,7 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from .. import accounts
+from ..accounts import users
 
 EMAIL_MAX_LENGTH = 254  # the users.email column, and RFC 5321's limit
 
@@ -31,13 +31,13 @@ def no_control_characters(_form, field) -> None:
 
 
 def username_rules(_form, field) -> None:
-    problem = accounts.username_problem(field.data or "")
+    problem = users.username_problem(field.data or "")
     if problem:
         raise ValidationError(problem)
 
 
 def password_rules(_form, field) -> None:
-    problem = accounts.password_problem(field.data or "")
+    problem = users.password_problem(field.data or "")
     if problem:
         raise ValidationError(problem)
 
@@ -55,7 +55,7 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
     password = PasswordField(
         "Password",
         validators=[InputRequired(), password_rules],
-        description=f"At least {accounts.PASSWORD_MIN_LENGTH} characters.",
+        description=f"At least {users.PASSWORD_MIN_LENGTH} characters.",
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -88,7 +88,7 @@ class LoginForm(FlaskForm):
     )
     password = PasswordField(
         "Password",
-        validators=[InputRequired(), Length(max=accounts.PASSWORD_MAX_LENGTH)],
+        validators=[InputRequired(), Length(max=users.PASSWORD_MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField("Keep me logged in on this device")

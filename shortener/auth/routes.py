@@ -13,10 +13,10 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from .. import accounts, reset_tokens
+from ..accounts import reset_tokens, users
 from ..extensions import limiter
 from .forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
-from .redirects import safe_next_url
+from .next_url import safe_next_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -38,8 +38,8 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register(form.username.data, form.email.data, form.password.data)
-        except accounts.AccountError as error:
+            user = users.register(form.username.data, form.email.data, form.password.data)
+        except users.AccountError as error:
             getattr(form, error.field).errors.append(str(error))
         else:
             login_user(user)
@@ -71,8 +71,8 @@ def login():
         return redirect(_next_url())
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.find_by_login(form.login.data)
-        if accounts.verify_password(user, form.password.data):
+        user = users.find_by_login(form.login.data)
+        if users.verify_password(user, form.password.data):
             login_user(user, remember=form.remember.data)
             return redirect(_next_url())
         g.login_failed = True
@@ -114,7 +114,7 @@ def reset_password(token: str):
             user = reset_tokens.redeem(token, form.password.data)
         except reset_tokens.InvalidToken:  # a concurrent request used it a moment ago
             return _reset_page("auth/reset_invalid.html", 400)
-        except accounts.AccountError as error:
+        except users.AccountError as error:
             form.password.errors.append(str(error))
         else:
             return _after_reset(user)

@@ -4,9 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, StringField, URLField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..slugs import SlugError, validate_slug
 from ..timeutil import utcnow
-from ..urls import MAX_URL_LENGTH, InvalidTargetURL, validate_target_url
+from .slugs import SlugError, validate_slug
+from .urls import MAX_URL_LENGTH, InvalidTargetURL, validate_target_url
 
 
 def _strip(value):

@@ -1,7 +1,7 @@
 from flask import Blueprint, redirect, render_template, request
 
-from .. import tracking
-from ..links_lookup import resolve
+from ..clicks.tracking import track_click
+from ..links.lookup import resolve
 
 bp = Blueprint("redirects", __name__)
 
@@ -14,7 +14,7 @@ def follow(username: str, slug: str):
     if link is None:
         return render_template("redirects/not_found.html"), 404
     if request.method == "GET":
-        tracking.track_click(link.id)
+        track_click(link.id, request.remote_addr, request.referrer, request.user_agent.string)
     response = redirect(link.target_url, code=302)
     # A cached 301 would hide repeat clicks from the stats.
     response.headers["Cache-Control"] = "private, max-age=0"

@@ -1,0 +1,118 @@
+"""Password reset tokens: issue, check, redeem once, clean up. Knows nothing about HTTP.
+
+The token itself only ever travels in the mail; the database keeps its SHA-256,
+so a leaked table cannot be used to reset anyone's password.
+"""
+
+import hashlib
+import logging
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, or_, select, update
+
+from ..extensions import db
+from ..models import PasswordResetToken, User
+from ..timeutil import utcnow
+from . import mail, users
+
+log = logging.getLogger(__name__)
+
+TOKEN_BYTES = 32
+# What token_urlsafe(32) produces; anything else is rejected before touching the database.
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+class InvalidToken(ValueError):
+    """The token is unknown, expired or already used (we do not say which)."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(user: User, now: datetime | None = None) -> str:
+    """Store a new token for ``user`` (hashed, valid PASSWORD_RESET_TTL seconds); return it."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = now or utcnow()
+    ttl = timedelta(seconds=current_app.config["PASSWORD_RESET_TTL"])
+    db.session.add(
+        PasswordResetToken(user_id=user.id, token_hash=hash_token(token), created_at=now,
+                           expires_at=now + ttl)
+    )
+    db.session.commit()
+    return token
+
+
+def request_reset(email: str) -> None:
+    """Queue a reset mail if an account has ``email``; silently do nothing otherwise."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        return
+    token = issue(user)
+    # The description replaces the job's call in RQ's logs, which would show the token.
+    mail.queue("jobs.email.send_password_reset_email", user.id, token,
+                 description=f"send_password_reset_email(user_id={user.id})")
+
+
+def find_valid(token: str, now: datetime | None = None) -> PasswordResetToken | None:
+    """The stored token for ``token`` if it is unused and unexpired, else None."""
+    if not TOKEN_RE.fullmatch(token):
+        return None
+    now = now or utcnow()
+    return db.session.scalar(
+        select(PasswordResetToken).where(
+            PasswordResetToken.token_hash == hash_token(token),
+            PasswordResetToken.used_at.is_(None),
+            PasswordResetToken.expires_at > now,
+        )
+    )
+
+
+def redeem(token: str, new_password: str) -> User:
+    """Set ``new_password`` with a valid token, once; end the user's sessions and other tokens.
+
+    Raises InvalidToken, or AccountError for a password that breaks the rules.
+    """
+    now = utcnow()
+    stored = find_valid(token, now)
+    if stored is None or not _claim(stored.id, now):
+        db.session.rollback()
+        raise InvalidToken("This reset link is invalid or has expired.")
+    user = db.session.get(User, stored.user_id)
+    # Any other link the user was sent dies with this one.
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    try:
+        users.set_password(user, new_password)  # commits, with the claim above
+    except users.AccountError:
+        db.session.rollback()
+        raise
+    return user
+
+
+def _claim(token_id: int, now: datetime) -> bool:
+    """Mark the token used unless a concurrent request already did; True if we won."""
+    result = db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.id == token_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return result.rowcount == 1
+
+
+def delete_expired_and_used(now: datetime | None = None) -> int:
+    """Delete tokens that can never be redeemed again; commit; return how many."""
+    now = now or utcnow()
+    result = db.session.execute(
+        delete(PasswordResetToken).where(
+            or_(PasswordResetToken.expires_at <= now, PasswordResetToken.used_at.is_not(None))
+        )
+    )
+    db.session.commit()
+    return result.rowcount

@@ -1,0 +1,122 @@
+"""Users: creating them, checking and changing passwords. Knows nothing about HTTP."""
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import User
+from . import mail
+
+# OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Verifying against this keeps a login for an unknown user as slow as for a known one.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+USERNAME_RE = re.compile(r"[a-z0-9_-]{3,32}")
+PASSWORD_MIN_LENGTH = 8
+# Far beyond any passphrase; stops megabyte "passwords" from costing hashing time.
+PASSWORD_MAX_LENGTH = 1024
+# First path segments of the site's own pages: a user by that name would shadow them.
+RESERVED_USERNAMES = frozenset([
+    "admin", "administrator", "api", "app", "auth", "dashboard", "favicon.ico", "help",
+    "links", "login", "logout", "new", "register", "reset", "root", "settings", "signup",
+    "static", "stats", "status", "support", "system", "www",
+])
+
+
+class AccountError(ValueError):
+    """A registration or password rule was broken; ``field`` names the form field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def username_problem(username: str) -> str | None:
+    """Why ``username`` cannot be registered (format, reserved), or None."""
+    if not USERNAME_RE.fullmatch(username):
+        return "Use 3 to 32 characters: lowercase letters, digits, '_' or '-'."
+    if username in RESERVED_USERNAMES:
+        return "That name is reserved. Please pick another."
+    return None
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"Use at least {PASSWORD_MIN_LENGTH} characters."
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return f"Use at most {PASSWORD_MAX_LENGTH} characters."
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    if user is None:
+        _safe_verify(_DUMMY_HASH, password)
+        return False
+    if not _safe_verify(user.password_hash, password):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return True
+
+
+def _safe_verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def find_by_login(login: str) -> User | None:
+    """The user whose username or email is ``login`` (case-insensitive)."""
+    login = login.strip().lower()
+    return db.session.scalar(select(User).where(or_(User.username == login, User.email == login)))
+
+
+def create_user(username: str, email: str, password: str) -> User:
+    """Create and commit a user; raises AccountError for a taken or invalid name or email."""
+    username, email = username.strip().lower(), email.strip().lower()
+    problem = username_problem(username)
+    if problem:
+        raise AccountError("username", problem)
+    problem = password_problem(password)
+    if problem:
+        raise AccountError("password", problem)
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise AccountError("username", "That username is taken.")
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise AccountError("email", "An account with that email already exists.")
+    user = User(username=username, email=email, password_hash=hash_password(password))
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        db.session.rollback()
+        raise AccountError("username", "That username or email is taken.") from exc
+    return user
+
+
+def register(username: str, email: str, password: str) -> User:
+    """Create the user and, once the row is committed, queue the welcome mail."""
+    user = create_user(username, email, password)
+    mail.queue("jobs.email.send_welcome_email", user.id)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Change the password and end every other session of the user. Commits."""
+    problem = password_problem(password)
+    if problem:
+        raise AccountError("password", problem)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    db.session.commit()

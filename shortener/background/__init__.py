@@ -1,0 +1,1 @@
+"""RQ plumbing: Redis clients, queues, the worker classes and the periodic schedule."""

@@ -1,0 +1,44 @@
+"""RQ queues, built from config: queue names and retry policies live here only.
+
+Jobs are enqueued by dotted path (``"jobs.clicks.record_click"``), so the app
+never imports ``jobs/``; the worker classes (``worker.py``) run each job
+inside the app's context.
+"""
+
+from flask import current_app
+from rq import Queue, Retry
+
+from .redis_clients import web_redis, worker_redis
+
+CLICKS = "clicks"
+EMAIL = "email"
+QUEUE_NAMES = (CLICKS, EMAIL)
+# Settings prefix of each queue's policy (CLICK_RETRY_MAX, EMAIL_JOB_TIMEOUT, ...).
+POLICY_PREFIX = {CLICKS: "CLICK", EMAIL: "EMAIL"}
+
+
+def job_policy(queue_name: str) -> dict:
+    """Retry, timeout and TTLs for jobs on ``queue_name``, from config."""
+    config = current_app.config
+    prefix = POLICY_PREFIX[queue_name]
+    retries = config[f"{prefix}_RETRY_MAX"]
+    return {
+        "retry": Retry(max=retries, interval=config[f"{prefix}_RETRY_INTERVALS"][:retries])
+        if retries
+        else None,
+        "failure_ttl": config[f"{prefix}_FAILURE_TTL"],
+        "job_timeout": config[f"{prefix}_JOB_TIMEOUT"],
+        "result_ttl": 0,
+    }
+
+
+def get_queue(name: str, *, web: bool = True) -> Queue:
+    """The queue ``name`` on the web's timid Redis client, or the worker's patient one."""
+    return Queue(name, connection=web_redis() if web else worker_redis())
+
+
+def enqueue(queue_name: str, func: str, *args, web: bool = True, **options):
+    """Enqueue the job at dotted path ``func`` with the queue's policy. Call it after the commit."""
+    policy = job_policy(queue_name)
+    policy.update(options)
+    return get_queue(queue_name, web=web).enqueue(func, args=args, **policy)

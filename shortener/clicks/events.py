@@ -1,0 +1,34 @@
+"""Click events: plain data (a dict of strings) built at redirect time.
+
+The event's UUID is the idempotency key of the whole pipeline: storing the
+same event twice, in any mode, inserts one row and counts once.
+"""
+
+import uuid
+from datetime import datetime
+
+REFERRER_MAX = 1024
+USER_AGENT_MAX = 512
+
+
+def new_event(link_id: int, clicked_at: datetime, referrer, user_agent, ip_address) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "link_id": link_id,
+        "clicked_at": clicked_at.isoformat(),
+        "referrer": (referrer or "")[:REFERRER_MAX] or None,
+        "user_agent": (user_agent or "")[:USER_AGENT_MAX] or None,
+        "ip_address": ip_address,
+    }
+
+
+def to_row(event: dict) -> dict:
+    """The event as the clicks table's column values."""
+    return {
+        "id": uuid.UUID(event["id"]),
+        "link_id": int(event["link_id"]),
+        "clicked_at": datetime.fromisoformat(event["clicked_at"]),
+        "referrer": event.get("referrer"),
+        "user_agent": event.get("user_agent"),
+        "ip_address": event.get("ip_address"),
+    }

@@ -1,0 +1,70 @@
+"""Recording a click: the one place the redirect hands a click to.
+
+``CLICK_TRACKING`` picks the path: ``job`` (one RQ job per click), ``buffer``
+(a Redis list drained in batches), ``sync`` (a write in the request) or
+``off``. Whatever fails on the way, the redirect still answers and the click
+is kept: Redis trouble falls back to a direct database insert, and a database
+failure on top of that to the local spool (``fallback``). Each step is
+idempotent by the click's UUID, so no path counts a click twice.
+"""
+
+from flask import current_app
+from redis.exceptions import RedisError
+
+from ..background.queues import CLICKS, enqueue
+from ..background.redis_clients import state as redis_state
+from ..timeutil import utcnow
+from . import buffer
+from .events import new_event
+from .fallback import store_or_spool, warn
+from .ips import anonymize_ip
+
+
+def track_click(link_id: int, remote_addr: str | None, referrer: str | None,
+                user_agent: str | None) -> None:
+    """Record a click on ``link_id`` by the configured mode; never raises for Redis or the database."""
+    config = current_app.config
+    mode = config["CLICK_TRACKING"]
+    if mode == "off":
+        return
+    ip = anonymize_ip(remote_addr, config["IP_ANONYMIZATION"])
+    event = new_event(link_id, utcnow(), referrer, user_agent, ip)
+    if mode == "sync":
+        store_or_spool(event)
+    elif mode == "job":
+        _via_redis(event, enqueue_click)
+    else:
+        _via_redis(event, _push_to_buffer)
+
+
+def enqueue_click(event: dict, *, web: bool = True) -> bool:
+    """Queue ``record_click`` for ``event``; the click id doubles as job id (never two jobs)."""
+    enqueue(CLICKS, "jobs.clicks.record_click", event, web=web, job_id=f"click-{event['id']}")
+    return True
+
+
+def _push_to_buffer(event: dict) -> bool:
+    config = current_app.config
+    pushed, flush_claimed = buffer.push(
+        redis_state().web, event, config["CLICK_BUFFER_MAX"], config["CLICK_BATCH_SIZE"]
+    )
+    if not pushed:
+        warn("buffer-full", "click buffer is full (CLICK_BUFFER_MAX=%s): writing clicks directly",
+             config["CLICK_BUFFER_MAX"])
+        return False
+    if flush_claimed:
+        enqueue(CLICKS, "jobs.clicks.flush_click_buffer", retry=None)
+    return True
+
+
+def _via_redis(event: dict, send) -> None:
+    breaker = redis_state().breaker
+    if breaker.allows():
+        try:
+            if send(event):
+                breaker.record_success()
+                return
+        except RedisError as exc:
+            breaker.record_failure()
+            warn("redis", "Redis unavailable (%s): recording clicks directly", exc)
+    store_or_spool(event)

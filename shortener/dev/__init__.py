@@ -1,0 +1,1 @@
+"""Local tooling: ``make run`` (``devserver``) and a redis-server of our own."""

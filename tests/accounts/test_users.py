@@ -1,0 +1,80 @@
+"""shortener.accounts: the account rules, password hashing, lookup, session versions."""
+
+import pytest
+from sqlalchemy import select
+
+from shortener.accounts import users as accounts
+from shortener.extensions import db
+from shortener.models import User
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+def test_create_user_stores_names_lowercase_and_only_a_hash(ctx):
+    user = accounts.create_user(" Alice ", "Alice@Example.COM ", PASSWORD)
+    assert (user.username, user.email, user.session_version) == ("alice", "alice@example.com", 1)
+    assert PASSWORD not in user.password_hash and user.password_hash.startswith("$argon2id$")
+
+
+@pytest.mark.parametrize("username, email, password, field", [
+    ("ab", "ab@example.com", PASSWORD, "username"),
+    ("has space", "s@example.com", PASSWORD, "username"),
+    ("auth", "auth@example.com", PASSWORD, "username"),
+    ("ADMIN", "admin@example.com", PASSWORD, "username"),
+    ("alice", "other@example.com", PASSWORD, "username"),
+    ("Alice", "other@example.com", PASSWORD, "username"),
+    ("bob", "ALICE@example.com", PASSWORD, "email"),
+    ("bob", "bob@example.com", "seven77", "password"),
+    ("bob", "bob@example.com", "x" * (accounts.PASSWORD_MAX_LENGTH + 1), "password"),
+])
+def test_create_user_refuses_broken_rules(ctx, username, email, password, field):
+    accounts.create_user("alice", "alice@example.com", PASSWORD)
+    with pytest.raises(accounts.AccountError) as error:
+        accounts.create_user(username, email, password)
+    assert error.value.field == field
+    assert db.session.scalars(select(User.username)).all() == ["alice"]
+
+
+@pytest.mark.parametrize("name", ["auth", "links", "static", "api", "admin"])
+def test_the_site_own_path_names_are_reserved(name):
+    assert name in accounts.RESERVED_USERNAMES
+    assert "reserved" in accounts.username_problem(name)
+
+
+@pytest.mark.parametrize("login", ["alice", "ALICE", " alice ", "alice@example.com",
+                                   "ALICE@EXAMPLE.COM"])
+def test_find_by_login_takes_username_or_email(ctx, login):
+    user = accounts.create_user("alice", "alice@example.com", PASSWORD)
+    assert accounts.find_by_login(login).id == user.id
+
+
+def test_verify_password(ctx):
+    user = accounts.create_user("alice", "alice@example.com", PASSWORD)
+    assert accounts.verify_password(user, PASSWORD)
+    assert not accounts.verify_password(user, PASSWORD.upper())
+    assert not accounts.verify_password(None, PASSWORD)
+
+
+def test_set_password_bumps_the_session_version(ctx):
+    user = accounts.create_user("alice", "alice@example.com", PASSWORD)
+    old_session_id = user.get_id()
+    accounts.set_password(user, "a whole new passphrase")
+    assert user.session_version == 2 and user.get_id() != old_session_id
+    assert accounts.verify_password(user, "a whole new passphrase")
+    with pytest.raises(accounts.AccountError):
+        accounts.set_password(user, "short")
+    assert user.session_version == 2
+
+
+def test_register_queues_the_welcome_mail(ctx, fake_redis):
+    from rq import Queue
+
+    user = accounts.register("alice", "alice@example.com", PASSWORD)
+    [job] = Queue("email", connection=fake_redis).jobs
+    assert (job.func_name, job.args) == ("jobs.email.send_welcome_email", (user.id,))
+    assert job.retries_left == 5  # EMAIL_RETRY_MAX, from config

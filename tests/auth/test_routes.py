@@ -1,0 +1,396 @@
+"""The auth blueprint: registration, login and logout, throttling, CSRF, cookies, `next`."""
+
+import re
+import socket
+import time
+
+import pytest
+from rq import Queue
+from sqlalchemy import func, select
+
+from shortener.accounts import users as accounts
+from shortener.auth.next_url import safe_next_url
+from shortener.extensions import db, limiter
+from shortener.models import User
+from tests.conftest import PASSWORD
+
+NEW_PASSWORD = "a whole new passphrase"
+
+
+def register(client, username="bob", email=None, password=PASSWORD, confirm=None, **extra):
+    return client.post("/auth/register", data={
+        "username": username,
+        "email": f"{username.strip().lower()}@example.com" if email is None else email,
+        "password": password, "confirm": password if confirm is None else confirm, **extra,
+    })
+
+
+def logged_in_user_id(client) -> str | None:
+    with client.session_transaction() as session:
+        return session.get("_user_id")
+
+
+def is_logged_in(client) -> bool:
+    """Whether the site sees ``client`` as logged in (the login page then sends it on)."""
+    return client.get("/auth/login").status_code == 302
+
+
+def users(app) -> list[User]:
+    with app.app_context():
+        return list(db.session.scalars(select(User).order_by(User.id)))
+
+
+def email_jobs(fake_redis):
+    return Queue("email", connection=fake_redis).jobs
+
+
+# --- registration ------------------------------------------------------------
+
+def test_register_page_renders(client):
+    page = client.get("/auth/register").get_data(as_text=True)
+    assert 'name="username"' in page and 'autocomplete="new-password"' in page
+
+
+def test_register_logs_in_and_redirects_to_dashboard(app, client, fake_redis):
+    response = register(client, "  Bob ", email="Bob@Example.COM")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    [user] = users(app)
+    assert (user.username, user.email) == ("bob", "bob@example.com")
+    assert logged_in_user_id(client) == f"{user.id}:1"
+    [job] = email_jobs(fake_redis)
+    assert job.func_name == "jobs.email.send_welcome_email" and job.args == (user.id,)
+    assert "Welcome, bob!" in client.get("/").get_data(as_text=True)
+
+
+INVALID_REGISTRATIONS = [
+    # (username, email, password, confirm, field in error, message fragment)
+    ("ab", None, PASSWORD, None, "username", "3 to 32 characters"),
+    ("a" * 33, "long@example.com", PASSWORD, None, "username", "3 to 32 characters"),
+    ("bad name", "bad@example.com", PASSWORD, None, "username", "3 to 32 characters"),
+    ("bob.smith", None, PASSWORD, None, "username", "3 to 32 characters"),
+    ("jürgen", "j@example.com", PASSWORD, None, "username", "3 to 32 characters"),
+    ("", "empty@example.com", PASSWORD, None, "username", "required"),
+    ("admin", None, PASSWORD, None, "username", "reserved"),
+    ("Auth", None, PASSWORD, None, "username", "reserved"),
+    ("links", None, PASSWORD, None, "username", "reserved"),
+    ("static", None, PASSWORD, None, "username", "reserved"),
+    ("api", None, PASSWORD, None, "username", "reserved"),
+    ("alice", "other@example.com", PASSWORD, None, "username", "taken"),
+    ("ALICE", "other@example.com", PASSWORD, None, "username", "taken"),
+    ("bob", "alice@example.com", PASSWORD, None, "email", "already exists"),
+    ("bob", "Alice@EXAMPLE.com", PASSWORD, None, "email", "already exists"),
+    ("bob", "not-an-email", PASSWORD, None, "email", "Invalid email"),
+    ("bob", "bob@localhost", PASSWORD, None, "email", "Invalid email"),
+    ("bob", "bob@exa\x00mple.com", PASSWORD, None, "email", "not allowed"),
+    ("bob", "b" * 250 + "@example.com", PASSWORD, None, "email", "254"),
+    ("bob", "", PASSWORD, None, "email", "required"),
+    ("bob", None, "short12", None, "password", "at least 8"),
+    ("bob", None, "x" * 1025, None, "password", "at most 1024"),
+    ("bob", None, "", "", "password", "required"),
+    ("bob", None, PASSWORD, PASSWORD + "!", "confirm", "do not match"),
+]
+
+
+@pytest.mark.parametrize(
+    "username, email, password, confirm, field, message", INVALID_REGISTRATIONS
+)
+def test_registration_is_refused(app, client, auth, fake_redis,
+                                 username, email, password, confirm, field, message):
+    auth.create_user("alice")
+    response = register(client, username, email, password, confirm)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    errors = re.search(rf'<label for="{field}">.*?</div>', page, re.S).group(0)
+    assert message.lower() in errors.lower()
+    assert [user.username for user in users(app)] == ["alice"]
+    assert logged_in_user_id(client) is None
+    assert email_jobs(fake_redis) == []
+
+
+def test_register_page_redirects_logged_in_users(client, logged_in):
+    response = client.get("/auth/register")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+# --- login and logout --------------------------------------------------------
+
+@pytest.mark.parametrize("login", ["alice", "ALICE", " alice ", "alice@example.com",
+                                   "Alice@Example.com"])
+def test_login_with_username_or_email(app, client, auth, login):
+    user_id = auth.create_user("alice")
+    response = auth.login(login)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert logged_in_user_id(client) == f"{user_id}:1"
+
+
+@pytest.mark.parametrize("login, password", [("alice", "wrong password"), ("nobody", PASSWORD),
+                                             ("nobody@example.com", PASSWORD)])
+def test_wrong_credentials_get_one_vague_message(client, auth, login, password):
+    auth.create_user("alice")
+    response = auth.login(login, password)
+    assert response.status_code == 200
+    assert "Wrong username, email or password." in response.get_data(as_text=True)
+    assert logged_in_user_id(client) is None
+
+
+@pytest.mark.parametrize("data", [
+    {"login": "", "password": ""},
+    {"login": "alice\x00", "password": PASSWORD},
+    {"login": "x" * 5000, "password": PASSWORD},
+    {"login": "alice", "password": "p" * 5000},
+    {"login": "alice\r\nX-Injected: 1", "password": PASSWORD},
+    {},
+])
+def test_malformed_login_is_a_form_error_not_a_crash(client, auth, data):
+    auth.create_user("alice")
+    response = client.post("/auth/login", data=data)
+    assert response.status_code == 200
+    assert 'class="error"' in response.get_data(as_text=True)
+
+
+def test_logout_is_post_only(client, logged_in):
+    # A GET falls through to the /<username>/<slug> rule ("auth" is a reserved name): 404.
+    assert client.get("/auth/logout").status_code == 404
+    assert logged_in_user_id(client) is not None
+    response = client.post("/auth/logout")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
+    assert logged_in_user_id(client) is None
+
+
+def test_login_page_redirects_logged_in_users(client, logged_in):
+    response = client.get("/auth/login")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_password_change_logs_out_other_sessions(app, auth, logged_in):
+    other_device = app.test_client()
+    assert auth.__class__(app, other_device).login("alice", remember="y").status_code == 302
+    assert is_logged_in(auth.client) and is_logged_in(other_device)
+    with app.app_context():
+        accounts.set_password(db.session.get(User, logged_in), NEW_PASSWORD)
+    assert not is_logged_in(auth.client)
+    assert not is_logged_in(other_device)
+    assert auth.login("alice").status_code == 200
+    assert auth.login("alice", NEW_PASSWORD).status_code == 302
+
+
+def test_remember_cookie_alone_does_not_survive_a_password_change(app, auth, logged_in):
+    client = app.test_client()
+    assert auth.__class__(app, client).login("alice", remember="y").status_code == 302
+    with client.session_transaction() as session:
+        session.clear()  # the browser was closed: only the remember cookie is left
+    assert is_logged_in(client)
+    with app.app_context():
+        accounts.set_password(db.session.get(User, logged_in), NEW_PASSWORD)
+    with client.session_transaction() as session:
+        session.clear()
+    assert not is_logged_in(client)
+
+
+# --- where to go after logging in --------------------------------------------
+
+OPEN_REDIRECTS = [
+    "//evil.com", "//evil.com/path", "https://evil.com", "http://evil.com/", "/\\evil.com",
+    "\\\\evil.com", "/\\/evil.com", "javascript:alert(1)", "JavaScript:alert(1)",
+    "data:text/html,hi", "evil.com", " /x", "/\t/evil.com", "/\n/evil.com", "/a\x00b",
+    "///evil.com", "https:/evil.com", "ftp://evil.com", "/" + "a" * 3000,
+]
+
+
+@pytest.mark.parametrize("target", OPEN_REDIRECTS)
+def test_next_to_another_site_goes_to_the_dashboard(client, auth, target):
+    auth.create_user("alice")
+    response = client.post("/auth/login", query_string={"next": target},
+                           data={"login": "alice", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["/links/new", "/links/3?page=2", "/bob/go#top", "/"])
+def test_next_to_a_local_path_is_followed(client, auth, target):
+    auth.create_user("alice")
+    response = client.post("/auth/login", query_string={"next": target},
+                           data={"login": "alice", "password": PASSWORD})
+    assert response.headers["Location"] == target
+
+
+def test_login_form_keeps_only_a_safe_next(client):
+    page = client.get("/auth/login?next=/links/new").get_data(as_text=True)
+    assert 'action="/auth/login?next=/links/new"' in page
+    assert "evil" not in client.get("/auth/login?next=//evil.com").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", OPEN_REDIRECTS + [None, ""])
+def test_safe_next_url_refuses_other_sites(target):
+    assert safe_next_url(target) is None
+
+
+def test_login_required_page_comes_back_after_login(client, auth):
+    auth.create_user("alice")
+    response = client.get("/links/new")
+    assert response.status_code == 302
+    login_page = response.headers["Location"]
+    response = client.post(login_page, data={"login": "alice", "password": PASSWORD})
+    assert response.headers["Location"] == "/links/new"
+
+
+# --- CSRF and cookies --------------------------------------------------------
+
+def csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def test_form_post_without_csrf_token_is_refused(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        accounts.create_user("alice", "alice@example.com", PASSWORD)
+    response = client.post("/auth/login", data={"login": "alice", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+    assert logged_in_user_id(client) is None
+    token = csrf_token(client.get("/auth/login").get_data(as_text=True))
+    response = client.post("/auth/login",
+                           data={"login": "alice", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_logout_without_csrf_token_is_refused(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        accounts.create_user("alice", "alice@example.com", PASSWORD)
+    token = csrf_token(client.get("/auth/login").get_data(as_text=True))
+    client.post("/auth/login", data={"login": "alice", "password": PASSWORD, "csrf_token": token})
+    assert client.post("/auth/logout").status_code == 400
+    assert logged_in_user_id(client) is not None
+
+
+def cookie_flags(response, name: str) -> set[str]:
+    [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}=")]
+    return {part.strip().lower() for part in header.split(";")[1:]}
+
+
+@pytest.mark.parametrize("settings, secure", [
+    ({}, False),
+    ({"TESTING": False, "APP_ENV": "production", "SECRET_KEY": "s3cret-" * 8}, True),
+])
+def test_session_and_remember_cookies_are_locked_down(make_app, settings, secure):
+    app = make_app(**settings)
+    with app.app_context():
+        accounts.create_user("alice", "alice@example.com", PASSWORD)
+    response = app.test_client().post(
+        "/auth/login", data={"login": "alice", "password": PASSWORD, "remember": "y"}
+    )
+    assert response.status_code == 302
+    for name in ("session", "remember_token"):
+        flags = cookie_flags(response, name)
+        assert {"httponly", "samesite=lax"} <= flags
+        assert ("secure" in flags) is secure
+
+
+def test_no_remember_cookie_unless_asked(client, auth):
+    auth.create_user("alice")
+    response = auth.login("alice")
+    assert not [h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_")]
+
+
+# --- throttling --------------------------------------------------------------
+
+def attempt(client, login, password="wrong password", ip="192.0.2.1"):
+    return client.post("/auth/login", data={"login": login, "password": password},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def test_failed_logins_are_throttled_per_account(make_app):
+    app = make_app(RATELIMIT_LOGIN_ACCOUNT="3 per minute", RATELIMIT_LOGIN="100 per minute")
+    client = app.test_client()
+    with app.app_context():
+        accounts.create_user("alice", "alice@example.com", PASSWORD)
+    for ip in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):  # a botnet: one try per address
+        assert attempt(client, "alice", ip=ip).status_code == 200
+    blocked = attempt(client, "ALICE", PASSWORD, ip="192.0.2.4")
+    assert blocked.status_code == 429
+    assert "Too many attempts" in blocked.get_data(as_text=True)
+    assert attempt(client, "bob", ip="192.0.2.4").status_code == 200  # other accounts unaffected
+
+
+def test_failed_logins_are_throttled_per_ip(make_app):
+    app = make_app(RATELIMIT_LOGIN="3 per minute", RATELIMIT_LOGIN_ACCOUNT="100 per minute")
+    client = app.test_client()
+    for name in ("amy", "ben", "cid"):  # password spraying: one try per account
+        assert attempt(client, name).status_code == 200
+    assert attempt(client, "dan").status_code == 429
+    assert attempt(client, "dan", ip="198.51.100.7").status_code == 200
+
+
+def test_successful_logins_do_not_use_up_the_allowance(make_app):
+    app = make_app(RATELIMIT_LOGIN="2 per minute", RATELIMIT_LOGIN_ACCOUNT="2 per minute")
+    client = app.test_client()
+    with app.app_context():
+        accounts.create_user("alice", "alice@example.com", PASSWORD)
+    for _ in range(5):
+        assert attempt(client, "alice", PASSWORD).status_code == 302
+        client.post("/auth/logout")
+
+
+def test_login_page_views_are_not_counted(make_app):
+    app = make_app(RATELIMIT_LOGIN="1 per minute")
+    client = app.test_client()
+    for _ in range(5):
+        assert client.get("/auth/login").status_code == 200
+
+
+@pytest.fixture
+def limiter_trusts_storage(app):
+    """Flask-Limiter keeps "storage is down" on the module-level Limiter, across apps:
+    start from a trusted storage so the test really goes through Redis, and leave it so.
+
+    (``app`` runs the migrations now: alembic's logging setup would unhook caplog.)
+    """
+    limiter._storage_dead = False
+    yield
+    limiter._storage_dead = False
+
+
+def test_login_works_when_the_rate_limit_storage_is_down(make_app, limiter_trusts_storage,
+                                                          caplog):
+    app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", RATELIMIT_LOGIN="2 per minute")
+    client = app.test_client()
+    with app.app_context():
+        accounts.create_user("alice", "alice@example.com", PASSWORD)
+    assert attempt(client, "alice", PASSWORD).status_code == 302
+    client.post("/auth/logout")
+    assert "falling back to in-memory storage" in caplog.text
+    # Throttling goes on, per process, in memory.
+    assert attempt(client, "alice").status_code == 200
+    assert attempt(client, "alice").status_code == 200
+    assert attempt(client, "alice", PASSWORD).status_code == 429
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_login_does_not_hang_when_the_rate_limit_storage_hangs(make_app, limiter_trusts_storage,
+                                                               caplog):
+    with socket.socket() as black_hole:  # accepts connections, never answers
+        black_hole.bind(("127.0.0.1", 0))
+        black_hole.listen(8)
+        # No RATELIMIT_STORAGE_OPTIONS here: the default timeouts must do.
+        app = make_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{black_hole.getsockname()[1]}/0")
+        with app.app_context():
+            accounts.create_user("alice", "alice@example.com", PASSWORD)
+        started = time.monotonic()
+        assert attempt(app.test_client(), "alice", PASSWORD).status_code == 302
+        assert time.monotonic() - started < 5
+    assert "falling back to in-memory storage" in caplog.text
+
+
+def test_registrations_are_throttled_per_ip(make_app):
+    app = make_app(RATELIMIT_REGISTER="2 per hour")
+    client = app.test_client()
+    statuses = [
+        client.post("/auth/register", data={"username": f"u{n}x", "email": "bad"}).status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]

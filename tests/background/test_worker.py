@@ -1,0 +1,160 @@
+"""Real `rq worker` processes (the Procfile's) against a real redis-server."""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from rq import Queue
+from rq.registry import StartedJobRegistry
+from sqlalchemy import create_engine, text
+
+from tests.conftest import PROJECT_ROOT, python_bin, subprocess_env
+from tests.helpers import counts, make_link
+
+pytestmark = pytest.mark.integration
+WORKER_CLASSES = ["shortener.background.worker.Worker", "shortener.background.worker.InProcessWorker"]
+
+def procfile_worker_class() -> str:
+    with open(os.path.join(PROJECT_ROOT, "Procfile")) as handle:
+        line = next(line for line in handle if line.startswith("worker:"))
+    words = line.split()
+    return words[words.index("--worker-class") + 1]
+
+
+PROCFILE_WORKER = procfile_worker_class()
+assert PROCFILE_WORKER in WORKER_CLASSES
+
+
+def rq_worker(app, *extra, burst=True, worker_class=PROCFILE_WORKER, queues=("clicks",)):
+    """Start the Procfile's worker command as a subprocess, in its own process group."""
+    command = [python_bin("rq"), "worker", "--worker-class", worker_class,
+               "--url", app.config["REDIS_URL"], *extra, *queues]
+    if burst:
+        command.insert(2, "--burst")
+    env = subprocess_env(
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"],
+        CLICK_RETRY_INTERVALS="0,0,0,0,0", RQ_WORKER_TTL=30,
+    )
+    return subprocess.Popen(command, env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finish(process, timeout=60) -> str:
+    output, _ = process.communicate(timeout=timeout)
+    assert process.returncode == 0, output
+    return output
+
+
+@pytest.fixture
+def job_app(make_app, redis_server, real_redis):
+    return make_app(REDIS_URL=redis_server.url, CLICK_TRACKING="job",
+                    CLICK_RETRY_MAX=5, CLICK_RETRY_INTERVALS=[0, 0, 0, 0, 0])
+
+
+@pytest.mark.parametrize("worker_class", WORKER_CLASSES)
+def test_n_redirects_give_n_clicks(job_app, auth, worker_class):
+    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    client = job_app.test_client()
+    for _ in range(25):
+        assert client.get("/bob/go").status_code == 302
+    finish(rq_worker(job_app, worker_class=worker_class))
+    assert counts(job_app, link_id) == (25, 25, 25)
+
+
+def test_procfile_worker_serves_both_queues(job_app, auth, real_redis):
+    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    job_app.test_client().get("/bob/go")
+    Queue("email", connection=real_redis).enqueue("jobs.clicks.cleanup_click_buffer")
+    finish(rq_worker(job_app, "--with-scheduler", queues=("clicks", "email")))
+    assert counts(job_app, link_id) == (1, 1, 1)
+    assert Queue("email", connection=real_redis).count == 0
+
+
+class TableLock:
+    """Hold a lock that makes the click job block mid-transaction, from another connection."""
+
+    def __init__(self, url: str, link_id: int):
+        self.engine = create_engine(url)
+        self.conn = self.engine.connect()
+        if self.engine.dialect.name == "postgresql":
+            # Lets the INSERT into clicks through, blocks the click_count UPDATE.
+            self.conn.execute(text("SELECT id FROM links WHERE id = :id FOR NO KEY UPDATE"),
+                              {"id": link_id})
+        else:
+            self.conn.exec_driver_sql("BEGIN IMMEDIATE")  # SQLite: one writer at a time
+
+    def release(self):
+        self.conn.rollback()
+        self.conn.close()
+        self.engine.dispose()
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if parent == pid:
+                found.append(int(entry))
+    return found
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and its children (RQ puts its work horse in a session of its own)."""
+    for child in children(pid):
+        kill_tree(child)
+    os.kill(pid, signal.SIGKILL)
+
+
+def wait_until(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("worker_class", WORKER_CLASSES)
+def test_worker_killed_mid_job_loses_no_click_and_counts_it_once(job_app, auth, real_redis, worker_class):
+    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    job_app.test_client().get("/bob/go")
+    lock = TableLock(job_app.config["SQLALCHEMY_DATABASE_URI"], link_id)
+    try:
+        worker = rq_worker(job_app, burst=False, worker_class=worker_class)
+        started = StartedJobRegistry("clicks", connection=real_redis)
+        wait_until(lambda: started.count == 1)
+        time.sleep(0.5)  # the job is now blocked inside its transaction
+        kill_tree(worker.pid)  # the whole dyno dies, work horse included
+        worker.communicate(timeout=10)
+    finally:
+        lock.release()
+    assert counts(job_app, link_id)[0] == 0
+    # What a live worker's maintenance does once the dead one's heartbeat has
+    # expired (RQ_WORKER_TTL, about a minute): we step time forward instead of waiting.
+    started.cleanup(timestamp=time.time() + 3600)
+    finish(rq_worker(job_app))
+    assert counts(job_app, link_id) == (1, 1, 1)
+
+
+def test_sigterm_lets_the_running_click_job_finish_then_stops(job_app, auth, real_redis):
+    """Heroku stops a dyno with SIGTERM (then SIGKILL 30 s later): finish, then exit."""
+    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    job_app.test_client().get("/bob/go")
+    lock = TableLock(job_app.config["SQLALCHEMY_DATABASE_URI"], link_id)
+    try:
+        worker = rq_worker(job_app, burst=False)
+        started = StartedJobRegistry("clicks", connection=real_redis)
+        wait_until(lambda: started.count == 1)
+        os.kill(worker.pid, signal.SIGTERM)
+        time.sleep(0.5)
+        assert worker.poll() is None  # still finishing its job
+    finally:
+        lock.release()
+    output = finish(worker, timeout=30)
+    assert "warm shut down requested" in output
+    assert counts(job_app, link_id) == (1, 1, 1)

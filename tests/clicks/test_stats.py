@@ -1,0 +1,169 @@
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from shortener.background.redis_clients import CircuitBreaker, RedisState, make_web_client
+from shortener.clicks import pending, spool, stats
+from shortener.clicks.events import new_event
+from shortener.clicks.storage import store_clicks
+from shortener.extensions import db
+from shortener.models import DailyClicks, Link
+from shortener.timeutil import utcnow
+
+UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+def add_link(app, owner_id, slug="abc", **fields) -> int:
+    with app.app_context():
+        link = Link(owner_id=owner_id, slug=slug, target_url="https://example.com/", **fields)
+        db.session.add(link)
+        db.session.commit()
+        return link.id
+
+
+def store(app, link_id, *clicked_at: datetime, referrer="https://ref.test/", agent="agent/1"):
+    """Store clicks through the pipeline's own idempotent writer."""
+    with app.app_context():
+        events = [new_event(link_id, when, referrer, agent, "192.0.2.0") for when in clicked_at]
+        store_clicks(events)
+        db.session.commit()
+
+
+def add_daily(app, link_id, *days: tuple[date, int]) -> None:
+    with app.app_context():
+        db.session.add_all(DailyClicks(link_id=link_id, day=day, clicks=n) for day, n in days)
+        db.session.commit()
+
+
+@pytest.fixture
+def owner_id(auth):
+    return auth.create_user("alice")
+
+
+# --- queries ------------------------------------------------------------------
+
+def test_daily_clicks_fill_the_window_with_zeros(app, owner_id):
+    link_id, other_id = add_link(app, owner_id), add_link(app, owner_id, slug="other")
+    today = date(2026, 3, 31)
+    add_daily(app, link_id, (today, 5), (today - timedelta(days=29), 2),
+              (today - timedelta(days=30), 99), (today + timedelta(days=1), 99))
+    add_daily(app, other_id, (today, 77))
+    with app.app_context():
+        days = stats.daily_clicks(link_id, today=today)
+    assert len(days) == 30
+    assert days[0] == (date(2026, 3, 2), 2)
+    assert days[-1] == (today, 5)
+    assert sum(day.clicks for day in days) == 7
+
+
+def test_recent_clicks_are_the_newest_twenty(app, owner_id):
+    link_id = add_link(app, owner_id)
+    start = datetime(2026, 3, 1, 12, 0)
+    store(app, link_id, *(start + timedelta(minutes=n) for n in range(25)))
+    with app.app_context():
+        recent = stats.recent_clicks(link_id)
+    assert len(recent) == 20
+    assert recent[0].clicked_at == start + timedelta(minutes=24)
+    assert recent[-1].clicked_at == start + timedelta(minutes=5)
+
+
+def test_clicks_in_flight_counts_the_spool(app):
+    with app.app_context():
+        assert pending.clicks_in_flight() == 0
+        spool.append(app.config["CLICK_SPOOL_DIR"], new_event(1, utcnow(), None, None, None))
+        assert pending.clicks_in_flight() == 1
+
+
+def test_clicks_in_flight_with_redis_down_is_zero(app):
+    use_unreachable_redis(app)
+    with app.app_context():
+        assert pending.clicks_in_flight() == 0
+
+
+def use_unreachable_redis(app) -> None:
+    """The production web client, pointed at a port where no Redis listens."""
+    client = make_web_client(UNREACHABLE_REDIS, app.config["REDIS_WEB_TIMEOUT"])
+    app.extensions["redis"] = RedisState(web=client, worker=client, breaker=CircuitBreaker(5))
+
+
+# --- the detail page ----------------------------------------------------------
+
+def stat(html: str, name: str) -> str:
+    return re.search(rf'data-stat="{name}">([^<]*)<', html).group(1)
+
+
+def test_detail_shows_totals_from_the_rollups(app, client, logged_in):
+    # No click rows at all: every number must come from click_count and DailyClicks.
+    link_id = add_link(app, logged_in, click_count=1_234_567)
+    today = utcnow().date()
+    add_daily(app, link_id, (today, 12), (today - timedelta(days=3), 30))
+    html = client.get(f"/links/{link_id}").get_data(as_text=True)
+    assert stat(html, "total") == "1,234,567"
+    assert stat(html, "month") == "42"
+    assert stat(html, "today") == "12"
+    assert html.count('class="zero"') == 28
+    assert f'title="{today.isoformat()}: 12 clicks"' in html
+    assert "No clicks yet" in html
+
+
+def test_detail_shows_recent_clicks(app, client, logged_in):
+    link_id = add_link(app, logged_in)
+    store(app, link_id, datetime(2026, 3, 1, 9, 30, 5), referrer="https://news.example/",
+          agent="Mozilla/5.0 <script>")
+    html = client.get(f"/links/{link_id}").get_data(as_text=True)
+    assert "2026-03-01 09:30:05" in html
+    assert "https://news.example/" in html
+    assert "Mozilla/5.0 &lt;script&gt;" in html
+    assert "192.0.2.0" in html
+    assert stat(html, "total") == "1"
+
+
+def test_detail_says_stats_are_eventually_consistent(app, client, logged_in):
+    link_id = add_link(app, logged_in)
+    assert "Stats update within seconds" in client.get(f"/links/{link_id}").get_data(as_text=True)
+    spool.append(app.config["CLICK_SPOOL_DIR"], new_event(link_id, utcnow(), None, None, None))
+    html = client.get(f"/links/{link_id}").get_data(as_text=True)
+    assert "1 click across the site is still being processed" in html
+
+
+def test_detail_counts_queued_click_jobs(app, client, logged_in):
+    app.config["CLICK_TRACKING"] = "job"  # enqueued on fakeredis; no worker runs
+    link_id = add_link(app, logged_in, slug="go")
+    for _ in range(2):
+        assert client.get("/alice/go").status_code == 302
+    html = client.get(f"/links/{link_id}").get_data(as_text=True)
+    assert "2 clicks across the site are still being processed" in html
+
+
+def test_detail_works_with_redis_unreachable(app, client, logged_in):
+    use_unreachable_redis(app)
+    link_id = add_link(app, logged_in, click_count=7)
+    response = client.get(f"/links/{link_id}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert stat(html, "total") == "7"
+    assert "Stats update within seconds" in html
+
+
+def test_detail_never_counts_or_scans_click_rows(app, client, logged_in):
+    link_id = add_link(app, logged_in)
+    store(app, link_id, datetime(2026, 3, 1, 9, 0))
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def remember(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.lower().split()))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert client.get(f"/links/{link_id}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    on_clicks = [s for s in statements if re.search(r"\bfrom clicks\b", s)]
+    [query] = on_clicks
+    assert "count(" not in query
+    assert "where clicks.link_id =" in query and "order by clicks.clicked_at desc" in query
+    assert "limit" in query

@@ -1,0 +1,311 @@
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from shortener.extensions import db
+from shortener.links import slugs
+from shortener.models import Link
+from shortener.timeutil import utcnow
+
+LINK_PAGES = ["/links/{id}", "/links/{id}/edit", "/links/{id}/delete"]
+
+
+def add_link(app, owner_id, slug="abc", target="https://example.com/", **fields) -> int:
+    with app.app_context():
+        link = Link(owner_id=owner_id, slug=slug, target_url=target, **fields)
+        db.session.add(link)
+        db.session.commit()
+        return link.id
+
+
+def get_link(app, link_id) -> Link | None:
+    with app.app_context():
+        link = db.session.get(Link, link_id)
+        if link is not None:
+            db.session.expunge(link)
+        return link
+
+
+def links_of(app, owner_id) -> list[Link]:
+    with app.app_context():
+        found = list(db.session.scalars(select(Link).where(Link.owner_id == owner_id)))
+        db.session.expunge_all()
+        return found
+
+
+def page_text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# --- landing and login --------------------------------------------------------
+
+def test_anonymous_home_is_a_landing_page(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = page_text(response)
+    assert 'href="/auth/register"' in html and 'href="/auth/login"' in html
+    assert "Your links" not in html
+
+
+@pytest.mark.parametrize("path", ["/links/new", *[p.format(id=1) for p in LINK_PAGES]])
+def test_link_pages_need_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+# --- create -------------------------------------------------------------------
+
+def test_create_form_shows_the_short_url_prefix(client, logged_in):
+    html = page_text(client.get("/links/new"))
+    assert "http://sho.rt.test/alice/" in html
+    assert 'name="target_url"' in html and 'name="slug"' in html
+
+
+def test_create_with_custom_slug(app, client, logged_in):
+    response = client.post("/links/new", data={
+        "target_url": "  https://Example.COM./docs  ", "slug": "docs", "title": "Docs",
+    })
+    [link] = links_of(app, logged_in)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/links/{link.id}"
+    assert (link.slug, link.target_url, link.title) == ("docs", "https://example.com/docs", "Docs")
+    assert link.is_active and link.expires_at is None
+    detail = page_text(client.get(response.headers["Location"]))
+    assert "Short link created: http://sho.rt.test/alice/docs" in detail
+
+
+def test_create_with_random_slug(app, client, logged_in):
+    response = client.post("/links/new", data={"target_url": "https://example.com/"})
+    assert response.status_code == 302
+    [link] = links_of(app, logged_in)
+    assert re.fullmatch(r"[A-Za-z0-9]{7}", link.slug)
+    assert link.title is None
+
+
+def test_created_link_redirects(app, client, logged_in):
+    client.post("/links/new", data={"target_url": "https://example.com/landing", "slug": "go"})
+    response = client.get("/alice/go")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "https://example.com/landing"
+
+
+def test_random_slug_collision_is_retried(app, client, logged_in, monkeypatch):
+    add_link(app, logged_in, slug="Taken00")
+    proposals = iter(["Taken00", "Fresh00"])
+    monkeypatch.setattr(slugs, "random_slug", lambda: next(proposals))
+    response = client.post("/links/new", data={"target_url": "https://example.com/"})
+    assert response.status_code == 302
+    assert sorted(link.slug for link in links_of(app, logged_in)) == ["Fresh00", "Taken00"]
+
+
+def test_duplicate_custom_slug_is_a_form_error(app, client, logged_in):
+    add_link(app, logged_in, slug="docs", target="https://example.com/old")
+    data = {"target_url": "https://example.com/new", "slug": "docs"}
+    response = client.post("/links/new", data=data)
+    assert response.status_code == 200
+    assert "You already have a link at /docs" in page_text(response)
+    assert [link.target_url for link in links_of(app, logged_in)] == ["https://example.com/old"]
+
+
+def test_same_slug_in_another_case_is_another_link(app, client, logged_in):
+    add_link(app, logged_in, slug="docs")
+    data = {"target_url": "https://example.com/", "slug": "Docs"}
+    response = client.post("/links/new", data=data)
+    assert response.status_code == 302
+    assert len(links_of(app, logged_in)) == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"target_url": ""}, "Enter the address to shorten."),
+        ({"target_url": "javascript:alert(1)"}, "Only http:// and https://"),
+        ({"target_url": "data:text/html,hi"}, "Only http:// and https://"),
+        ({"target_url": "http://user@"}, "needs a host name"),
+        ({"target_url": "https://example.com/" + "a" * 2100}, "too long"),
+        ({"target_url": "https://SHO.RT.TEST./alice/x"}, "this site"),
+        ({"target_url": "http://localhost/alice/x"}, "this site"),  # the request's host
+        ({"target_url": "https://example.com/", "slug": "has space"}, "Use 1 to 64 characters"),
+        ({"target_url": "https://example.com/", "slug": "x" * 65}, "Use 1 to 64 characters"),
+        ({"target_url": "https://example.com/", "title": "t" * 201}, "200 characters"),
+        ({"target_url": "https://example.com/", "title": "a\x00b"}, "control characters"),
+        ({"target_url": "https://example.com/", "expires_at": "2001-01-01T00:00"}, "future"),
+        ({"target_url": "https://example.com/", "expires_at": "soon"}, "Not a valid datetime"),
+    ],
+)
+def test_bad_input_is_a_form_error(app, client, logged_in, data, message):
+    response = client.post("/links/new", data=data)
+    assert response.status_code == 200
+    assert message in page_text(response)
+    assert links_of(app, logged_in) == []
+
+
+def test_create_with_expiry(app, client, logged_in):
+    expires = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    client.post("/links/new", data={
+        "target_url": "https://example.com/", "expires_at": expires.strftime("%Y-%m-%dT%H:%M"),
+    })
+    [link] = links_of(app, logged_in)
+    assert link.expires_at == expires
+
+
+# --- dashboard ----------------------------------------------------------------
+
+def test_dashboard_lists_newest_first_with_pagination(app, client, logged_in):
+    app.config["LINKS_PER_PAGE"] = 2
+    start = datetime(2026, 1, 1)
+    for day, slug in enumerate(["first", "second", "third"]):
+        add_link(app, logged_in, slug=slug, created_at=start + timedelta(days=day))
+    page1, page2 = page_text(client.get("/")), page_text(client.get("/?page=2"))
+    assert page1.index("/alice/third") < page1.index("/alice/second")
+    assert "/alice/first" not in page1 and "Page 1 of 2" in page1
+    assert "/alice/first" in page2 and "/alice/third" not in page2
+    assert 'href="/?page=2"' in page1 and 'href="/?page=1"' in page2
+
+
+def test_dashboard_page_past_the_end_is_empty_not_an_error(client, logged_in):
+    response = client.get("/?page=99")
+    assert response.status_code == 200
+    assert "no links on this page" in page_text(response)
+
+
+def test_dashboard_shows_links_with_counts_badges_and_copy_buttons(app, client, logged_in):
+    add_link(app, logged_in, slug="live", title="Live one", click_count=1234)
+    add_link(app, logged_in, slug="off", is_active=False)
+    add_link(app, logged_in, slug="old", expires_at=utcnow() - timedelta(days=1))
+    html = page_text(client.get("/"))
+    assert "Live one" in html and "1,234" in html
+    assert 'data-copy="http://sho.rt.test/alice/live"' in html
+    assert "https://example.com/" in html
+    assert html.count("badge active") == 1
+    assert "Inactive" in html and "Expired" in html
+
+
+def test_dashboard_shows_only_my_links(app, client, auth, logged_in):
+    bob_id = auth.create_user("bob")
+    add_link(app, bob_id, slug="bobs")
+    add_link(app, logged_in, slug="mine")
+    html = page_text(client.get("/"))
+    assert "/alice/mine" in html and "bobs" not in html
+
+
+# --- ownership ----------------------------------------------------------------
+
+@pytest.fixture
+def bobs_link(app, auth):
+    bob_id = auth.create_user("bob")
+    return add_link(app, bob_id, slug="bobs", target="https://example.com/bob", title="Bob's")
+
+
+@pytest.mark.parametrize("path", LINK_PAGES)
+def test_another_users_link_is_not_found_on_get(client, logged_in, bobs_link, path):
+    response = client.get(path.format(id=bobs_link))
+    assert response.status_code == 404
+    assert "Bob" not in page_text(response)
+
+
+@pytest.mark.parametrize("path", ["/links/{id}/edit", "/links/{id}/delete"])
+def test_another_users_link_is_not_changed_on_post(app, client, logged_in, bobs_link, path):
+    before = get_link(app, bobs_link)
+    response = client.post(path.format(id=bobs_link), data={
+        "target_url": "https://evil.example/", "title": "pwned", "is_active": "",
+    })
+    assert response.status_code == 404
+    after = get_link(app, bobs_link)
+    assert after is not None
+    assert (after.target_url, after.title, after.is_active) == (
+        before.target_url, before.title, before.is_active
+    )
+
+
+@pytest.mark.parametrize("path", LINK_PAGES)
+@pytest.mark.parametrize("link_id", [424242, 2**31, 10**20])
+def test_missing_link_is_not_found(client, logged_in, path, link_id):
+    assert client.get(path.format(id=link_id)).status_code == 404
+
+
+# --- edit ---------------------------------------------------------------------
+
+def test_edit_form_is_prefilled(app, client, logged_in):
+    expires = datetime(2030, 5, 1, 10, 30)
+    link_id = add_link(app, logged_in, slug="docs", title="Docs", expires_at=expires)
+    html = page_text(client.get(f"/links/{link_id}/edit"))
+    assert 'value="https://example.com/"' in html and 'value="Docs"' in html
+    assert 'value="2030-05-01T10:30"' in html  # the form a datetime-local input shows
+    assert 'name="slug"' not in html  # a shared short name never changes
+
+
+def test_edit_updates_the_link(app, client, logged_in):
+    link_id = add_link(app, logged_in, slug="docs", title="Docs")
+    response = client.post(f"/links/{link_id}/edit", data={
+        "target_url": "https://EXAMPLE.org/new", "title": "", "expires_at": "2030-05-01T10:30",
+    })  # an unchecked box is simply absent from the form
+    assert response.status_code == 302
+    link = get_link(app, link_id)
+    assert (link.slug, link.target_url, link.title) == ("docs", "https://example.org/new", None)
+    assert link.is_active is False and link.expires_at == datetime(2030, 5, 1, 10, 30)
+    assert client.get("/alice/docs").status_code == 404  # inactive now
+    assert "Link updated." in page_text(client.get(response.headers["Location"]))
+
+
+def test_edit_rejects_a_bad_target(app, client, logged_in):
+    link_id = add_link(app, logged_in)
+    response = client.post(f"/links/{link_id}/edit", data={
+        "target_url": "http://sho.rt.test/alice/abc", "is_active": "y",
+    })
+    assert response.status_code == 200
+    assert "this site" in page_text(response)
+    assert get_link(app, link_id).target_url == "https://example.com/"
+
+
+# --- delete -------------------------------------------------------------------
+
+def test_delete_asks_for_confirmation_first(app, client, logged_in):
+    link_id = add_link(app, logged_in, slug="docs", click_count=3)
+    response = client.get(f"/links/{link_id}/delete")
+    html = page_text(response)
+    assert response.status_code == 200
+    assert "Delete this link?" in html and "http://sho.rt.test/alice/docs" in html
+    assert f'action="/links/{link_id}/delete"' in html and 'method="post"' in html
+    assert get_link(app, link_id) is not None
+
+
+def test_delete_removes_the_link(app, client, logged_in):
+    link_id = add_link(app, logged_in, slug="docs")
+    response = client.post(f"/links/{link_id}/delete")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert get_link(app, link_id) is None
+    assert "Deleted http://sho.rt.test/alice/docs" in page_text(client.get("/"))
+    assert client.get("/alice/docs").status_code == 404
+
+
+def test_delete_needs_the_csrf_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        from shortener.accounts.users import create_user
+
+        user = create_user("alice", "alice@example.com", "correct horse battery")
+        user_id, session_id = user.id, user.get_id()
+    link_id = add_link(app, user_id)
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id  # Flask-Login's own session key
+    html = page_text(client.get(f"/links/{link_id}/delete"))
+    assert client.post(f"/links/{link_id}/delete").status_code == 400
+    assert get_link(app, link_id) is not None
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post(f"/links/{link_id}/delete", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert get_link(app, link_id) is None
+
+
+
+def test_short_urls_use_base_url_else_the_request_host(make_app):
+    with_base = make_app().test_client().get("/", base_url="http://other.test").get_data(as_text=True)
+    assert "http://sho.rt.test/you/launch" in with_base
+    app = make_app(BASE_URL=None)
+    page = app.test_client().get("/", base_url="https://links.example:8443").get_data(as_text=True)
+    assert "https://links.example:8443/you/launch" in page
