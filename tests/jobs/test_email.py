@@ -14,7 +14,7 @@ from rq import Queue
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from sqlalchemy import select, text, update
 
-from jobs.email import cleanup_expired_tokens, send_password_reset_email, send_welcome_email
+from jobs.email import cleanup_expired_tokens, send_password_reset_email
 from shortener.accounts import mail as mailer
 from shortener.accounts import reset_tokens
 from shortener.background import queues
