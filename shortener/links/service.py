@@ -11,9 +11,13 @@ from ..extensions import db
 from ..models import Link
 from .slugs import save_new_link
 
+# Far past any real dashboard, and far below where OFFSET overflows 64 bits.
+MAX_PAGE = 1_000_000
+
 
 def list_links(owner_id: int, page: int, per_page: int) -> Pagination:
-    """The owner's links, newest first, one page of them."""
+    """The owner's links, newest first, one page of them (a page past the last is empty)."""
+    page = min(max(page, 1), MAX_PAGE)
     query = (
         select(Link)
         .where(Link.owner_id == owner_id)

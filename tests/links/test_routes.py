@@ -309,3 +309,9 @@ def test_short_urls_use_base_url_else_the_request_host(make_app):
     app = make_app(BASE_URL=None)
     page = app.test_client().get("/", base_url="https://links.example:8443").get_data(as_text=True)
     assert "https://links.example:8443/you/launch" in page
+
+
+@pytest.mark.parametrize("page", ["9223372036854775807", "99999999999999999999999", "-5", "0", "x"])
+def test_any_page_number_answers_without_an_error(client, logged_in, page):
+    response = client.get(f"/?page={page}")
+    assert response.status_code == 200
