@@ -60,6 +60,7 @@ class ReliableWorkerMixin:
         ``Queue.dequeue_any``, which pops with BLPOP when listening on several queues."""
         result = None
         qnames = ",".join(self.queue_names())
+        self.set_state(WorkerStatus.IDLE)  # written only if the worker has to wait
         self.procline("Listening on " + qnames)
         connection_wait_time = 1.0
         idle_since = now()

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from shortener import spool, tracking
 from shortener.embedded_redis import free_port
 from shortener.extensions import db
+from shortener.queues import CLICKS, RESULT_TTL
 from tests.helpers import counts, make_link
 
 # Not a speed target (those live in the benchmark): a bound far above the
@@ -43,7 +44,7 @@ def test_job_mode_enqueues_one_job_with_the_configured_retry(make_app, auth, fak
     job = jobs[0]
     assert job.func_name == "jobs.clicks.record_click"
     assert job.retries_left == 3 and job.retry_intervals == [2, 4, 8]
-    assert job.result_ttl == 0 and job.failure_ttl == app.config["CLICK_FAILURE_TTL"]
+    assert job.result_ttl == RESULT_TTL[CLICKS] > 0 and job.failure_ttl == app.config["CLICK_FAILURE_TTL"]
     (event_data,) = job.args
     assert event_data["link_id"] == link_id
     assert event_data["referrer"] == "https://ref.test/page"
