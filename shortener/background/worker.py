@@ -4,6 +4,7 @@ Use them with ``rq worker --worker-class shortener.background.worker.InProcessWo
 They run every job inside the app's context and take liveness settings
 (``RQ_WORKER_TTL``, ``RQ_MAINTENANCE_INTERVAL``) from the app's config, so a
 worker killed mid-job is noticed, and its job retried, within a minute or two.
+Both dequeue reliably from several queues (``reliable_worker``).
 """
 
 import importlib
@@ -14,6 +15,7 @@ from rq.worker import HerokuWorker, SimpleWorker
 
 from .. import create_app
 from ..extensions import db
+from .reliable_worker import ReliableWorkerMixin
 
 # Imported once in the worker process, so a forked work horse finds them loaded.
 JOB_MODULES = ("jobs.clicks", "jobs.email", "jobs.periodic")
@@ -44,9 +46,9 @@ class AppWorkerMixin:
             return super().perform_job(*args, **kwargs)
 
 
-class Worker(AppWorkerMixin, HerokuWorker):
+class Worker(AppWorkerMixin, ReliableWorkerMixin, HerokuWorker):
     """Forks a work horse per job; SIGTERM (Heroku's stop signal) shuts down gracefully."""
 
 
-class InProcessWorker(AppWorkerMixin, SimpleWorker):
+class InProcessWorker(AppWorkerMixin, ReliableWorkerMixin, SimpleWorker):
     """Runs jobs in the worker process itself: no fork per job, several times the throughput."""

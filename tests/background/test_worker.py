@@ -6,10 +6,13 @@ import subprocess
 import time
 
 import pytest
-from rq import Queue
+from rq import Queue, Worker
+from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from sqlalchemy import create_engine, text
 
+from shortener.background.reliable_worker import FAULT_AFTER_DEQUEUE
+from shortener.background.worker import InProcessWorker
 from tests.conftest import PROJECT_ROOT, python_bin, subprocess_env
 from tests.helpers import counts, make_link
 
@@ -27,7 +30,7 @@ PROCFILE_WORKER = procfile_worker_class()
 assert PROCFILE_WORKER in WORKER_CLASSES
 
 
-def rq_worker(app, *extra, burst=True, worker_class=PROCFILE_WORKER, queues=("clicks",)):
+def rq_worker(app, *extra, burst=True, worker_class=PROCFILE_WORKER, queues=("clicks",), **env_extra):
     """Start the Procfile's worker command as a subprocess, in its own process group."""
     command = [python_bin("rq"), "worker", "--worker-class", worker_class,
                "--url", app.config["REDIS_URL"], *extra, *queues]
@@ -35,7 +38,7 @@ def rq_worker(app, *extra, burst=True, worker_class=PROCFILE_WORKER, queues=("cl
         command.insert(2, "--burst")
     env = subprocess_env(
         DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"],
-        CLICK_RETRY_INTERVALS="0,0,0,0,0", RQ_WORKER_TTL=30,
+        CLICK_RETRY_INTERVALS="0,0,0,0,0", RQ_WORKER_TTL=30, **env_extra,
     )
     return subprocess.Popen(command, env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -158,3 +161,65 @@ def test_sigterm_lets_the_running_click_job_finish_then_stops(job_app, auth, rea
     output = finish(worker, timeout=30)
     assert "warm shut down requested" in output
     assert counts(job_app, link_id) == (1, 1, 1)
+
+
+PROCFILE_QUEUES = ("clicks", "email")  # the Procfile's `worker` line
+
+
+def test_procfile_worker_killed_between_dequeue_and_start_loses_no_click(job_app, auth, real_redis):
+    """rq#580: RQ's multi-queue BLPOP loses a job popped by a worker that dies before starting it.
+    Ours moves it into the queue's intermediate list, which maintenance recovers."""
+    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    job_app.test_client().get("/bob/go")
+    clicks = Queue("clicks", connection=real_redis)
+    (job_id,) = clicks.job_ids
+    worker = rq_worker(job_app, "--with-scheduler", queues=PROCFILE_QUEUES, **{FAULT_AFTER_DEQUEUE: "kill"})
+    output, _ = worker.communicate(timeout=60)
+    assert worker.returncode == -signal.SIGKILL, output
+    assert clicks.count == 0 and job_id not in StartedJobRegistry("clicks", connection=real_redis)
+    assert clicks.intermediate_queue.get_job_ids() == [job_id]
+    assert counts(job_app, link_id) == (0, 0, 0)
+    # A live worker's maintenance fails a job it has seen in the intermediate list for over a
+    # minute (two passes, RQ_MAINTENANCE_INTERVAL apart) and Retry requeues it: we date the
+    # first sighting back instead of waiting.
+    real_redis.set(clicks.intermediate_queue.get_first_seen_key(job_id), time.time() - 120)
+    finish(rq_worker(job_app, "--with-scheduler", queues=PROCFILE_QUEUES))
+    assert counts(job_app, link_id) == (1, 1, 1)
+    assert clicks.intermediate_queue.get_job_ids() == []
+    assert Job.fetch(job_id, connection=real_redis).get_status() == JobStatus.FINISHED
+
+
+def test_multi_queue_dequeue_takes_queues_in_order_through_their_intermediate_lists(job_app, real_redis):
+    email, clicks = Queue("email", connection=real_redis), Queue("clicks", connection=real_redis)
+    mail_job = email.enqueue("jobs.clicks.cleanup_click_buffer")
+    click_job = clicks.enqueue("jobs.clicks.cleanup_click_buffer")
+    with job_app.app_context():
+        worker = InProcessWorker(list(PROCFILE_QUEUES), connection=real_redis)
+    job, queue = worker.dequeue_job_and_maintain_ttl(None)
+    assert (job.id, queue.name) == (click_job.id, "clicks")  # first queue first, whatever came first
+    assert clicks.intermediate_queue.get_job_ids() == [click_job.id]
+    job, queue = worker.dequeue_job_and_maintain_ttl(None)
+    assert (job.id, queue.name) == (mail_job.id, "email")
+    assert email.intermediate_queue.get_job_ids() == [mail_job.id]
+    assert worker.dequeue_job_and_maintain_ttl(None) is None
+
+
+def test_waiting_procfile_worker_is_idle_serves_both_queues_and_stops_on_sigterm(job_app, auth, real_redis):
+    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    worker = rq_worker(job_app, "--with-scheduler", burst=False, queues=PROCFILE_QUEUES)
+    try:
+        wait_until(lambda: [w.get_state() for w in Worker.all(connection=real_redis)] == ["idle"])
+        job_app.test_client().get("/bob/go")  # the first queue: BLMOVE wakes the worker
+        wait_until(lambda: counts(job_app, link_id) == (1, 1, 1))
+        mail_job = Queue("email", connection=real_redis).enqueue("jobs.clicks.cleanup_click_buffer")
+        wait_until(lambda: mail_job.get_status() == JobStatus.FINISHED)  # found while waiting too
+        wait_until(lambda: [w.get_state() for w in Worker.all(connection=real_redis)] == ["idle"])
+        info = subprocess.run([python_bin("rq"), "info", "--raw", "--only-workers", "--url",
+                               job_app.config["REDIS_URL"]], capture_output=True, text=True, check=True)
+        assert " idle clicks, email. jobs: 2 finished, 0 failed" in info.stdout
+    finally:
+        os.kill(worker.pid, signal.SIGTERM)
+    output = finish(worker, timeout=30)
+    assert "warm shut down requested" in output
+    assert Queue("email", connection=real_redis).intermediate_queue.get_job_ids() == []
+    assert Queue("clicks", connection=real_redis).intermediate_queue.get_job_ids() == []

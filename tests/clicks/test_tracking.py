@@ -11,6 +11,7 @@ from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from shortener.background.queues import CLICKS, RESULT_TTL
 from shortener.clicks import pending, spool
 from shortener.dev.embedded_redis import free_port
 from shortener.extensions import db
@@ -43,7 +44,7 @@ def test_job_mode_enqueues_one_job_with_the_configured_retry(make_app, auth, fak
     job = jobs[0]
     assert job.func_name == "jobs.clicks.record_click"
     assert job.retries_left == 3 and job.retry_intervals == [2, 4, 8]
-    assert job.result_ttl == 0 and job.failure_ttl == app.config["CLICK_FAILURE_TTL"]
+    assert job.result_ttl == RESULT_TTL[CLICKS] > 0 and job.failure_ttl == app.config["CLICK_FAILURE_TTL"]
     (event_data,) = job.args
     assert event_data["link_id"] == link_id
     assert event_data["referrer"] == "https://ref.test/page"
