@@ -30,6 +30,7 @@ USER_AGENTS = (
 )
 REFERRERS = (None, "https://news.example/item?id=1", "https://social.example/post/2")
 INGEST_LINKS = 10
+REDIRECT_PATH = "/bench/go"  # the fixtures' link the redirect load goes to
 # Every variable the app reads: the bench sets its own, never inherits the caller's.
 APP_VARIABLES = (set(settings.from_environ({})) - {"SQLALCHEMY_DATABASE_URI"}) | {
     "DATABASE_URL", "DYNO", "HOST", "PORT",
@@ -70,14 +71,6 @@ class Plan:
 
 
 @dataclass
-class Fixtures:
-    """The redirect's link (the first) and the links ingested clicks are spread over."""
-
-    path: str
-    link_ids: list[int]
-
-
-@dataclass
 class Run:
     plan: Plan
     workdir: str
@@ -103,9 +96,9 @@ class Run:
             self._apps[database.kind] = app
         return self._apps[database.kind]
 
-    def fixtures(self, database: Database) -> Fixtures:
+    def fixtures(self, database: Database) -> list[int]:
         """A user ``bench`` with the redirect's link ``go`` and INGEST_LINKS more (created
-        again after the scale part emptied the tables)."""
+        again after the scale part emptied the tables); their ids, ``go`` first."""
         if database.kind not in self._fixtures:
             with self.app(database).app_context():
                 empty_tables()
@@ -116,7 +109,7 @@ class Run:
                           for index in range(INGEST_LINKS)]
                 db.session.add_all(links)
                 db.session.commit()
-                self._fixtures[database.kind] = Fixtures("/bench/go", [link.id for link in links])
+                self._fixtures[database.kind] = [link.id for link in links]
         return self._fixtures[database.kind]
 
     def empty(self, database: Database) -> None:

@@ -20,7 +20,7 @@ from shortener.dev.procfile import worker_class as procfile_worker_class
 
 from .context import Run, make_events
 from .services import Database
-from .stack import burst_worker
+from .stack import burst_worker, running
 
 WORKERS = ("shortener.background.worker.Worker", "shortener.background.worker.InProcessWorker")
 POLL_SECONDS = 0.05
@@ -39,18 +39,15 @@ def run_part(run: Run) -> list[dict]:
 
 
 def measure(run: Run, database: Database, mode: str, worker_class: str, count: int) -> dict:
-    events = make_events(run.fixtures(database).link_ids[1:], count)
+    events = make_events(run.fixtures(database)[1:], count)
     run.reset_clicks(database)
     with run.app(database).app_context():
         (prefill_queue if mode == "job" else prefill_buffer)(events)
     label = f"{database.kind} / {mode} / {worker_class.rpartition('.')[2]}"
     print(f"ingest: {label}: {count} clicks waiting", flush=True)
-    worker = burst_worker(run, database, worker_class)
-    try:
+    with running(burst_worker(run, database, worker_class)) as (worker,):
         samples = watch(run, database, worker, count, run.plan.ingest_cap_seconds)
         exit_code = worker.process.poll()  # None: still running at the cap
-    finally:
-        worker.stop()
     row = {"database": database.kind, "mode": mode, "worker_class": worker_class,
            "clicks_waiting": count, **summarize(samples), "worker_exit": exit_code,
            "consistent": run.consistent(database)}

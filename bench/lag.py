@@ -16,7 +16,7 @@ import time
 from shortener.dev.procfile import worker_class as procfile_worker_class
 
 from . import load, redirect
-from .context import Run
+from .context import REDIRECT_PATH, Run
 from .loadgen import percentile
 from .services import Database
 from .stack import running, start_process, start_web, wait_scheduler, wait_worker
@@ -48,11 +48,11 @@ def measure(run: Run, database: Database, mode: str, capacity: float) -> dict:
     plan = run.plan
     rate = round(capacity / 2, 1)
     target = target_seconds(mode, plan.flush_interval)
-    path = run.fixtures(database).path
+    run.fixtures(database)
     run.reset_clicks(database)
     print(f"lag: {database.kind} / {mode}: {rate:g} redirects/s for {plan.lag_seconds:g} s",
           flush=True)
-    server = start_web(run, database, mode, path)
+    server = start_web(run, database, mode, REDIRECT_PATH)
     worker = start_process(run, database, "worker", mode)
     scheduler = start_process(run, database, "scheduler", mode) if mode == "buffer" else None
     samples: list[tuple[float, int]] = []  # (wall time the query started, clicks committed)

@@ -16,12 +16,11 @@ from rq import Queue
 from shortener.clicks import buffer as click_buffer
 
 from . import load
-from .context import Run
+from .context import REDIRECT_PATH, Run
 from .services import Database
 from .stack import web
 
 MODES = ("sync", "job", "buffer")
-BARE_PATH = "/bench/go"
 
 
 def run_part(run: Run) -> list[dict]:
@@ -45,13 +44,12 @@ def run_part(run: Run) -> list[dict]:
 def measure(run: Run, database: Database | None, mode: str, seconds: float | None = None) -> dict:
     plan = run.plan
     seconds = seconds or plan.redirect_seconds
-    path = BARE_PATH
     if database is not None:
-        path = run.fixtures(database).path
+        run.fixtures(database)
         run.reset_clicks(database)
     label = f"{database.kind if database else '-'} / {mode}"
     print(f"redirect: {label}: {seconds:g} s with {run.generator}", flush=True)
-    with web(run, database, mode, path) as server:
+    with web(run, database, mode, REDIRECT_PATH) as server:
         load.closed_loop(run.generator, server.url, plan.warmup_seconds, plan.connections,
                          plan.max_requests, run.workdir)
         # gunicorn's master and its workers; Redis when it runs on this machine

@@ -52,10 +52,6 @@ class Child:
         except TimeoutError as exc:
             raise RuntimeError(f"{exc}; {self.name}'s log:\n{self.log_tail()}") from None
 
-    def stop(self) -> None:
-        self.ask_to_stop()
-        self.finish()
-
     def ask_to_stop(self) -> None:
         if self.running():
             self._signal(self.stop_signal)
