@@ -1,6 +1,7 @@
 """``python -m bench``: options, setting up the run's own services, the parts in order."""
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -9,12 +10,11 @@ import time
 import traceback
 from datetime import UTC, datetime
 
-from . import ingest, lag, load, redirect, report, scale
-from . import machine as machine_info
+from shortener import PROJECT_ROOT
+
+from . import ingest, lag, load, machine, redirect, report, scale
 from .context import Plan, Run
-from .procfile import PROJECT_ROOT
 from .services import BenchSetupError, RedisTarget, postgresql_database, sqlite_database
-from .targets import check
 
 PARTS = ("redirect", "ingest", "lag", "scale")
 RESULTS_DIR = os.path.join(PROJECT_ROOT, "bench", "results")
@@ -55,9 +55,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def databases(args: argparse.Namespace, workdir: str, notes: list[str]) -> list:
     wanted = args.databases.split(",") if args.databases != "auto" else ["sqlite", "postgresql"]
-    chosen = []
-    if "sqlite" in wanted:
-        chosen.append(sqlite_database(workdir))
+    chosen = [sqlite_database(workdir)] if "sqlite" in wanted else []
     if "postgresql" in wanted:
         if args.postgres_url:
             chosen.append(postgresql_database(args.postgres_url))
@@ -70,27 +68,13 @@ def databases(args: argparse.Namespace, workdir: str, notes: list[str]) -> list:
     return chosen
 
 
-def plan_for(args: argparse.Namespace) -> Plan:
-    plan = Plan.quick() if args.quick else Plan()
-    if args.flush_interval:
-        from dataclasses import replace
-
-        plan = replace(plan, flush_interval=args.flush_interval)
-    return plan
-
-
 def run_parts(run: Run, only: list[str], results: dict) -> list[str]:
     """Run the parts asked for, in order; a failing part is reported and the rest go on."""
+    steps = {"redirect": lambda: redirect.run_part(run), "ingest": lambda: ingest.run_part(run),
+             "lag": lambda: lag.run_part(run, results.get("redirect") or []),
+             "scale": lambda: scale.run_part(run)}
     failed = []
-    steps = {
-        "redirect": lambda: redirect.run_part(run),
-        "ingest": lambda: ingest.run_part(run),
-        "lag": lambda: lag.run_part(run, results.get("redirect") or []),
-        "scale": lambda: scale.run_part(run),
-    }
-    for part in PARTS:
-        if part not in only:
-            continue
+    for part in (part for part in PARTS if part in only):
         started = time.monotonic()
         try:
             results[part] = steps[part]()
@@ -102,22 +86,18 @@ def run_parts(run: Run, only: list[str], results: dict) -> list[str]:
     return failed
 
 
-def idle_check(run: Run, machine: dict) -> None:
-    load_average = (machine["load_average_at_start"] or [0.0])[0]
-    if load_average >= 0.5:
-        run.note(f"the machine was not idle at the start (load average {load_average:g}): other "
-                 f"work competes for its {machine['cpu_count']} cores; expect noisy numbers")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="shortener-bench-")
     notes: list[str] = []
+    plan = Plan.quick() if args.quick else Plan()
+    if args.flush_interval:
+        plan = dataclasses.replace(plan, flush_interval=args.flush_interval)
     try:
         redis_target = (RedisTarget.existing(args.redis_url) if args.redis_url
                         else RedisTarget.own_server(workdir))
-        run = Run(plan_for(args), workdir, redis_target, databases(args, workdir, notes),
+        run = Run(plan, workdir, redis_target, databases(args, workdir, notes),
                   load.choose(args.load_generator), notes=notes)
     except BenchSetupError as exc:
         print(f"bench: {exc}", file=sys.stderr)
@@ -127,10 +107,13 @@ def main(argv: list[str] | None = None) -> int:
                  "the Python load generator, which takes a core from the server")
     results = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
                "options": {"quick": args.quick, "only": args.only,
-                           "databases": [db.kind for db in run.databases],
-                           **vars(run.plan)},
-               "machine": machine_info.describe(run), "part_seconds": {}, "notes": notes}
-    idle_check(run, results["machine"])
+                           "databases": [db.kind for db in run.databases], **vars(plan)},
+               "machine": machine.describe(run), "part_seconds": {}, "notes": notes}
+    load_average = results["machine"]["load_average_at_start"][0]
+    if load_average >= 0.5:
+        run.note(f"the machine was not idle at the start (load average {load_average:g}): other "
+                 f"work competes for its {results['machine']['cpu_count']} cores; "
+                 "expect noisy numbers")
     if args.quick:
         run.note("quick run: tiny durations and seeds; its numbers check the harness, "
                  "not the app")
@@ -139,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         run.close()
     results["elapsed_seconds"] = round(time.monotonic() - started, 1)
-    targets = check(results, run.plan.flush_interval)
+    targets = report.check(results, plan.flush_interval)
     results["targets"] = [target.as_dict() for target in targets]
     print("\n" + report.render(results, targets))
     path = report.write(results, args.results_dir)

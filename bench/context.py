@@ -1,15 +1,40 @@
-"""What every part of a run shares: the plan, the services, the apps and the notes."""
+"""What every part of a run shares: the plan, the services, the in-process apps, their data."""
 
 import os
+import random
+import secrets
 from dataclasses import dataclass, field
 
 from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import delete, func, select, update
 
+from shortener import PROJECT_ROOT, create_app
 from shortener import config as settings
+from shortener.accounts.users import create_user
+from shortener.clicks.events import new_event
+from shortener.dev.harness import base_config, counts, empty_tables
+from shortener.dev.procfile import BIN
+from shortener.extensions import db
+from shortener.models import Click, DailyClicks, Link
+from shortener.timeutil import utcnow
 
-from . import data
-from .procfile import BIN, PROJECT_ROOT
-from .services import Database, RedisTarget, secret_key
+from .services import Database, RedisTarget
+
+PASSWORD = "bench-password-not-secret"
+USER_AGENTS = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 "
+    "Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0",
+)
+REFERRERS = (None, "https://news.example/item?id=1", "https://social.example/post/2")
+INGEST_LINKS = 10
+REDIRECT_PATH = "/bench/go"  # the fixtures' link the redirect load goes to
+# Every variable the app reads: the bench sets its own, never inherits the caller's.
+APP_VARIABLES = (set(settings.from_environ({})) - {"SQLALCHEMY_DATABASE_URI"}) | {
+    "DATABASE_URL", "DYNO", "HOST", "PORT",
+}
 
 
 @dataclass(frozen=True)
@@ -45,12 +70,6 @@ class Plan:
         )
 
 
-# Every variable the app reads: the bench sets its own, never inherits the caller's.
-APP_VARIABLES = (set(settings.from_environ({})) - {"SQLALCHEMY_DATABASE_URI"}) | {
-    "DATABASE_URL", "DYNO", "HOST", "PORT",
-}
-
-
 @dataclass
 class Run:
     plan: Plan
@@ -58,8 +77,8 @@ class Run:
     redis: RedisTarget
     databases: list[Database]
     generator: str
-    key: str = field(default_factory=secret_key)
     notes: list[str] = field(default_factory=list)
+    key: str = field(default_factory=lambda: secrets.token_hex(32))
     _apps: dict = field(default_factory=dict)
     _fixtures: dict = field(default_factory=dict)
 
@@ -70,35 +89,60 @@ class Run:
     def app(self, database: Database) -> Flask:
         """The in-process app on ``database``: schema applied once, for data and page timing."""
         if database.kind not in self._apps:
-            app = data.make_app(database, self.redis.url, self.workdir, self.key)
-            data.migrate(app)
+            app = create_app({**base_config(database.url, self.workdir),
+                              "SECRET_KEY": self.key, "REDIS_URL": self.redis.url})
+            with app.app_context():
+                upgrade()
             self._apps[database.kind] = app
         return self._apps[database.kind]
 
-    def fixtures(self, database: Database) -> data.Fixtures:
-        """The ``bench`` user and its links (created again after the scale part emptied them)."""
+    def fixtures(self, database: Database) -> list[int]:
+        """A user ``bench`` with the redirect's link ``go`` and INGEST_LINKS more (created
+        again after the scale part emptied the tables); their ids, ``go`` first."""
         if database.kind not in self._fixtures:
-            app = self.app(database)
-            data.empty_tables(app)
-            self._fixtures[database.kind] = data.create_fixtures(app)
+            with self.app(database).app_context():
+                empty_tables()
+                user = create_user("bench", "bench@example.com", PASSWORD)
+                links = [Link(owner_id=user.id, slug="go", target_url="https://example.com/landing")]
+                links += [Link(owner_id=user.id, slug=f"l{index}",
+                               target_url=f"https://example.com/page/{index}")
+                          for index in range(INGEST_LINKS)]
+                db.session.add_all(links)
+                db.session.commit()
+                self._fixtures[database.kind] = [link.id for link in links]
         return self._fixtures[database.kind]
 
-    def forget_fixtures(self, database: Database) -> None:
+    def empty(self, database: Database) -> None:
+        with self.app(database).app_context():
+            empty_tables()
         self._fixtures.pop(database.kind, None)
+
+    def reset_clicks(self, database: Database) -> None:
+        """No clicks anywhere (rows, daily counts, click_count) and an empty Redis."""
+        with self.app(database).app_context():
+            for statement in (delete(Click), delete(DailyClicks), update(Link).values(click_count=0)):
+                db.session.execute(statement)
+            db.session.commit()
+        self.redis.clear()
+
+    def persisted(self, database: Database) -> int:
+        """Clicks committed so far: the sum of click_count, one cheap query (never counts rows)."""
+        with self.app(database).app_context():
+            return int(db.session.scalar(select(func.coalesce(func.sum(Link.click_count), 0))))
+
+    def consistent(self, database: Database, expected: int | None = None) -> bool:
+        """Rows, click_count and daily totals agree: no click lost or counted twice."""
+        found = set(counts(self.app(database)))
+        return found == {expected} if expected is not None else len(found) == 1
 
     def env(self, database: Database | None, **app_settings) -> dict:
         """The environment of a child process: the caller's, less any app setting, plus ours."""
         env = {name: value for name, value in os.environ.items()
                if name not in APP_VARIABLES and not name.startswith("FLASK_")}
-        env.update(
-            PATH=BIN + os.pathsep + env.get("PATH", ""),
-            PYTHONPATH=PROJECT_ROOT,
-            SECRET_KEY=self.key,
-            REDIS_URL=self.redis.url,
-            HOST="127.0.0.1",
-            CLICK_SPOOL_DIR=os.path.join(self.workdir, "spool"),
-            CLICK_FLUSH_INTERVAL=str(self.plan.flush_interval),
-        )
+        env.update(PATH=BIN + os.pathsep + env.get("PATH", ""), PYTHONPATH=PROJECT_ROOT,
+                   SECRET_KEY=self.key, REDIS_URL=self.redis.url, HOST="127.0.0.1",
+                   CLICK_SPOOL_DIR=os.path.join(self.workdir, "spool"),
+                   CLICK_FLUSH_INTERVAL=str(self.plan.flush_interval))
         if database is not None:
             env["DATABASE_URL"] = database.url
         env.update({name: str(value) for name, value in app_settings.items()})
@@ -107,10 +151,17 @@ class Run:
     def close(self) -> None:
         for app in self._apps.values():
             with app.app_context():
-                from shortener.extensions import db
-
                 db.session.remove()
                 db.engine.dispose()
         for database in self.databases:
             database.close()
         self.redis.close()
+
+
+def make_events(link_ids: list[int], count: int, seed: int = 6) -> list[dict]:
+    """Click events as the redirect builds them, spread over ``link_ids``."""
+    rng = random.Random(seed)
+    now = utcnow()
+    return [new_event(rng.choice(link_ids), now, rng.choice(REFERRERS), rng.choice(USER_AGENTS),
+                      f"198.51.{rng.randrange(256)}.0")
+            for _ in range(count)]

@@ -16,11 +16,11 @@ import time
 from shortener.background.queues import CLICKS, enqueue
 from shortener.clicks import buffer as click_buffer
 from shortener.clicks.tracking import enqueue_click
+from shortener.dev.procfile import worker_class as procfile_worker_class
 
-from . import data
-from .context import Run
+from .context import Run, make_events
 from .services import Database
-from .stack import burst_worker, procfile_worker_class
+from .stack import burst_worker, running
 
 WORKERS = ("shortener.background.worker.Worker", "shortener.background.worker.InProcessWorker")
 POLL_SECONDS = 0.05
@@ -33,29 +33,24 @@ def run_part(run: Run) -> list[dict]:
     for database in run.databases:
         for worker_class in WORKERS:
             rows.append(measure(run, database, "job", worker_class, sizes[worker_class]))
-        rows.append(measure(run, database, "buffer", procfile_worker_class(run),
+        rows.append(measure(run, database, "buffer", procfile_worker_class(),
                             run.plan.ingest_buffer))
     return rows
 
 
 def measure(run: Run, database: Database, mode: str, worker_class: str, count: int) -> dict:
-    app = run.app(database)
-    fixtures = run.fixtures(database)
-    data.reset_clicks(app)
-    run.redis.clear()
-    events = data.make_events(fixtures.link_ids[1:], count)
-    with app.app_context():
+    events = make_events(run.fixtures(database)[1:], count)
+    run.reset_clicks(database)
+    with run.app(database).app_context():
         (prefill_queue if mode == "job" else prefill_buffer)(events)
     label = f"{database.kind} / {mode} / {worker_class.rpartition('.')[2]}"
     print(f"ingest: {label}: {count} clicks waiting", flush=True)
-    worker = burst_worker(run, database, worker_class)
-    try:
-        samples, exit_code = watch(database, worker, count, run.plan.ingest_cap_seconds)
-    finally:
-        worker.stop()
+    with running(burst_worker(run, database, worker_class)) as (worker,):
+        samples = watch(run, database, worker, count, run.plan.ingest_cap_seconds)
+        exit_code = worker.process.poll()  # None: still running at the cap
     row = {"database": database.kind, "mode": mode, "worker_class": worker_class,
            "clicks_waiting": count, **summarize(samples), "worker_exit": exit_code,
-           "consistent": consistent(data.counts(database.engine))}
+           "consistent": run.consistent(database)}
     if row["persisted"] < count:
         run.note(f"ingest {label}: {row['persisted']} of {count} clicks stored within "
                  f"{run.plan.ingest_cap_seconds:g} s (the cap); the rate is over that time")
@@ -75,25 +70,21 @@ def prefill_buffer(events: list[dict]) -> None:
 
     client = worker_redis()
     for start in range(0, len(events), CHUNK):
-        chunk = events[start:start + CHUNK]
-        client.lpush(click_buffer.BUFFER, *map(click_buffer.encode, chunk))
+        client.lpush(click_buffer.BUFFER, *map(click_buffer.encode, events[start:start + CHUNK]))
     enqueue(CLICKS, flush_click_buffer, web=False, retry=None)
 
 
-def watch(database: Database, worker, count: int, cap: float) -> tuple[list, int | None]:
+def watch(run: Run, database: Database, worker, count: int, cap: float) -> list:
     """(seconds since start, clicks persisted) until all are in, the worker exits, or ``cap``."""
     start = time.monotonic()
     samples = [(0.0, 0)]
     while True:
-        persisted = data.persisted(database.engine)
-        now = time.monotonic() - start
+        alive = worker.running()  # read before the count: a last commit is not missed
+        persisted, now = run.persisted(database), time.monotonic() - start
         if persisted != samples[-1][1]:
             samples.append((now, persisted))
-        if persisted >= count or now > cap:
-            return samples, worker.process.poll()
-        if not worker.running():
-            samples.append((time.monotonic() - start, data.persisted(database.engine)))
-            return samples, worker.process.poll()
+        if persisted >= count or now > cap or not alive:
+            return samples
         time.sleep(POLL_SECONDS)
 
 
@@ -113,8 +104,3 @@ def summarize(samples: list[tuple[float, int]]) -> dict:
         "wall_seconds": round(last_t, 3),
         "wall_clicks_per_second": round(last_n / last_t, 1) if last_t else None,
     }
-
-
-def consistent(counts: dict[str, int]) -> bool:
-    """Rows, click_count and daily totals agree: no click lost or counted twice."""
-    return counts["rows"] == counts["click_count"] == counts["daily"]

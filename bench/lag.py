@@ -13,19 +13,13 @@ distance between the two cumulative curves). Resolution: POLL_SECONDS.
 import threading
 import time
 
-from . import data, load, redirect
-from .context import Run
-from .processes import running
+from shortener.dev.procfile import worker_class as procfile_worker_class
+
+from . import load, redirect
+from .context import REDIRECT_PATH, Run
+from .loadgen import percentile
 from .services import Database
-from .stack import (
-    procfile_worker_class,
-    start_scheduler,
-    start_web,
-    start_worker,
-    wait_scheduler,
-    wait_worker,
-)
-from .stats import percentile
+from .stack import running, start_process, start_web, wait_scheduler, wait_worker
 
 MODES = ("job", "buffer")
 POLL_SECONDS = 0.1
@@ -50,72 +44,61 @@ def run_part(run: Run, redirect_rows: list[dict]) -> list[dict]:
     return rows
 
 
-class Poller(threading.Thread):
-    """Samples (wall time the query started, clicks committed) until stopped."""
-
-    def __init__(self, database: Database):
-        super().__init__(daemon=True)
-        self.database = database
-        self.samples: list[tuple[float, int]] = []
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            started = time.time()
-            self.samples.append((started, data.persisted(self.database.engine)))
-            self._stop_event.wait(POLL_SECONDS)
-
-    def latest(self) -> int:
-        return self.samples[-1][1] if self.samples else 0
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(10)
-
-
 def measure(run: Run, database: Database, mode: str, capacity: float) -> dict:
     plan = run.plan
     rate = round(capacity / 2, 1)
     target = target_seconds(mode, plan.flush_interval)
-    fixtures = run.fixtures(database)
-    data.reset_clicks(run.app(database))
-    run.redis.clear()
+    run.fixtures(database)
+    run.reset_clicks(database)
     print(f"lag: {database.kind} / {mode}: {rate:g} redirects/s for {plan.lag_seconds:g} s",
           flush=True)
-    server = start_web(run, database, mode, fixtures.path)
-    worker = start_worker(run, database, mode)
-    scheduler = start_scheduler(run, database, mode) if mode == "buffer" else None
+    server = start_web(run, database, mode, REDIRECT_PATH)
+    worker = start_process(run, database, "worker", mode)
+    scheduler = start_process(run, database, "scheduler", mode) if mode == "buffer" else None
+    samples: list[tuple[float, int]] = []  # (wall time the query started, clicks committed)
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            started = time.time()
+            samples.append((started, run.persisted(database)))
+            stop.wait(POLL_SECONDS)
+
+    def stored() -> int:
+        return samples[-1][1] if samples else 0
+
     with running(*filter(None, (server, worker, scheduler))):
         server.wait_ready()
         wait_worker(run, worker)
         if scheduler:
             wait_scheduler(run, scheduler)
-        poller = Poller(database)
+        poller = threading.Thread(target=poll, daemon=True)
         poller.start()
         try:
             result = load.fixed_rate(server.url, rate, plan.lag_seconds, plan.lag_connections,
                                      run.workdir)
             answered = result.pop("redirect_times")
             deadline = time.time() + target + plan.lag_slack_seconds
-            while poller.latest() < len(answered) and time.time() < deadline:
+            while stored() < len(answered) and time.time() < deadline:
                 time.sleep(POLL_SECONDS)
         finally:
-            poller.stop()
-    lags, unseen = click_lags(answered, poller.samples, time.time())
+            stop.set()
+            poller.join(10)
+    lags, unseen = click_lags(answered, samples, time.time())
     return {
         "database": database.kind, "mode": mode, "capacity": capacity,
-        "worker_class": procfile_worker_class(run),
+        "worker_class": procfile_worker_class(),
         "rate": rate, "achieved_rate": result["requests_per_second"],
         "redirects": len(answered), "errors": result["errors"],
         "redirect_latency_ms": result["latency_ms"],
-        "stored": poller.latest(), "unseen": unseen,
+        "stored": stored(), "unseen": unseen,
         "lag_p50_s": _rounded(percentile(lags, 50)),
         "lag_p99_s": _rounded(percentile(lags, 99)),
         "lag_max_s": _rounded(max(lags) if lags else None),
         "lower_bound": unseen > 0,  # unseen clicks count with the time waited for them
         "target_s": target,
         "flush_interval": plan.flush_interval,
-        "consistent": _consistent(database),
+        "consistent": run.consistent(database),
     }
 
 
@@ -132,11 +115,6 @@ def click_lags(answered: list[float], samples: list[tuple[float, int]],
         else:
             lags.append(max(0.0, samples[index][0] - answered_at))
     return lags, unseen
-
-
-def _consistent(database: Database) -> bool:
-    counts = data.counts(database.engine)
-    return counts["rows"] == counts["click_count"] == counts["daily"]
 
 
 def _rounded(value: float | None) -> float | None:

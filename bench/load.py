@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 
-from .procfile import PROJECT_ROOT
+from shortener import PROJECT_ROOT
 
 # wrk stops each thread at its share of max_requests, and its done() hook
 # prints the numbers the bench needs (p95 included, which --latency lacks).

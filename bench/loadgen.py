@@ -17,43 +17,34 @@ and ``--max-requests``.
 import argparse
 import asyncio
 import json
+import math
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .stats import latency_summary
-
 RESPONSE_TIMEOUT = 5.0
+ERRORS = (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError)
 
 
-@dataclass
-class Plan:
-    host: str
-    port: int
-    path: str
-    seconds: float
-    connections: int
-    max_requests: int
-    rate: float | None = None
-    record_times: bool = False
+def percentile(values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile of ``values`` (need not be sorted); None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 
-@dataclass
-class Tally:
-    started: int = 0
-    errors: int = 0
-    statuses: Counter = field(default_factory=Counter)
-    latencies: list = field(default_factory=list)
-    redirect_times: list = field(default_factory=list)  # wall clock, for the lag
+def latency_summary(seconds: list[float]) -> dict[str, float | None]:
+    """p50/p95/p99/max of latencies given in seconds, in milliseconds."""
+    values = {f"p{p}": percentile(seconds, p) for p in (50, 95, 99)}
+    values["max"] = max(seconds) if seconds else None
+    return {name: None if value is None else round(value * 1000, 3) for name, value in values.items()}
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     """Read one response; its status and whether the server closes the connection."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    status = int(lines[0].split(b" ", 2)[1])
+    lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
     length, close = 0, False
     for line in lines[1:]:
         name, _, value = line.partition(b":")
@@ -66,86 +57,72 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
             raise ValueError("chunked responses are not supported")
     if length:
         await reader.readexactly(length)
-    return status, close
+    return int(lines[0].split(b" ", 2)[1]), close
 
 
-class Connection:
-    def __init__(self, plan: Plan):
-        self.plan = plan
-        self.request = (f"GET {plan.path} HTTP/1.1\r\nHost: {plan.host}:{plan.port}\r\n"
+class Load:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        url = urlsplit(args.url)
+        self.host, self.port = url.hostname, url.port or 80
+        self.request = (f"GET {url.path or '/'} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
                         "User-Agent: shortener-bench\r\nAccept: */*\r\n\r\n").encode()
-        self.reader = self.writer = None
+        self.started = self.errors = 0
+        self.statuses: Counter = Counter()
+        self.latencies: list[float] = []
+        self.redirect_times: list[float] = []  # wall clock, for the lag
 
-    async def exchange(self) -> int:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.plan.host,
-                                                                     self.plan.port)
-        self.writer.write(self.request)
-        status, close = await asyncio.wait_for(read_response(self.reader), RESPONSE_TIMEOUT)
-        if close:
-            self.close()
-        return status
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
-async def _client(index: int, plan: Plan, tally: Tally, start: float) -> None:
-    stop_at = start + plan.seconds
-    connection = Connection(plan)
-    sent = 0
-    while tally.started < plan.max_requests:
-        if plan.rate:
-            scheduled = start + (index + sent * plan.connections) / plan.rate
+    async def client(self, index: int, start: float) -> None:
+        args, stop_at, sent, streams = self.args, start + self.args.seconds, 0, None
+        while self.started < args.max_requests:
+            scheduled = start + (index + sent * args.connections) / args.rate if args.rate \
+                else time.perf_counter()
             if scheduled >= stop_at:
                 break
-            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-        else:
-            scheduled = time.perf_counter()
-            if scheduled >= stop_at:
-                break
-        tally.started += 1
-        sent += 1
-        try:
-            status = await connection.exchange()
-        except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                ValueError):
-            tally.errors += 1
-            connection.close()
-            continue
-        tally.latencies.append(time.perf_counter() - scheduled)
-        tally.statuses[status] += 1
-        if plan.record_times and 300 <= status < 400:
-            tally.redirect_times.append(time.time())
-    connection.close()
+            if args.rate:
+                await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+            self.started += 1
+            sent += 1
+            try:
+                streams = streams or await asyncio.open_connection(self.host, self.port)
+                streams[1].write(self.request)
+                status, close = await asyncio.wait_for(read_response(streams[0]), RESPONSE_TIMEOUT)
+            except ERRORS:
+                self.errors += 1
+                status, close = None, True
+            else:
+                self.latencies.append(time.perf_counter() - scheduled)
+                self.statuses[status] += 1
+                if args.record_times and 300 <= status < 400:
+                    self.redirect_times.append(time.time())
+            if close and streams:
+                streams[1].close()
+                streams = None
+        if streams:
+            streams[1].close()
+
+    async def run(self) -> dict:
+        start = time.perf_counter()
+        await asyncio.gather(*(self.client(index, start) for index in range(self.args.connections)))
+        elapsed = time.perf_counter() - start
+        completed = sum(self.statuses.values())
+        result = {
+            "generator": "python",
+            "connections": self.args.connections,
+            "seconds": round(elapsed, 3),
+            "requests": completed,
+            "errors": self.errors,
+            "statuses": {str(code): count for code, count in sorted(self.statuses.items())},
+            "requests_per_second": round(completed / elapsed, 1) if elapsed else 0.0,
+            "latency_ms": latency_summary(self.latencies),
+            "rate_target": self.args.rate,
+        }
+        if self.args.record_times:
+            result["redirect_times"] = sorted(self.redirect_times)
+        return result
 
 
-async def run(plan: Plan) -> dict:
-    tally = Tally()
-    start = time.perf_counter()
-    await asyncio.gather(*(_client(index, plan, tally, start)
-                           for index in range(plan.connections)))
-    elapsed = time.perf_counter() - start
-    completed = sum(tally.statuses.values())
-    result = {
-        "generator": "python",
-        "connections": plan.connections,
-        "seconds": round(elapsed, 3),
-        "requests": completed,
-        "errors": tally.errors,
-        "statuses": {str(code): count for code, count in sorted(tally.statuses.items())},
-        "requests_per_second": round(completed / elapsed, 1) if elapsed else 0.0,
-        "latency_ms": latency_summary(tally.latencies),
-        "rate_target": plan.rate,
-    }
-    if plan.record_times:
-        result["redirect_times"] = sorted(tally.redirect_times)
-    return result
-
-
-def parse_args(argv: list[str]) -> tuple[Plan, str]:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.loadgen", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", required=True)
@@ -156,19 +133,11 @@ def parse_args(argv: list[str]) -> tuple[Plan, str]:
     parser.add_argument("--record-times", action="store_true",
                         help="keep the wall-clock time of each redirect answered")
     parser.add_argument("--out", required=True, help="where to write the JSON result")
-    args = parser.parse_args(argv)
-    url = urlsplit(args.url)
-    if url.hostname not in ("127.0.0.1", "localhost", "::1"):
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("loopback only: the URL's host must be 127.0.0.1, localhost or ::1")
-    plan = Plan(url.hostname, url.port or 80, url.path or "/", args.seconds, args.connections,
-                args.max_requests, args.rate, args.record_times)
-    return plan, args.out
-
-
-def main(argv: list[str] | None = None) -> int:
-    plan, out = parse_args(sys.argv[1:] if argv is None else argv)
-    result = asyncio.run(run(plan))
-    with open(out, "w") as handle:
+    result = asyncio.run(Load(args).run())
+    with open(args.out, "w") as handle:
         json.dump(result, handle)
     return 0
 

@@ -1,41 +1,25 @@
 """The machine a run measured: recorded with every result."""
 
+import contextlib
 import os
 import platform
 import sqlite3
 from importlib.metadata import version
 
-from . import load, procfile
+import psutil
+
+from shortener.dev import procfile
+
+from . import load
 from .context import Run
 
 
 def _cpu_model() -> str | None:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.partition(":")[2].strip()
-    except OSError:
-        return None
+    # psutil has no CPU model name; on Linux /proc/cpuinfo has it, elsewhere there is none.
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as handle:
+        return next((line.partition(":")[2].strip() for line in handle
+                     if line.startswith("model name")), None)
     return None
-
-
-def _memory_gib() -> float | None:
-    try:
-        with open("/proc/meminfo") as handle:
-            for line in handle:
-                if line.startswith("MemTotal:"):
-                    return round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        return None
-    return None
-
-
-def _load_average() -> list[float] | None:
-    try:
-        return [round(value, 2) for value in os.getloadavg()]
-    except OSError:
-        return None
 
 
 def _command(run: Run, process: str) -> str:
@@ -45,15 +29,14 @@ def _command(run: Run, process: str) -> str:
 
 def describe(run: Run) -> dict:
     web = procfile.argv("web", run.env(None, PORT="$PORT"))
-    postgres = next((db.version for db in run.databases if db.kind == "postgresql"), None)
     return {
-        "cpu_count": os.cpu_count(),
+        "cpu_count": psutil.cpu_count(),
         "cpu_model": _cpu_model(),
-        "memory_gib": _memory_gib(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
-        "postgresql": postgres,
+        "postgresql": next((db.version for db in run.databases if db.kind == "postgresql"), None),
         "redis": run.redis.version(),
         "redis_kind": run.redis.kind,
         "packages": {name: version(name) for name in
@@ -64,7 +47,7 @@ def describe(run: Run) -> dict:
         "scheduler_command": _command(run, "scheduler"),
         "web_workers": procfile.option(web, "--workers"),
         "web_threads": procfile.option(web, "--threads"),
-        "load_average_at_start": _load_average(),
+        "load_average_at_start": [round(value, 2) for value in psutil.getloadavg()],
         "load_generator": run.generator,
         "wrk": load.wrk_version() if run.generator == "wrk" else None,
     }
@@ -76,8 +59,7 @@ def line(machine: dict) -> str:
              + (f" ({machine['cpu_model']})" if machine["cpu_model"] else "")]
     if machine["memory_gib"]:
         parts.append(f"{machine['memory_gib']:g} GiB RAM")
-    parts += [machine["platform"], f"Python {machine['python']}",
-              f"SQLite {machine['sqlite']}"]
+    parts += [machine["platform"], f"Python {machine['python']}", f"SQLite {machine['sqlite']}"]
     if machine["postgresql"]:
         parts.append(f"PostgreSQL {machine['postgresql']}")
     parts.append(f"Redis {machine['redis']} ({machine['redis_kind']})")

@@ -7,17 +7,20 @@ in Redis (queue or buffer) and are counted afterwards, so a fall back to
 direct database writes (Redis too slow for REDIS_WEB_TIMEOUT) shows.
 """
 
+import contextlib
+import time
+
+import psutil
 from rq import Queue
 
 from shortener.clicks import buffer as click_buffer
 
-from . import cpu, data, load
-from .context import Run
+from . import load
+from .context import REDIRECT_PATH, Run
 from .services import Database
 from .stack import web
 
 MODES = ("sync", "job", "buffer")
-BARE_PATH = "/bench/go"
 
 
 def run_part(run: Run) -> list[dict]:
@@ -41,43 +44,67 @@ def run_part(run: Run) -> list[dict]:
 def measure(run: Run, database: Database | None, mode: str, seconds: float | None = None) -> dict:
     plan = run.plan
     seconds = seconds or plan.redirect_seconds
-    path = BARE_PATH
     if database is not None:
-        path = run.fixtures(database).path
-        data.reset_clicks(run.app(database))
-        run.redis.clear()
+        run.fixtures(database)
+        run.reset_clicks(database)
     label = f"{database.kind if database else '-'} / {mode}"
     print(f"redirect: {label}: {seconds:g} s with {run.generator}", flush=True)
-    with web(run, database, mode, path) as server:
+    with web(run, database, mode, REDIRECT_PATH) as server:
         load.closed_loop(run.generator, server.url, plan.warmup_seconds, plan.connections,
                          plan.max_requests, run.workdir)
-        meter = cpu.Meter(cpu_groups(run, server))
-        meter.start()
+        # gunicorn's master and its workers; Redis when it runs on this machine
+        meter = CpuMeter({"web": server.process.pid, "redis": run.redis.pid()})
         result = load.closed_loop(run.generator, server.url, seconds, plan.connections,
                                   plan.max_requests, run.workdir)
         usage = meter.stop(result["requests"])
     row = {"database": database.kind if database else "-", "mode": mode, **result, "cpu": usage}
     if database is not None:
-        row["clicks"] = where_clicks_went(run, database)
+        # Clicks of the warm-up and the run, by where they are: rows, queue, buffer.
+        row["clicks"] = {"database": run.persisted(database),
+                         "queue": Queue("clicks", connection=run.redis.client).count,
+                         "buffer": click_buffer.pending(run.redis.client)}
         if mode != "sync" and row["clicks"]["database"]:
             run.note(f"redirect {label}: {row['clicks']['database']} clicks were written to "
                      "the database by the web process: Redis fell back (REDIS_WEB_TIMEOUT?)")
     return row
 
 
-def cpu_groups(run: Run, server) -> dict[str, int]:
-    groups = {"web": server.process.pid}  # gunicorn leads its workers' group
-    redis_group = run.redis.process_group()
-    if redis_group:
-        groups["redis"] = redis_group
-    return groups
+class CpuMeter:
+    """CPU used by some processes (with their descendants) and by the machine, from now to
+    ``stop()``. Throughput alone cannot tell a slow request from a busy machine: CPU
+    milliseconds per request can, and the machine's busy share shows when the cores ran out
+    (the load generator and any other work included)."""
+
+    def __init__(self, pids: dict[str, int | None]):
+        self.pids = {name: pid for name, pid in pids.items() if pid}
+        self.wall = time.monotonic()
+        self.used = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        self.machine = psutil.cpu_times()
+
+    def stop(self, requests: int) -> dict:
+        wall = time.monotonic() - self.wall
+        after = psutil.cpu_times()
+        total = sum(after) - sum(self.machine)
+        idle = sum(getattr(after, name, 0) - getattr(self.machine, name, 0)
+                   for name in ("idle", "iowait"))
+        result = {"machine_busy": round((total - idle) / total, 3) if total else None}
+        for name, pid in self.pids.items():
+            used = cpu_seconds(pid) - self.used[name]
+            result[f"{name}_cores"] = round(used / wall, 2)
+            result[f"{name}_ms_per_request"] = round(used * 1000 / requests, 3) if requests else None
+        return result
 
 
-def where_clicks_went(run: Run, database: Database) -> dict[str, int]:
-    """Clicks of the warm-up and the run, by where they are: rows, queue, buffer."""
-    client = run.redis.client
-    return {
-        "database": data.persisted(database.engine),
-        "queue": Queue("clicks", connection=client).count,
-        "buffer": click_buffer.pending(client),
-    }
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and its live descendants."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):  # gone meanwhile
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total

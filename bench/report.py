@@ -1,26 +1,88 @@
-"""The printed table (Markdown, so it pastes into the README) and the JSON file."""
+"""The issue's targets, checked against a run's results (a miss says by how much); the
+printed tables (Markdown, so they paste into the README) and the JSON file."""
 
 import json
 import os
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from . import machine as machine_info
-from .targets import Target
+from .lag import target_seconds
+from .machine import line as machine_line
+
+REDIRECT_RATIOS = {"buffer": 0.7, "job": 0.4}
+INGEST_OVER_REDIRECT = 20.0
+SCALE_RATIO = 1.5
+INGEST_TARGET = "buffer ingestion / buffer redirect rate"
 
 
-def table(headers: list[str], rows: list[list], right: set[int] | None = None) -> str:
-    right = right if right is not None else set(range(2, len(headers)))
+@dataclass
+class Target:
+    name: str
+    database: str
+    value: float | None
+    limit: float
+    at_least: bool  # True: value >= limit passes; False: value <= limit passes
+    unit: str = ""
+    lower_bound: bool = False  # the value is only known to be at least this
+
+    @property
+    def passed(self) -> bool | None:
+        if self.value is None:
+            return None
+        return self.value >= self.limit if self.at_least else self.value <= self.limit
+
+    def verdict(self) -> str:
+        if self.passed is None:
+            return "not measured"
+        shown = f"{'>' if self.lower_bound else ''}{self.value:g}{self.unit}"
+        text = f"{shown} (target {'>=' if self.at_least else '<='} {self.limit:g}{self.unit})"
+        if self.passed:
+            return f"pass: {text}"
+        if self.at_least:
+            short = 1 - self.value / self.limit
+            return f"MISS: {text}, {short:.0%} short ({self.value / self.limit:.2f} of target)"
+        return (f"MISS: {text}, {self.value - self.limit:g}{self.unit} over "
+                f"({self.value / self.limit:.2f}x the limit)")
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "passed": self.passed, "verdict": self.verdict()}
+
+
+def scale_target(row: dict) -> str:
+    return f"{row['page']} at {row['clicks_big']:,} / {row['clicks_small']:,} clicks"
+
+
+def check(results: dict, flush_interval: int) -> list[Target]:
+    redirect = {(row["database"], row["mode"]): row for row in results.get("redirect", [])}
+    targets = [Target(f"redirect {mode} / bare", database, row.get("ratio_to_bare"),
+                      REDIRECT_RATIOS[mode], True, "x")
+               for (database, mode), row in redirect.items() if mode in REDIRECT_RATIOS]
+    for row in results.get("ingest", []):
+        if row["mode"] == "buffer":
+            rate = redirect.get((row["database"], "buffer"), {}).get("requests_per_second")
+            ratio = round(row["clicks_per_second"] / rate, 1) \
+                if rate and row["clicks_per_second"] else None
+            targets.append(Target(INGEST_TARGET, row["database"], ratio, INGEST_OVER_REDIRECT,
+                                  True, "x"))
+    targets += [Target(f"lag p99, {row['mode']} mode", row["database"], row["lag_p99_s"],
+                       target_seconds(row["mode"], flush_interval), False, " s", row["lower_bound"])
+                for row in results.get("lag", [])]
+    targets += [Target(scale_target(row), row["database"], row.get("ratio"), SCALE_RATIO, False, "x")
+                for row in results.get("scale", [])]
+    return targets
+
+
+def table(title: str, headers: list[str], rows: list[list], right: set[int]) -> str:
     cells = [[_cell(value) for value in row] for row in rows]
-    widths = [max(len(str(h)), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
 
     def line(values):
-        padded = [value.rjust(widths[i]) if i in right else value.ljust(widths[i])
-                  for i, value in enumerate(values)]
-        return "| " + " | ".join(padded) + " |"
+        return "| " + " | ".join(value.rjust(widths[i]) if i in right else value.ljust(widths[i])
+                                 for i, value in enumerate(values)) + " |"
 
     rule = "|" + "|".join("-" * (w + 1) + ":" if i in right else "-" * (w + 2)
                           for i, w in enumerate(widths)) + "|"
-    return "\n".join([line(headers), rule, *(line(row) for row in cells)])
+    return "\n".join([title, line(headers), rule, *(line(row) for row in cells)])
 
 
 def _cell(value) -> str:
@@ -33,23 +95,57 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _short(targets: list[Target], name: str, database: str) -> str:
-    for target in targets:
-        if target.name == name and target.database == database:
-            if target.passed is None:
-                return "not measured"
-            if target.passed:
-                return "pass"
-            return "MISS"
-    return ""
-
-
 def render(results: dict, targets: list[Target]) -> str:
-    out = [machine_info.line(results["machine"]), _load_line(results)]
-    sections = (("redirect", _redirect), ("ingest", _ingest), ("lag", _lag), ("scale", _scale))
-    for key, section in sections:
-        if results.get(key) is not None:
-            out += ["", section(results[key], targets)]
+    short = {(t.name, t.database): {None: "not measured", True: "pass", False: "MISS"}[t.passed]
+             for t in targets}
+
+    def verdict(name: str, row: dict) -> str:
+        return short.get((name, row["database"]), "")
+
+    out = [machine_line(results["machine"]), _load_line(results)]
+    if results.get("redirect") is not None:
+        body = [[row["database"], row["mode"], row["requests_per_second"],
+                 row["latency_ms"]["p50"], row["latency_ms"]["p95"], row["latency_ms"]["p99"],
+                 (row["cpu"] or {}).get("web_ms_per_request"),
+                 _percent((row["cpu"] or {}).get("machine_busy")), row.get("ratio_to_bare", 1.0),
+                 verdict(f"redirect {row['mode']} / bare", row)] for row in results["redirect"]]
+        out += ["", table("Redirect throughput (gunicorn, Procfile web settings, no worker running)",
+                          ["database", "mode", "req/s", "p50 ms", "p95 ms", "p99 ms",
+                           "web CPU ms/req", "machine busy", "vs bare", "target"], body,
+                          right={2, 3, 4, 5, 6, 7, 8})]
+    if results.get("ingest") is not None:
+        body = [[row["database"], row["mode"], row["worker_class"].rpartition(".")[2],
+                 row["persisted"], row["seconds"], row["clicks_per_second"], row["wall_seconds"],
+                 "yes" if row["consistent"] else "NO",
+                 verdict(INGEST_TARGET, row) if row["mode"] == "buffer" else ""]
+                for row in results["ingest"]]
+        out += ["", table("Ingestion (one rq worker process, burst, pre-filled queue or buffer)",
+                          ["database", "mode", "worker", "clicks", "seconds", "clicks/s", "wall s",
+                           "consistent", "target"], body, right={3, 4, 5, 6})]
+    if results.get("lag") is not None:
+        rows = results["lag"]
+
+        def seconds(row, key):
+            value = row[key]
+            return None if value is None else f"{'>' if row['lower_bound'] else ''}{value:.2f}"
+
+        body = [[row["database"], row["mode"], row["rate"], row["redirects"], row["stored"],
+                 seconds(row, "lag_p50_s"), seconds(row, "lag_p99_s"), seconds(row, "lag_max_s"),
+                 row["target_s"], verdict(f"lag p99, {row['mode']} mode", row)] for row in rows]
+        worker = rows[0]["worker_class"].rpartition(".")[2] if rows else "worker"
+        out += ["", table(f"Lag, redirect to row visible (web + Procfile worker ({worker}) + "
+                          "scheduler in buffer mode, at half the redirect capacity)",
+                          ["database", "mode", "rate/s", "redirects", "stored", "p50 s", "p99 s",
+                           "max s", "target s", "target"], body, right={2, 3, 4, 5, 6, 7, 8})]
+    if results.get("scale") is not None:
+        rows = results["scale"]
+        body = [[row["database"], row["page"], row["small"].get("median_ms"),
+                 row["big"].get("median_ms"), row.get("ratio"),
+                 row.get("skipped") or verdict(scale_target(row), row)] for row in rows]
+        small, big = (rows[0]["clicks_small"], rows[0]["clicks_big"]) if rows else (0, 0)
+        out += ["", table("Scale: page render time, median (in-process test client)",
+                          ["database", "page", f"ms at {small:,} clicks", f"ms at {big:,} clicks",
+                           "ratio", "target"], body, right={2, 3, 4})]
     passed = sum(1 for t in targets if t.passed)
     missed = sum(1 for t in targets if t.passed is False)
     out += ["", f"Targets: {passed} pass, {missed} miss"]
@@ -68,70 +164,14 @@ def _load_line(results: dict) -> str:
             "of warm-up; lag load: Python generator at a fixed rate")
 
 
-def _redirect(rows: list[dict], targets: list[Target]) -> str:
-    body = [[row["database"], row["mode"], row["requests_per_second"],
-             row["latency_ms"]["p50"], row["latency_ms"]["p95"], row["latency_ms"]["p99"],
-             (row["cpu"] or {}).get("web_ms_per_request"), _percent((row["cpu"] or {}).get(
-                 "machine_busy")), row.get("ratio_to_bare", 1.0),
-             _short(targets, f"redirect {row['mode']} / bare", row["database"])]
-            for row in rows]
-    return "Redirect throughput (gunicorn, Procfile web settings, no worker running)\n" + table(
-        ["database", "mode", "req/s", "p50 ms", "p95 ms", "p99 ms", "web CPU ms/req",
-         "machine busy", "vs bare", "target"], body, right={2, 3, 4, 5, 6, 7, 8})
-
-
 def _percent(value: float | None) -> str | None:
     return None if value is None else f"{value:.0%}"
-
-
-def _ingest(rows: list[dict], targets: list[Target]) -> str:
-    body = [[row["database"], row["mode"], row["worker_class"].rpartition(".")[2],
-             row["persisted"], row["seconds"], row["clicks_per_second"],
-             row["wall_seconds"], "yes" if row["consistent"] else "NO",
-             _short(targets, "buffer ingestion / buffer redirect rate", row["database"])
-             if row["mode"] == "buffer" else ""]
-            for row in rows]
-    return "Ingestion (one rq worker process, burst, pre-filled queue or buffer)\n" + table(
-        ["database", "mode", "worker", "clicks", "seconds", "clicks/s", "wall s", "consistent",
-         "target"], body, right={3, 4, 5, 6})
-
-
-def _lag(rows: list[dict], targets: list[Target]) -> str:
-    def seconds(row, key):
-        value = row[key]
-        return None if value is None else f"{'>' if row['lower_bound'] else ''}{value:.2f}"
-
-    body = [[row["database"], row["mode"], row["rate"], row["redirects"], row["stored"],
-             seconds(row, "lag_p50_s"), seconds(row, "lag_p99_s"), seconds(row, "lag_max_s"),
-             row["target_s"], _short(targets, f"lag p99, {row['mode']} mode", row["database"])]
-            for row in rows]
-    worker = rows[0]["worker_class"].rpartition(".")[2] if rows else "worker"
-    return (f"Lag, redirect to row visible (web + Procfile worker ({worker}) + scheduler in "
-            "buffer mode, at half the redirect capacity)\n" + table(
-                ["database", "mode", "rate/s", "redirects", "stored", "p50 s", "p99 s",
-                 "max s", "target s", "target"], body, right={2, 3, 4, 5, 6, 7, 8}))
-
-
-def _scale(rows: list[dict], targets: list[Target]) -> str:
-    body = []
-    for row in rows:
-        name = f"{row['page']} at {row['clicks_big']:,} / {row['clicks_small']:,} clicks"
-        body.append([row["database"], row["page"],
-                     row["small"].get("median_ms"), row["big"].get("median_ms"),
-                     row.get("ratio"), row.get("skipped") or _short(targets, name,
-                                                                    row["database"])])
-    small = rows[0]["clicks_small"] if rows else 0
-    big = rows[0]["clicks_big"] if rows else 0
-    return "Scale: page render time, median (in-process test client)\n" + table(
-        ["database", "page", f"ms at {small:,} clicks", f"ms at {big:,} clicks", "ratio",
-         "target"], body, right={2, 3, 4})
 
 
 def write(results: dict, directory: str) -> str:
     os.makedirs(directory, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    suffix = "-quick" if results["options"]["quick"] else ""
-    path = os.path.join(directory, f"{stamp}{suffix}.json")
+    path = os.path.join(directory, f"{stamp}{'-quick' if results['options']['quick'] else ''}.json")
     with open(path, "w") as handle:
         json.dump(results, handle, indent=2)
         handle.write("\n")

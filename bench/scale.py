@@ -18,10 +18,9 @@ from shortener.extensions import db
 from shortener.models import Link
 from shortener.timeutil import utcnow
 
-from . import data
-from .context import Run
+from .context import PASSWORD, Plan, Run
+from .loadgen import percentile
 from .services import Database
-from .stats import percentile
 
 SPREAD_DAYS = 60
 WARM_RENDERS = 2
@@ -60,17 +59,12 @@ PAGES = ("detail", "dashboard")
 
 
 def run_part(run: Run) -> list[dict]:
-    rows = []
-    for database in run.databases:
-        rows += measure(run, database)
-    return rows
+    return [row for database in run.databases for row in measure(run, database)]
 
 
 def measure(run: Run, database: Database) -> list[dict]:
-    plan = run.plan
-    app = run.app(database)
-    data.empty_tables(app)
-    run.forget_fixtures(database)
+    plan, app = run.plan, run.app(database)
+    run.empty(database)
     sizes = {"small": plan.scale_small, "big": plan.scale_big}
     seeded = {}
     for size, clicks in sizes.items():
@@ -78,20 +72,27 @@ def measure(run: Run, database: Database) -> list[dict]:
         started = time.monotonic()
         seeded[size] = seed_user(app, database, f"scale{size}", clicks, plan.scale_links_per_user)
         seeded[size]["seed_seconds"] = round(time.monotonic() - started, 2)
-    counts = data.counts(database.engine)
-    consistent = counts["rows"] == counts["click_count"] == counts["daily"] == sum(sizes.values())
+    consistent = run.consistent(database, expected=sum(sizes.values()))
     rows = []
     for page in PAGES:
-        timings = time_pages(app, {size: seeded[size] for size in sizes}, page, plan)
-        rows.append(compare(database, page, sizes, timings, seeded, consistent))
-    data.empty_tables(app)  # the redirect fixtures come back on demand
+        timings = time_pages(app, seeded, page, plan)
+        row = {"database": database.kind, "page": page, "clicks_small": sizes["small"],
+               "clicks_big": sizes["big"], "small": timings["small"], "big": timings["big"],
+               "seed_seconds": seeded["big"]["seed_seconds"], "consistent": consistent}
+        skipped = timings["small"].get("skipped") or timings["big"].get("skipped")
+        if skipped:
+            row["skipped"] = skipped
+        else:
+            row["ratio"] = round(timings["big"]["median_ms"] / timings["small"]["median_ms"], 3)
+        rows.append(row)
+    run.empty(database)  # the redirect fixtures come back on demand
     return rows
 
 
 def seed_user(app: Flask, database: Database, username: str, clicks: int, links: int) -> dict:
     """A user with ``links`` links, the first of which has ``clicks`` clicks."""
     with app.app_context():
-        user = create_user(username, f"{username}@example.com", data.PASSWORD)
+        user = create_user(username, f"{username}@example.com", PASSWORD)
         created = [Link(owner_id=user.id, slug=f"s{index}", title=f"Link {index}",
                         target_url=f"https://example.com/{username}/{index}")
                    for index in range(links)]
@@ -111,14 +112,14 @@ def seed_user(app: Flask, database: Database, username: str, clicks: int, links:
         return {"username": username, "link_id": hot}
 
 
-def time_pages(app: Flask, seeded: dict, page: str, plan) -> dict:
+def time_pages(app: Flask, seeded: dict, page: str, plan: Plan) -> dict:
     """Median render time of ``page`` per seeded user, renders interleaved so that a
     machine busy for a moment slows both alike; or why it could not be timed."""
     clients, paths = {}, {}
     for size, user in seeded.items():
         clients[size] = app.test_client()
         login = clients[size].post("/auth/login", data={"login": user["username"],
-                                                        "password": data.PASSWORD})
+                                                        "password": PASSWORD})
         if login.status_code != 302:
             return dict.fromkeys(seeded, {"skipped": f"POST /auth/login answered "
                                                      f"{login.status_code}, not a redirect"})
@@ -142,15 +143,3 @@ def time_pages(app: Flask, seeded: dict, page: str, plan) -> dict:
                    "min_ms": round(min(values) * 1000, 2)}
             for size, values in durations.items()}
 
-
-def compare(database: Database, page: str, sizes: dict, timings: dict, seeded: dict,
-            consistent: bool) -> dict:
-    row = {"database": database.kind, "page": page, "clicks_small": sizes["small"],
-           "clicks_big": sizes["big"], "small": timings["small"], "big": timings["big"],
-           "seed_seconds": seeded["big"]["seed_seconds"], "consistent": consistent}
-    skipped = timings["small"].get("skipped") or timings["big"].get("skipped")
-    if skipped:
-        row["skipped"] = skipped
-    else:
-        row["ratio"] = round(timings["big"]["median_ms"] / timings["small"]["median_ms"], 3)
-    return row

@@ -1,20 +1,25 @@
 """The app's real processes, started as the Procfile starts them, on the run's data.
 
-``start_*`` returns at once; ``wait_*`` waits until the process is ready, so
-that several can start side by side.
+Each child runs in a session of its own, so stopping it also stops what it
+forked (gunicorn's workers, RQ's work horses), and nothing else. ``start_*``
+returns at once and ``wait_*`` waits until the process is ready, so that
+several can start side by side.
 """
 
 import contextlib
+import http.client
 import os
 import signal
+import subprocess
 
 from rq import Worker
 
+from shortener import PROJECT_ROOT
+from shortener.dev import procfile
 from shortener.dev.embedded_redis import free_port
+from shortener.dev.harness import wait_until
 
-from . import procfile
 from .context import Run
-from .processes import Child, running, wait_for_http, wait_until
 from .services import Database
 
 BARE_APP = "bench.bare_app:create_app()"
@@ -22,18 +27,87 @@ LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 SCHEDULED = "rq:scheduler:scheduled_jobs"  # rq-scheduler's sorted set of entries
 
 
+class Child:
+    """A subprocess with its output in a log file."""
+
+    def __init__(self, name: str, args: list[str], env: dict, log_dir: str,
+                 stop_signal: int = signal.SIGTERM):
+        self.name, self.stop_signal = name, stop_signal
+        self.log_path = os.path.join(log_dir, f"{name}.log")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 -- closed in finish()
+        self.process = subprocess.Popen(
+            args, env=env, cwd=PROJECT_ROOT, stdout=self._log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def check_alive(self) -> None:
+        if not self.running():
+            raise RuntimeError(f"{self.name} exited early:\n{self.log_tail()}")
+
+    def wait_for(self, predicate, what: str, timeout: float = 30.0) -> None:
+        try:
+            wait_until(predicate, timeout, what, self.check_alive)
+        except TimeoutError as exc:
+            raise RuntimeError(f"{exc}; {self.name}'s log:\n{self.log_tail()}") from None
+
+    def ask_to_stop(self) -> None:
+        if self.running():
+            self._signal(self.stop_signal)
+
+    def finish(self, timeout: float = 10.0) -> None:
+        """Wait for the child to exit; SIGKILL its group if still there after ``timeout``."""
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._signal(signal.SIGKILL)
+            self.process.wait(5)
+        self._log.close()
+
+    def _signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):  # already gone: nothing to stop
+            os.killpg(self.process.pid, signum)  # the group this child leads, and only that
+
+    def log_tail(self, lines: int = 20) -> str:
+        with open(self.log_path, errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
+
+
 class WebServer(Child):
     """gunicorn; ``url`` is the path the load goes to."""
 
-    def __init__(self, name: str, args: list[str], env: dict, log_dir: str, port: int,
-                 path: str):
+    def __init__(self, name: str, args: list[str], env: dict, log_dir: str, port: int, path: str):
         # SIGINT is gunicorn's quick shutdown: nothing is in flight by then.
         super().__init__(name, args, env, log_dir, stop_signal=signal.SIGINT)
         self.port, self.path = port, path
         self.url = f"http://127.0.0.1:{port}{path}"
 
     def wait_ready(self) -> None:
-        wait_for_http(self, self.port, self.path)
+        self.wait_for(self._answers, f"{self.name} to answer")
+
+    def _answers(self) -> bool:
+        """Whether a HEAD of the path answers (HEAD: the redirect records no click for it)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+        try:
+            connection.request("HEAD", self.path)
+            return connection.getresponse().status < 500
+        except OSError:
+            return False  # not listening yet
+        finally:
+            connection.close()
+
+
+@contextlib.contextmanager
+def running(*children: Child):
+    """Stop all ``children`` on leaving, at once rather than one after the other."""
+    try:
+        yield children
+    finally:
+        for child in children:
+            child.ask_to_stop()
+        for child in children:
+            child.finish()
 
 
 def web_argv(env: dict, bare: bool = False) -> list[str]:
@@ -71,31 +145,17 @@ def burst_worker(run: Run, database: Database, worker_class: str) -> Child:
     return Child(name, args, run.env(database), run.workdir)
 
 
-def procfile_worker_class(run: Run) -> str:
-    """The ``--worker-class`` of the Procfile's worker line (RQ's default if none)."""
-    args = procfile.argv("worker", run.env(None))
-    return procfile.option(args, "--worker-class") or "rq.worker.Worker"
-
-
-def start_worker(run: Run, database: Database, mode: str) -> Child:
-    """The Procfile's worker line."""
+def start_process(run: Run, database: Database, process: str, mode: str) -> Child:
+    """The Procfile's ``worker`` or ``scheduler`` line in ``mode``."""
     env = run.env(database, CLICK_TRACKING=mode)
-    return Child(f"worker-{database.kind}-{mode}", procfile.argv("worker", env), env,
-                 run.workdir)
+    return Child(f"{process}-{database.kind}-{mode}", procfile.argv(process, env), env, run.workdir)
 
 
 def wait_worker(run: Run, child: Child) -> None:
-    wait_until(lambda: Worker.count(connection=run.redis.client) > 0, 30,
-               "the rq worker to register", child)
-
-
-def start_scheduler(run: Run, database: Database, mode: str) -> Child:
-    """The Procfile's scheduler line."""
-    env = run.env(database, CLICK_TRACKING=mode)
-    return Child(f"scheduler-{database.kind}-{mode}", procfile.argv("scheduler", env), env,
-                 run.workdir)
+    child.wait_for(lambda: Worker.count(connection=run.redis.client) > 0,
+                   "the rq worker to register")
 
 
 def wait_scheduler(run: Run, child: Child) -> None:
-    wait_until(lambda: run.redis.client.zcard(SCHEDULED) > 0, 30,
-               "the scheduler to reconcile its entries", child)
+    child.wait_for(lambda: run.redis.client.zcard(SCHEDULED) > 0,
+                   "the scheduler to reconcile its entries")

@@ -4,30 +4,24 @@ and a real redis-server of our own for integration tests."""
 
 import os
 import sys
-import uuid
 
 import fakeredis
 import pytest
 import redis
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
 
 from shortener import create_app
 from shortener.background.redis_clients import CircuitBreaker, RedisState
 from shortener.dev.embedded_redis import free_port, start_redis, stop_redis
+from shortener.dev.harness import base_config, empty_tables
+from shortener.dev.postgres import throwaway_schema
 from shortener.extensions import db
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TABLES_CHILD_FIRST = ("clicks", "daily_clicks", "password_reset_tokens", "links", "users")
 PASSWORD = "correct horse battery"
 
 
 # --- databases -------------------------------------------------------------
-
-def _postgres_schema_url(base_url: str, schema: str) -> str:
-    sep = "&" if "?" in base_url else "?"
-    return f"{base_url}{sep}options=-csearch_path%3D{schema}"
-
 
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory):
@@ -40,17 +34,8 @@ def postgresql_url():
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip("TEST_DATABASE_URL is not set")
-    from shortener.config import normalize_database_url
-
-    base = normalize_database_url(base)
-    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    yield _postgres_schema_url(base, schema)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
+    with throwaway_schema(base, "test") as url:
+        yield url
 
 
 _migrated: set[str] = set()
@@ -114,36 +99,13 @@ def fake_redis():
 
 # --- the app ---------------------------------------------------------------
 
-def base_config(database_url: str, tmp_path) -> dict:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "CLICK_TRACKING": "sync",
-        "LINK_CACHE_SECONDS": 0,  # tests see an edit at once; test_links_lookup turns it on
-        "CLICK_SPOOL_DIR": str(tmp_path / "spool"),
-        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
-        "MAIL_SERVER": None,
-        "BASE_URL": "http://sho.rt.test",
-        "REDIS_URL": "redis://127.0.0.1:1/0",  # replaced per test; never a real server by accident
-    }
-
-
 def _prepare_schema(app) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
         if url not in _migrated:
             upgrade()
             _migrated.add(url)
-        _empty_tables()
-
-
-def _empty_tables() -> None:
-    for table in TABLES_CHILD_FIRST:
-        db.session.execute(text(f"DELETE FROM {table}"))
-    db.session.commit()
+        empty_tables()
 
 
 def use_redis(app, client: redis.Redis) -> None:

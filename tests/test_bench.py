@@ -11,11 +11,12 @@ import sys
 
 import pytest
 
-from bench import load, procfile
+from bench import load
 from bench.lag import click_lags
+from bench.loadgen import percentile
+from bench.report import Target
 from bench.services import BenchSetupError, RedisTarget
-from bench.stats import percentile
-from bench.targets import Target
+from shortener.dev import procfile
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMOKE_TIMEOUT = 120  # the run takes about 35 s; this only stops a hung one
@@ -64,8 +65,7 @@ def test_wrk_result_is_parsed_from_a_real_run(tmp_path):
     if load.wrk_path() is None:
         pytest.skip("wrk is not installed (apt-get install -y wrk); the bench then uses "
                     "its Python load generator, which the quick run above covers")
-    from bench.processes import running
-    from bench.stack import WebServer, web_argv
+    from bench.stack import WebServer, running, web_argv
     from shortener.dev.embedded_redis import free_port
 
     port = free_port()

@@ -13,18 +13,13 @@ from sqlalchemy import create_engine, text
 
 from shortener.background.reliable_worker import FAULT_AFTER_DEQUEUE
 from shortener.background.worker import InProcessWorker
-from tests.conftest import PROJECT_ROOT, python_bin, subprocess_env
-from tests.helpers import counts, make_link
+from shortener.dev.harness import counts, wait_until
+from shortener.dev.procfile import worker_class as procfile_worker_class
+from tests.conftest import python_bin, subprocess_env
+from tests.helpers import make_link
 
 pytestmark = pytest.mark.integration
 WORKER_CLASSES = ["shortener.background.worker.Worker", "shortener.background.worker.InProcessWorker"]
-
-def procfile_worker_class() -> str:
-    with open(os.path.join(PROJECT_ROOT, "Procfile")) as handle:
-        line = next(line for line in handle if line.startswith("worker:"))
-    words = line.split()
-    return words[words.index("--worker-class") + 1]
-
 
 PROCFILE_WORKER = procfile_worker_class()
 assert PROCFILE_WORKER in WORKER_CLASSES
@@ -113,13 +108,6 @@ def kill_tree(pid: int) -> None:
     for child in children(pid):
         kill_tree(child)
     os.kill(pid, signal.SIGKILL)
-
-
-def wait_until(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("worker_class", WORKER_CLASSES)

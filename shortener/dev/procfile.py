@@ -1,13 +1,16 @@
-"""The Procfile's lines, expanded the way a shell (honcho, Heroku) would."""
+"""The Procfile's lines, expanded the way a shell (honcho, Heroku) would: the tests and the
+bench start the processes exactly as production does."""
 
 import os
 import re
 import shlex
 import sys
 
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from .. import PROJECT_ROOT
+
 PROCFILE = os.path.join(PROJECT_ROOT, "Procfile")
 BIN = os.path.dirname(sys.executable)
+DEFAULT_WORKER_CLASS = "rq.worker.Worker"
 
 _VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)")
 
@@ -27,8 +30,7 @@ def expand(command: str, env: dict) -> str:
     """Substitute ``$VAR``, ``${VAR}`` and ``${VAR:-default}`` from ``env``."""
 
     def value(match: re.Match) -> str:
-        name = match.group(1) or match.group(3)
-        found = env.get(name)
+        found = env.get(match.group(1) or match.group(3))
         if found in (None, "") and match.group(2) is not None:
             return match.group(2)
         return found or ""
@@ -51,3 +53,8 @@ def option(args: list[str], flag: str) -> str | None:
         if arg == flag:
             return args[index + 1]
     return None
+
+
+def worker_class(process: str = "worker") -> str:
+    """The ``--worker-class`` of a Procfile worker line (RQ's default if it names none)."""
+    return option(argv(process, {}), "--worker-class") or DEFAULT_WORKER_CLASS
