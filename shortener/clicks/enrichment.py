@@ -242,7 +242,7 @@ def _uncached_ua_parser() -> ua_parser.Parser:
     """ua-parser's fastest resolver, as ua_parser.parse picks it, but without its cache (see Enricher)."""
     try:
         # Needs the native ua-parser-rs; lazy matchers because the Rust side compiles the regexes.
-        from ua_parser.regex import Resolver as RustResolver
+        from ua_parser.regex import Resolver as RustResolver  # optional: ua-parser-rs may be absent
     except ImportError:
         return ua_parser.Parser(ua_parser.BasicResolver(ua_parser.load_builtins()))
     return ua_parser.Parser(RustResolver(ua_parser.load_lazy_builtins()))
@@ -320,7 +320,7 @@ def _bundled_country_lookup() -> Callable[[str], str | None]:
     # Python child process would inherit (silencing warnings in subprocesses): put them back as they were.
     saved = {name: os.environ.get(name) for name in ("PYTHONWARNINGS", "PYTHONIOENCODING")}
     try:
-        from geoip2fast import GeoIP2Fast
+        from geoip2fast import GeoIP2Fast  # optional: 47 MiB, loaded only when a country is looked up
     finally:
         _restore_environment(saved)
     # An absolute path: given a bare file name, geoip2fast would prefer a file of that name in the cwd.
@@ -332,7 +332,7 @@ def _bundled_country_lookup() -> Callable[[str], str | None]:
 def _mmdb_country_lookup(path: str) -> Callable[[str], str | None]:
     """Country lookup in a MaxMind-format database (GeoLite2/GeoIP2 Country or City, DB-IP Lite, ...)."""
     # Imported here: only deployments that configure their own .mmdb file pay for loading the reader.
-    import maxminddb
+    import maxminddb  # optional: only for a configured GEOIP_DATABASE
 
     reader = maxminddb.open_database(path)
 

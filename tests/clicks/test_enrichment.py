@@ -10,7 +10,7 @@ import time
 import pytest
 
 from shortener.clicks.enrichment import EMPTY_AGENT, Agent, Enricher, visitor_key
-from shortener.ips import anonymize_ip
+from shortener.clicks.ips import anonymize_ip
 
 CHROME_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
