@@ -43,7 +43,7 @@ def init_extensions(app: Flask) -> None:
     from . import database
     from .auth import login
     from .background import redis_clients
-    from .clicks import fallback
+    from .clicks import enrichment, fallback
 
     db.init_app(app)
     database.init_app(app)
@@ -54,6 +54,7 @@ def init_extensions(app: Flask) -> None:
     mail.init_app(app)
     redis_clients.init_app(app)
     fallback.init_app(app)
+    enrichment.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -18,7 +18,8 @@ from shortener.dev.embedded_redis import free_port, start_redis, stop_redis
 from shortener.extensions import db
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TABLES_CHILD_FIRST = ("clicks", "daily_clicks", "password_reset_tokens", "links", "users")
+TABLES_CHILD_FIRST = ("clicks", "daily_clicks", "hourly_clicks", "daily_breakdown", "daily_visitors",
+                      "password_reset_tokens", "links", "users")
 PASSWORD = "correct horse battery"
 
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import ua_parser
 from crawlerdetect import CrawlerDetect
+from flask import Flask, current_app
 
 UNKNOWN = "unknown"
 DIRECT = "direct"
@@ -352,3 +353,34 @@ def _restore_environment(saved: dict[str, str | None]) -> None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+# -- the app's Enricher ---------------------------------------------------------------------------
+
+
+class LazyEnricher:
+    """The app's one Enricher, built on first use: web processes that never store a click never pay
+    its ~100 ms and 47 MiB."""
+
+    def __init__(self, own_hosts: frozenset[str], geoip_database: str | None) -> None:
+        self.own_hosts = own_hosts
+        self.geoip_database = geoip_database
+        self._enricher: Enricher | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Enricher:
+        if self._enricher is None:
+            with self._lock:
+                if self._enricher is None:
+                    self._enricher = Enricher(self.own_hosts, self.geoip_database)
+        return self._enricher
+
+
+def init_app(app: Flask) -> None:
+    base_host = urlsplit(app.config["BASE_URL"] or "").hostname
+    own_hosts = frozenset({base_host} if base_host else ())
+    app.extensions["click_enricher"] = LazyEnricher(own_hosts, app.config["GEOIP_DATABASE"])
+
+
+def app_enricher() -> Enricher:
+    return current_app.extensions["click_enricher"].get()
