@@ -8,7 +8,9 @@ from flask import current_app
 from shortener.background.redis_clients import worker_redis
 from shortener.clicks import buffer as click_buffer
 from shortener.clicks.fallback import replay_spool
+from shortener.clicks.retention import prune_rollups
 from shortener.clicks.storage import save_clicks
+from shortener.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -57,3 +59,10 @@ def replay_click_spool() -> int:
     if stored:
         log.warning("replayed %d spooled clicks", stored)
     return stored
+
+
+def prune_click_rollups() -> dict[str, int]:
+    """Forget visitor keys after two days and hourly counts after 90 (daily rollups stay)."""
+    pruned = prune_rollups(utcnow())
+    log.info("pruned click rollups: %s", pruned)
+    return pruned
