@@ -69,6 +69,11 @@ def add(rows: list[dict]) -> None:
     counts = tally(rows)
     for (link_id, day) in _new_visitors(rows):
         counts.daily_visitors[link_id, day] += 1
+    apply(counts)
+
+
+def apply(counts: Tally) -> None:
+    """Add ``counts`` to every rollup table: one statement per table."""
     _add_link_totals(counts)
     _add_daily(counts)
     _add_hourly(counts)
