@@ -8,7 +8,10 @@ from flask import current_app
 from shortener.background.redis_clients import worker_redis
 from shortener.clicks import buffer as click_buffer
 from shortener.clicks.fallback import replay_spool
+from shortener.clicks.rebuild import rebuild_link_rollups, reenrich_clicks
+from shortener.clicks.retention import prune_rollups
 from shortener.clicks.storage import save_clicks
+from shortener.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -57,3 +60,19 @@ def replay_click_spool() -> int:
     if stored:
         log.warning("replayed %d spooled clicks", stored)
     return stored
+
+
+def prune_click_rollups() -> dict[str, int]:
+    """Forget visitor keys after two days and hourly counts after 90 (daily rollups stay)."""
+    pruned = prune_rollups(utcnow())
+    log.info("pruned click rollups: %s", pruned)
+    return pruned
+
+
+def enrich_stored_clicks(batch_size: int = 1000) -> dict[str, int]:
+    """Enrich every stored click again, then rebuild the rollups of the links concerned."""
+    clicks, link_ids = reenrich_clicks(batch_size)
+    for done, link_id in enumerate(sorted(link_ids), start=1):
+        rebuild_link_rollups(link_id, batch_size)
+        log.info("rebuilt rollups of link %d (%d of %d links)", link_id, done, len(link_ids))
+    return {"clicks": clicks, "links": len(link_ids)}

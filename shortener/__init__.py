@@ -43,7 +43,7 @@ def init_extensions(app: Flask) -> None:
     from . import database, sessions
     from .auth import login
     from .background import redis_clients
-    from .clicks import fallback
+    from .clicks import enrichment, fallback, visitors
 
     db.init_app(app)
     database.init_app(app)
@@ -55,6 +55,8 @@ def init_extensions(app: Flask) -> None:
     mail.init_app(app)
     redis_clients.init_app(app)
     fallback.init_app(app)
+    enrichment.init_app(app)
+    visitors.init_app(app)
 
 
 def init_limiter(app: Flask) -> None:

@@ -6,9 +6,12 @@ from flask.cli import AppGroup
 from rq_scheduler import Scheduler
 
 from .background import schedule
+from .background.queues import CLICKS, enqueue
 from .background.redis_clients import worker_redis
 from .clicks.fallback import replay_spool
 from .clicks.pending import pending_counts
+
+ENRICH_JOB_TIMEOUT = 6 * 3600  # millions of clicks, a thousand at a time
 
 clicks_cli = AppGroup("clicks", help="Click pipeline maintenance.")
 
@@ -25,6 +28,15 @@ def pending_command():
     """Show clicks not yet in the database: buffer, processing lists, spool, queue."""
     for name, count in pending_counts().items():
         click.echo(f"{name}: {count}")
+
+
+@clicks_cli.command("enrich")
+@click.option("--batch-size", default=1000, show_default=True, help="Clicks per batch.")
+def enrich_command(batch_size: int):
+    """Queue a job that enriches stored clicks again and rebuilds their rollups (idempotent)."""
+    job = enqueue(CLICKS, "jobs.clicks.enrich_stored_clicks", batch_size, web=False,
+                  job_timeout=ENRICH_JOB_TIMEOUT, retry=None)
+    click.echo(f"queued {job.id} on the {CLICKS} queue; the worker logs its progress")
 
 
 schedule_cli = AppGroup("schedule", help="Periodic jobs on rq-scheduler.")

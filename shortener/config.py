@@ -108,6 +108,8 @@ def from_environ(env=None) -> dict:
         "REDIS_BREAKER_SECONDS": _float(env, "REDIS_BREAKER_SECONDS", 5.0),
         "CLICK_SPOOL_DIR": env.get("CLICK_SPOOL_DIR") or None,
         "CLICK_SPOOL_REPLAY_INTERVAL": _float(env, "CLICK_SPOOL_REPLAY_INTERVAL", 30.0),
+        # Country lookups: a MaxMind-format .mmdb file; unset, the data bundled with geoip2fast.
+        "GEOIP_DATABASE": env.get("GEOIP_DATABASE") or None,
         # RQ worker liveness: how fast a killed worker's job is noticed and retried.
         "RQ_WORKER_TTL": _int(env, "RQ_WORKER_TTL", 60),
         "RQ_MAINTENANCE_INTERVAL": _int(env, "RQ_MAINTENANCE_INTERVAL", 30),

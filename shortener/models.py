@@ -53,6 +53,7 @@ class Link(db.Model):
         UniqueConstraint("owner_id", "slug", name="uq_links_owner_slug"),
         Index("ix_links_owner_created", "owner_id", "created_at"),
         CheckConstraint("click_count >= 0", name="click_count_not_negative"),
+        CheckConstraint("bot_count >= 0", name="bot_count_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -63,7 +64,9 @@ class Link(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Denormalized so no page ever counts click rows to show a total.
+    # Humans only: bots and link-preview fetchers are counted apart, in bot_count.
     click_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    bot_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -85,6 +88,16 @@ class Click(db.Model):
     referrer: Mapped[str | None] = mapped_column(String(1024))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     ip_address: Mapped[str | None] = mapped_column(String(45))
+    # Enrichment, filled when the click is stored (NULL on rows stored before it existed).
+    is_bot: Mapped[bool | None] = mapped_column(Boolean)
+    bot_name: Mapped[str | None] = mapped_column(String(64))
+    browser: Mapped[str | None] = mapped_column(String(64))
+    os: Mapped[str | None] = mapped_column(String(64))
+    device: Mapped[str | None] = mapped_column(String(16))
+    referrer_host: Mapped[str | None] = mapped_column(String(253))
+    country: Mapped[str | None] = mapped_column(String(16))
+    # A keyed hash of (address, agent, link) under a salt that is deleted after two days.
+    visitor_key: Mapped[str | None] = mapped_column(String(32))
 
 
 class DailyClicks(db.Model):
@@ -97,7 +110,50 @@ class DailyClicks(db.Model):
         ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)  # humans and bots
+    humans: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    bots: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Distinct visitor keys of humans that day (each counted once, via DailyVisitor).
+    visitors: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class HourlyClicks(db.Model):
+    """Clicks per link per UTC hour, for the 24-hour chart; pruned after HOURLY_KEEP_DAYS."""
+
+    __tablename__ = "hourly_clicks"
+
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    humans: Mapped[int] = mapped_column(BigInteger, default=0)
+    bots: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DailyBreakdown(db.Model):
+    """Clicks per link per day per value of a dimension (referrer host, browser, os, ...)."""
+
+    __tablename__ = "daily_breakdown"
+
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(253), primary_key=True)
     clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DailyVisitor(db.Model):
+    """The visitor keys seen per link per day, so each counts once; pruned after two days."""
+
+    __tablename__ = "daily_visitors"
+
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    visitor_key: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class PasswordResetToken(db.Model):

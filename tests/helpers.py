@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from shortener.clicks.events import new_event
 from shortener.extensions import db
@@ -31,3 +31,20 @@ def counts(app, link_id: int) -> tuple[int, int, int]:
             select(func.coalesce(func.sum(DailyClicks.clicks), 0)).where(DailyClicks.link_id == link_id)
         )
         return rows, counted, rolled
+
+
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+          "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+DESKTOP_CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+                  "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")
+SLACKBOT = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"
+
+
+def rollup_snapshot(app) -> dict:
+    """Every rollup table's rows and the links' totals, to compare before and after a replay."""
+    tables = ("daily_clicks", "hourly_clicks", "daily_breakdown", "daily_visitors")
+    with app.app_context():
+        snapshot = {table: sorted(map(tuple, db.session.execute(text(f"SELECT * FROM {table}"))))
+                    for table in tables}
+        snapshot["links"] = sorted(db.session.execute(select(Link.id, Link.click_count, Link.bot_count)))
+        return snapshot

@@ -66,6 +66,8 @@ def periodic_jobs(config) -> tuple[Periodic, ...]:
                  interval=300, timeout=120, retry_intervals=(10, 60)),
         Periodic("replay_click_spool", "jobs.clicks.replay_click_spool",
                  interval=60, timeout=600, retry_intervals=(10,)),
+        Periodic("prune_click_rollups", "jobs.clicks.prune_click_rollups",
+                 cron="41 * * * *", timeout=600, retry_intervals=(60, 300)),
         Periodic("cleanup_expired_tokens", "jobs.email.cleanup_expired_tokens",
                  cron="17 * * * *", queue=EMAIL, timeout=300, retry_intervals=(60, 300)),
     )

@@ -11,8 +11,9 @@ REFERRER_MAX = 1024
 USER_AGENT_MAX = 512
 
 
-def new_event(link_id: int, clicked_at: datetime, referrer, user_agent, ip_address) -> dict:
-    return {
+def new_event(link_id: int, clicked_at: datetime, referrer, user_agent, ip_address,
+              visitor_key: str | None = None) -> dict:
+    event = {
         "id": str(uuid.uuid4()),
         "link_id": link_id,
         "clicked_at": clicked_at.isoformat(),
@@ -20,6 +21,9 @@ def new_event(link_id: int, clicked_at: datetime, referrer, user_agent, ip_addre
         "user_agent": (user_agent or "")[:USER_AGENT_MAX] or None,
         "ip_address": ip_address,
     }
+    if visitor_key:  # absent when no salt could be had (Redis down)
+        event["visitor_key"] = visitor_key
+    return event
 
 
 def to_row(event: dict) -> dict:
@@ -31,4 +35,5 @@ def to_row(event: dict) -> dict:
         "referrer": event.get("referrer"),
         "user_agent": event.get("user_agent"),
         "ip_address": event.get("ip_address"),
+        "visitor_key": event.get("visitor_key"),
     }

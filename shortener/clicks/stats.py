@@ -7,14 +7,17 @@ costs the same at a million clicks as at ten. The pipeline stores clicks a few
 seconds after the redirect, so every number here may lag slightly behind.
 """
 
-from datetime import date, timedelta
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Click, DailyClicks
+from ..models import Click, DailyBreakdown, DailyClicks, HourlyClicks
 from ..timeutil import utcnow
+from .rollups import BOT_DIMENSION, HUMAN_DIMENSIONS
 
 CHART_DAYS = 30
 RECENT_CLICKS = 20
@@ -52,3 +55,156 @@ def recent_clicks(link_id: int, limit: int = RECENT_CLICKS) -> list[Click]:
             .limit(limit)
         )
     )
+
+
+# -- a range of the link page -----------------------------------------------------------------------
+
+RANGES = {"24h": "last 24 hours", "7d": "last 7 days", "30d": "last 30 days", "90d": "last 90 days",
+          "all": "all time"}
+DEFAULT_RANGE = "30d"
+TOP_VALUES = 8
+OTHER = "other"
+
+
+class Point(NamedTuple):
+    """One bar of the chart: an hour, a day or a month."""
+
+    start: date | datetime
+    label: str
+    humans: int
+    bots: int
+
+
+class Share(NamedTuple):
+    value: str
+    clicks: int
+    percent: float
+
+
+class Totals(NamedTuple):
+    humans: int
+    bots: int
+    visitors: int  # daily unique visitors, summed over the days of the range
+
+
+@dataclass(frozen=True)
+class LinkStats:
+    range_name: str
+    points: list[Point]
+    totals: Totals
+    breakdowns: dict[str, list[Share]]  # dimension -> top values, the tail folded into "other"
+    bots: list[Share]
+
+
+def parse_range(value: object) -> str:
+    """The range asked for, or the default for anything else (never an error)."""
+    return value if isinstance(value, str) and value in RANGES else DEFAULT_RANGE
+
+
+def link_stats(link_id: int, range_name: str, now: datetime | None = None) -> LinkStats:
+    now = now or utcnow()
+    range_name = parse_range(range_name)
+    points = _series(link_id, range_name, now)
+    first_day = _first_day(range_name, now)
+    shares = breakdowns(link_id, first_day)
+    return LinkStats(
+        range_name=range_name,
+        points=points,
+        totals=Totals(sum(p.humans for p in points), sum(p.bots for p in points),
+                      _visitors(link_id, first_day)),
+        breakdowns={dimension: shares.get(dimension, []) for dimension in HUMAN_DIMENSIONS},
+        bots=shares.get(BOT_DIMENSION, []),
+    )
+
+
+def _first_day(range_name: str, now: datetime) -> date | None:
+    if range_name == "all":
+        return None
+    if range_name == "24h":
+        return (_hour(now) - timedelta(hours=23)).date()
+    return now.date() - timedelta(days=int(range_name[:-1]) - 1)
+
+
+def _series(link_id: int, range_name: str, now: datetime) -> list[Point]:
+    if range_name == "24h":
+        return _hourly(link_id, now)
+    if range_name == "all":
+        return _monthly(link_id, now.date())
+    return _daily(link_id, int(range_name[:-1]), now.date())
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _hourly(link_id: int, now: datetime) -> list[Point]:
+    first = _hour(now) - timedelta(hours=23)
+    rows = db.session.execute(
+        select(HourlyClicks.hour, HourlyClicks.humans, HourlyClicks.bots)
+        .where(HourlyClicks.link_id == link_id, HourlyClicks.hour >= first)
+    )
+    counts = {row.hour: (row.humans, row.bots) for row in rows}
+    hours = [first + timedelta(hours=offset) for offset in range(24)]
+    return [Point(hour, hour.strftime("%H:00"), *counts.get(hour, (0, 0))) for hour in hours]
+
+
+def _daily(link_id: int, days: int, today: date) -> list[Point]:
+    first = today - timedelta(days=days - 1)
+    rows = db.session.execute(
+        select(DailyClicks.day, DailyClicks.humans, DailyClicks.bots)
+        .where(DailyClicks.link_id == link_id, DailyClicks.day >= first, DailyClicks.day <= today)
+    )
+    counts = {row.day: (row.humans, row.bots) for row in rows}
+    return [Point(day, day.strftime("%b %d"), *counts.get(day, (0, 0))) for day in _days(first, days)]
+
+
+def _monthly(link_id: int, today: date) -> list[Point]:
+    # One row per day of the link's life, folded into months here: portable across databases.
+    rows = db.session.execute(
+        select(DailyClicks.day, DailyClicks.humans, DailyClicks.bots).where(DailyClicks.link_id == link_id)
+    )
+    months: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        month = months[row.day.replace(day=1)]
+        month[0] += row.humans
+        month[1] += row.bots
+    first = min(months, default=today.replace(day=1))
+    return [Point(month, month.strftime("%b %Y"), *months.get(month, (0, 0)))
+            for month in _months(first, today.replace(day=1))]
+
+
+def _months(first: date, last: date) -> list[date]:
+    months = []
+    while first <= last:
+        months.append(first)
+        first = (first + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _visitors(link_id: int, first_day: date | None) -> int:
+    query = select(func.coalesce(func.sum(DailyClicks.visitors), 0)).where(DailyClicks.link_id == link_id)
+    if first_day is not None:
+        query = query.where(DailyClicks.day >= first_day)
+    return int(db.session.scalar(query))
+
+
+def breakdowns(link_id: int, first_day: date | None, top: int = TOP_VALUES) -> dict[str, list[Share]]:
+    """Per dimension, the ``top`` values by clicks since ``first_day``, the rest as "other"."""
+    total = func.sum(DailyBreakdown.clicks)
+    query = (select(DailyBreakdown.dimension, DailyBreakdown.value, total.label("clicks"))
+             .where(DailyBreakdown.link_id == link_id)
+             .group_by(DailyBreakdown.dimension, DailyBreakdown.value))
+    if first_day is not None:
+        query = query.where(DailyBreakdown.day >= first_day)
+    per_dimension: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for row in db.session.execute(query):
+        per_dimension[row.dimension].append((row.value, int(row.clicks)))
+    return {dimension: ranked(values, top) for dimension, values in per_dimension.items()}
+
+
+def ranked(values: list[tuple[str, int]], top: int = TOP_VALUES) -> list[Share]:
+    values = sorted(values, key=lambda item: (-item[1], item[0]))
+    if len(values) > top:
+        values = [*values[:top - 1], (OTHER, sum(clicks for _, clicks in values[top - 1:]))]
+    total = sum(clicks for _, clicks in values) or 1
+    return [Share(value, clicks, round(100 * clicks / total, 1)) for value, clicks in values]

@@ -6,16 +6,18 @@ write) goes through ``save_clicks``/``store_clicks``.
 
 import logging
 import uuid
-from collections import Counter
 
-from sqlalchemy import case, select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import Click, DailyClicks, Link
+from ..models import Click, Link
+from . import rollups
+from .enrichment import app_enricher
 from .events import to_row
 
 log = logging.getLogger(__name__)
+
 
 def _insert(table):
     dialect = db.engine.dialect.name
@@ -35,7 +37,7 @@ def save_clicks(events: list[dict]) -> int:
 
 
 def store_clicks(events: list[dict]) -> int:
-    """Insert the events not stored yet, and count only those. Does not commit.
+    """Insert the events not stored yet, enriched, and count only those. Does not commit.
 
     Events of links deleted meanwhile are dropped (and logged): not an error.
     Returns the number of rows really inserted.
@@ -51,20 +53,27 @@ def store_clicks(events: list[dict]) -> int:
     wanted = [row for row in rows.values() if row["link_id"] in existing]
     if not wanted:
         return 0
+    enricher = app_enricher()
+    for row in wanted:
+        row.update(enricher.enrich(row))
     inserted = [rows[click_id] for click_id in _insert_new(wanted)]
-    _count(inserted)
+    rollups.add(inserted)
     return len(inserted)
 
 
-COLUMNS = ("id", "link_id", "clicked_at", "referrer", "user_agent", "ip_address")
-# PostgreSQL: the batch as six arrays, so the statement is short and parsed
+COLUMNS = {
+    "id": "uuid", "link_id": "integer", "clicked_at": "timestamp", "referrer": "varchar",
+    "user_agent": "varchar", "ip_address": "varchar", "is_bot": "boolean", "bot_name": "varchar",
+    "browser": "varchar", "os": "varchar", "device": "varchar", "referrer_host": "varchar",
+    "country": "varchar", "visitor_key": "varchar",
+}
+# PostgreSQL: the batch as one array per column, so the statement is short and parsed
 # once, whatever the batch size (a multi-row VALUES list is re-parsed per batch).
 _UNNEST_INSERT = text(
-    "INSERT INTO clicks (id, link_id, clicked_at, referrer, user_agent, ip_address) "
-    "SELECT * FROM unnest(CAST(:id AS uuid[]), CAST(:link_id AS integer[]), "
-    "CAST(:clicked_at AS timestamp[]), CAST(:referrer AS varchar[]), "
-    "CAST(:user_agent AS varchar[]), CAST(:ip_address AS varchar[])) "
-    "ON CONFLICT (id) DO NOTHING RETURNING id"
+    f"INSERT INTO clicks ({', '.join(COLUMNS)}) "
+    "SELECT * FROM unnest("
+    + ", ".join(f"CAST(:{column} AS {kind}[])" for column, kind in COLUMNS.items())
+    + ") ON CONFLICT (id) DO NOTHING RETURNING id"
 )
 
 
@@ -78,26 +87,3 @@ def _insert_new(rows: list[dict]) -> set[uuid.UUID]:
     table = Click.__table__
     stmt = _insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
     return set(db.session.scalars(stmt, rows))
-
-
-def _count(inserted: list[dict]) -> None:
-    per_link = Counter(row["link_id"] for row in inserted)
-    if per_link:
-        # One statement for the whole batch, whatever the number of links.
-        db.session.execute(
-            update(Link)
-            .where(Link.id.in_(sorted(per_link)))
-            .values(click_count=Link.click_count + case(dict(per_link), value=Link.id, else_=0))
-        )
-    per_day = Counter((row["link_id"], row["clicked_at"].date()) for row in inserted)
-    if per_day:
-        stmt = _insert(DailyClicks)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["link_id", "day"],
-            set_={"clicks": DailyClicks.clicks + stmt.excluded.clicks},
-        )
-        rows = [
-            {"link_id": link_id, "day": day, "clicks": count}
-            for (link_id, day), count in sorted(per_day.items())
-        ]
-        db.session.execute(stmt, rows)

@@ -18,6 +18,7 @@ from . import buffer
 from .events import new_event
 from .fallback import store_or_spool, warn
 from .ips import anonymize_ip
+from .visitors import key_for_click
 
 
 def track_click(link_id: int, remote_addr: str | None, referrer: str | None,
@@ -27,8 +28,11 @@ def track_click(link_id: int, remote_addr: str | None, referrer: str | None,
     mode = config["CLICK_TRACKING"]
     if mode == "off":
         return
+    now = utcnow()
+    # The full address goes into the hash only; what is stored is anonymized.
+    key = key_for_click(link_id, remote_addr, user_agent, now)
     ip = anonymize_ip(remote_addr, config["IP_ANONYMIZATION"])
-    event = new_event(link_id, utcnow(), referrer, user_agent, ip)
+    event = new_event(link_id, now, referrer, user_agent, ip, visitor_key=key)
     if mode == "sync":
         store_or_spool(event)
     elif mode == "job":

@@ -10,9 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import delete, func, select
 
 from shortener.extensions import db
-from shortener.models import Click, DailyClicks, Link, PasswordResetToken, User
-
-CHILD_FIRST = (Click, DailyClicks, PasswordResetToken, Link, User)
+from shortener.models import Click, DailyClicks, Link
 
 
 def base_config(database_url: str, workdir) -> dict:
@@ -35,8 +33,8 @@ def base_config(database_url: str, workdir) -> dict:
 
 def empty_tables() -> None:
     """Delete every row, children first (in an app context)."""
-    for model in CHILD_FIRST:
-        db.session.execute(delete(model))
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(delete(table))
     db.session.commit()
 
 

@@ -1,7 +1,18 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from ..clicks import stats
+from ..clicks import charts, export, stats
 from ..clicks.pending import clicks_in_flight
 from ..models import Link
 from ..timeutil import utcnow
@@ -44,16 +55,29 @@ def create():
 @login_required
 def detail(link_id: int):
     link = _own_link_or_404(link_id)
-    days = stats.daily_clicks(link.id)
+    link_stats = stats.link_stats(link.id, stats.parse_range(request.args.get("range")))
     return render_template(
         "links/detail.html",
         link=link,
         short=_short_url(link),
-        days=days,
-        peak=max(day.clicks for day in days),
+        stats=link_stats,
+        ranges=stats.RANGES,
+        chart=charts.bar_chart(link_stats.points, f"Clicks, {stats.RANGES[link_stats.range_name]}"),
+        share_bar=charts.share_bar,
         recent=stats.recent_clicks(link.id),
         in_flight=clicks_in_flight(),
         now=utcnow(),
+    )
+
+
+@bp.route(f"/links/{LINK_ID}/clicks.csv")
+@login_required
+def export_clicks(link_id: int):
+    link = _own_link_or_404(link_id)
+    return Response(
+        stream_with_context(export.clicks_csv(link.id)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{link.slug}-clicks.csv"'},
     )
 
 

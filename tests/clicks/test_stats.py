@@ -33,7 +33,7 @@ def store(app, link_id, *clicked_at: datetime, referrer="https://ref.test/", age
 
 def add_daily(app, link_id, *days: tuple[date, int]) -> None:
     with app.app_context():
-        db.session.add_all(DailyClicks(link_id=link_id, day=day, clicks=n) for day, n in days)
+        db.session.add_all(DailyClicks(link_id=link_id, day=day, clicks=n, humans=n) for day, n in days)
         db.session.commit()
 
 
@@ -101,10 +101,8 @@ def test_detail_shows_totals_from_the_rollups(app, client, logged_in):
     add_daily(app, link_id, (today, 12), (today - timedelta(days=3), 30))
     html = client.get(f"/links/{link_id}").get_data(as_text=True)
     assert stat(html, "total") == "1,234,567"
-    assert stat(html, "month") == "42"
-    assert stat(html, "today") == "12"
-    assert html.count('class="zero"') == 28
-    assert f'title="{today.isoformat()}: 12 clicks"' in html
+    assert stat(html, "humans") == "42"
+    assert f"<title>{today.strftime('%b %d')}: 12 human, 0 bot</title>" in html
     assert "No clicks yet" in html
 
 
@@ -122,10 +120,10 @@ def test_detail_shows_recent_clicks(app, client, logged_in):
 
 def test_detail_says_stats_are_eventually_consistent(app, client, logged_in):
     link_id = add_link(app, logged_in)
-    assert "Stats update within seconds" in client.get(f"/links/{link_id}").get_data(as_text=True)
+    assert "stats update within seconds" in client.get(f"/links/{link_id}").get_data(as_text=True)
     spool.append(app.config["CLICK_SPOOL_DIR"], new_event(link_id, utcnow(), None, None, None))
     html = client.get(f"/links/{link_id}").get_data(as_text=True)
-    assert "1 click across the site is still being processed" in html
+    assert re.search(r"As of \d\d:\d\d:\d\d UTC, 1 click still on its way", html)
 
 
 def test_detail_counts_queued_click_jobs(app, client, logged_in):
@@ -134,7 +132,7 @@ def test_detail_counts_queued_click_jobs(app, client, logged_in):
     for _ in range(2):
         assert client.get("/alice/go").status_code == 302
     html = client.get(f"/links/{link_id}").get_data(as_text=True)
-    assert "2 clicks across the site are still being processed" in html
+    assert "2 clicks still on their way" in html
 
 
 def test_detail_works_with_redis_unreachable(app, client, logged_in):
@@ -144,7 +142,7 @@ def test_detail_works_with_redis_unreachable(app, client, logged_in):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert stat(html, "total") == "7"
-    assert "Stats update within seconds" in html
+    assert "stats update within seconds" in html
 
 
 def test_detail_never_counts_or_scans_click_rows(app, client, logged_in):
@@ -167,3 +165,53 @@ def test_detail_never_counts_or_scans_click_rows(app, client, logged_in):
     assert "count(" not in query
     assert "where clicks.link_id =" in query and "order by clicks.clicked_at desc" in query
     assert "limit" in query
+
+
+# --- ranges -------------------------------------------------------------------
+
+NOW = datetime(2026, 6, 15, 13, 45)
+
+
+def test_unknown_ranges_fall_back_to_the_default():
+    assert [stats.parse_range(value) for value in ("7d", "all", "1y", None, 7, "")] == [
+        "7d", "all", "30d", "30d", "30d", "30d"]
+
+
+@pytest.mark.parametrize("range_name, length, first", [
+    ("24h", 24, datetime(2026, 6, 14, 14)),
+    ("7d", 7, date(2026, 6, 9)),
+    ("30d", 30, date(2026, 5, 17)),
+    ("90d", 90, date(2026, 3, 18)),
+])
+def test_each_range_has_its_buckets(app, owner_id, range_name, length, first):
+    link_id = add_link(app, owner_id)
+    with app.app_context():
+        series = stats.link_stats(link_id, range_name, NOW).points
+    assert len(series) == length and series[0].start == first
+
+
+def test_all_time_is_by_month_from_the_first_click(app, owner_id):
+    link_id = add_link(app, owner_id)
+    store(app, link_id, datetime(2026, 2, 10), datetime(2026, 2, 11), datetime(2026, 4, 1))
+    with app.app_context():
+        result = stats.link_stats(link_id, "all", NOW)
+    assert [(p.start, p.humans) for p in result.points] == [
+        (date(2026, 2, 1), 2), (date(2026, 3, 1), 0), (date(2026, 4, 1), 1),
+        (date(2026, 5, 1), 0), (date(2026, 6, 1), 0)]
+    assert result.totals.humans == 3
+
+
+def test_the_24h_range_reads_hours(app, owner_id):
+    link_id = add_link(app, owner_id)
+    store(app, link_id, datetime(2026, 6, 15, 13, 5), datetime(2026, 6, 14, 13, 59), agent="")
+    with app.app_context():
+        result = stats.link_stats(link_id, "24h", NOW)
+    assert result.points[-1].bots == 1  # no agent: a bot
+    assert result.totals == stats.Totals(0, 1, 0)  # 2026-06-14 13:59 is outside the 24 hours
+
+
+def test_the_tail_folds_into_other_with_percentages():
+    shares = stats.ranked([(f"v{i}", 10 - i) for i in range(10)], top=3)
+    assert [share.value for share in shares] == ["v0", "v1", "other"]
+    assert [share.clicks for share in shares] == [10, 9, 36]
+    assert sum(share.percent for share in shares) == pytest.approx(100, abs=0.2)

@@ -68,7 +68,9 @@ def test_clicks_without_referrer_agent_or_ip_mix_with_full_ones(app, auth):
     bare = new_event(first, datetime(2026, 11, 20, 8), None, None, None)
     events = [bare, make_event(first), make_event(second), make_event(second)]
     assert store(app, events) == 4
-    assert counts(app, first) == (2, 2, 2) and counts(app, second) == (2, 2, 2)
+    # No user agent at all is a bot: counted apart from the humans.
+    assert counts(app, first) == (2, 1, 2) and counts(app, second) == (2, 2, 2)
     with app.app_context():
+        assert db.session.get(Link, first).bot_count == 1
         stored = db.session.get(Click, uuid.UUID(bare["id"]))
         assert (stored.referrer, stored.user_agent, stored.ip_address) == (None, None, None)

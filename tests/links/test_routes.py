@@ -4,10 +4,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from shortener.clicks import export
+from shortener.clicks.events import new_event
+from shortener.clicks.storage import store_clicks
 from shortener.extensions import db
 from shortener.links import slugs
 from shortener.models import Link
 from shortener.timeutil import utcnow
+from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT
 
 LINK_PAGES = ["/links/{id}", "/links/{id}/edit", "/links/{id}/delete"]
 
@@ -315,3 +319,88 @@ def test_short_urls_use_base_url_else_the_request_host(make_app):
 def test_any_page_number_answers_without_an_error(client, logged_in, page):
     response = client.get(f"/?page={page}")
     assert response.status_code == 200
+
+
+# --- analytics: the link page's ranges, the CSV export --------------------------------------------
+
+
+def store_events(app, events):
+    with app.app_context():
+        store_clicks(events)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("range_name", ["24h", "7d", "30d", "90d", "all", "", "bogus", "7d%00", "x" * 500])
+def test_every_range_of_the_page_answers(app, client, logged_in, range_name):
+    link_id = add_link(app, logged_in)
+    store_events(app, [new_event(link_id, utcnow(), "https://slack.com/", IPHONE, "203.0.113.0",
+                                 visitor_key="a" * 32)])
+    response = client.get(f"/links/{link_id}?range={range_name}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'data-stat="humans">1<' in html
+    assert "style=" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
+
+
+def test_a_bad_range_falls_back_to_thirty_days(app, client, logged_in):
+    link_id = add_link(app, logged_in)
+    html = client.get(f"/links/{link_id}?range=1y").get_data(as_text=True)
+    assert 'aria-current="page" class="current">last 30 days<' in html
+
+
+def test_another_users_stats_and_export_are_404(app, client, auth, logged_in):
+    other = add_link(app, auth.create_user("mallory"), "theirs")
+    assert client.get(f"/links/{other}?range=7d").status_code == 404
+    assert client.get(f"/links/{other}/clicks.csv").status_code == 404
+
+
+def test_the_export_needs_a_login(app, client, auth):
+    link_id = add_link(app, auth.create_user("bob"))
+    assert client.get(f"/links/{link_id}/clicks.csv").status_code == 302
+
+
+def test_the_export_streams_enriched_clicks_without_addresses_or_keys(app, client, logged_in):
+    link_id = add_link(app, logged_in)
+    store_events(app, [new_event(link_id, datetime(2026, 5, 1, 8, 0, second), "=HYPERLINK(1)", IPHONE,
+                                 "203.0.113.0", visitor_key="f" * 32) for second in range(5)])
+    response = client.get(f"/links/{link_id}/clicks.csv")
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("clicked_at_utc,referrer,referrer_host,user_agent,browser,os,device")
+    assert len(lines) == 6
+    assert "'=HYPERLINK(1)" in lines[1] and "Mobile Safari" in lines[1] and "203.0.113.0" in lines[1]
+    assert "f" * 32 not in response.get_data(as_text=True)
+
+
+def test_the_export_yields_before_reading_every_row(app, logged_in):
+    link_id = add_link(app, logged_in)
+    store_events(app, [new_event(link_id, datetime(2026, 5, 1, 8, 0, s), None, IPHONE, None)
+                       for s in range(30)])
+    with app.app_context():
+        chunks = export.clicks_csv(link_id, batch=10)
+        assert next(chunks).startswith("clicked_at_utc")
+        first_rows = next(chunks)
+        assert first_rows.count("\n") == 10  # one partition, not the whole table
+        assert sum(chunk.count("\n") for chunk in chunks) == 20
+
+
+def test_done_when_journey(app, client, logged_in):
+    """An iPhone and a desktop Chrome from Slack, plus Slack's preview fetch."""
+    app.config["CLICK_TRACKING"] = "sync"
+    link_id = add_link(app, logged_in, slug="launch")
+    visits = [(IPHONE, "198.51.100.7"), (DESKTOP_CHROME, "203.0.113.9"), (SLACKBOT, "192.0.2.44")]
+    for agent, address in visits:
+        response = client.get("/alice/launch", headers={"User-Agent": agent, "Referer": "https://slack.com/"},
+                              environ_base={"REMOTE_ADDR": address})
+        assert response.status_code == 302
+    html = client.get(f"/links/{link_id}?range=24h").get_data(as_text=True)
+    assert 'data-stat="humans">2<' in html
+    assert 'data-stat="bots">1<' in html
+    assert 'data-stat="visitors">2<' in html
+    assert "daily unique visitors, summed" in html
+    for value in ("slack.com", "mobile", "desktop", "Mobile Safari", "Chrome", "iOS", "Windows",
+                  "Slackbot"):
+        assert f'<span class="ranked-value">{value}</span>' in html, value
+    assert re.search(r'data-dimension="referrer">\s*<li><span class="ranked-value">slack.com</span>'
+                     r'<span class="ranked-count">2 · 100.0%', html)
