@@ -5,24 +5,15 @@ import socket
 import time
 
 import pytest
-from rq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from shortener.accounts import mail as mailer
 from shortener.accounts import users as accounts
 from shortener.auth.next_url import safe_next_url
 from shortener.extensions import db, limiter
 from shortener.models import User
 from tests.conftest import PASSWORD
-
-NEW_PASSWORD = "a whole new passphrase"
-
-
-def register(client, username="bob", email=None, password=PASSWORD, confirm=None, **extra):
-    return client.post("/auth/register", data={
-        "username": username,
-        "email": f"{username.strip().lower()}@example.com" if email is None else email,
-        "password": password, "confirm": password if confirm is None else confirm, **extra,
-    })
+from tests.helpers import NEW_PASSWORD, csrf_token, email_queue, register
 
 
 def logged_in_user_id(client) -> str | None:
@@ -40,10 +31,6 @@ def users(app) -> list[User]:
         return list(db.session.scalars(select(User).order_by(User.id)))
 
 
-def email_jobs(fake_redis):
-    return Queue("email", connection=fake_redis).jobs
-
-
 # --- registration ------------------------------------------------------------
 
 def test_register_page_renders(client):
@@ -58,7 +45,7 @@ def test_register_logs_in_and_redirects_to_dashboard(app, client, fake_redis):
     [user] = users(app)
     assert (user.username, user.email) == ("bob", "bob@example.com")
     assert logged_in_user_id(client) == f"{user.id}:1"
-    [job] = email_jobs(fake_redis)
+    [job] = email_queue(fake_redis).jobs
     assert job.func_name == "jobs.email.send_welcome_email" and job.args == (user.id,)
     assert "Welcome, bob!" in client.get("/").get_data(as_text=True)
 
@@ -105,7 +92,32 @@ def test_registration_is_refused(app, client, auth, fake_redis,
     assert message.lower() in errors.lower()
     assert [user.username for user in users(app)] == ["alice"]
     assert logged_in_user_id(client) is None
-    assert email_jobs(fake_redis) == []
+    assert email_queue(fake_redis).jobs == []
+
+
+def test_welcome_mail_is_queued_only_after_the_user_is_committed(app, client, monkeypatch):
+    seen_from_another_connection = []
+    real_enqueue = mailer.enqueue
+
+    def enqueue_and_look(queue_name, func, *args, **options):
+        with db.engine.connect() as other:  # sees only what was committed
+            row = other.execute(text("SELECT username FROM users WHERE id = :id"),
+                                {"id": args[0]}).one_or_none()
+        seen_from_another_connection.append((func.rpartition(".")[2], row))
+        return real_enqueue(queue_name, func, *args, **options)
+
+    monkeypatch.setattr(mailer, "enqueue", enqueue_and_look)
+    assert register(client).status_code == 302
+    assert seen_from_another_connection == [("send_welcome_email", ("bob",))]
+
+
+def test_registration_stands_when_redis_is_down(make_app, app, caplog):
+    broken = make_app(REDIS_URL="redis://127.0.0.1:1/0")  # the real clients, to a closed port
+    response = register(broken.test_client())
+    assert response.status_code == 302
+    with broken.app_context():
+        assert db.session.scalar(select(User.username)) == "bob"
+    assert "could not queue jobs.email.send_welcome_email" in caplog.text
 
 
 def test_register_page_redirects_logged_in_users(client, logged_in):
@@ -236,10 +248,6 @@ def test_login_required_page_comes_back_after_login(client, auth):
 
 
 # --- CSRF and cookies --------------------------------------------------------
-
-def csrf_token(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
 
 def test_form_post_without_csrf_token_is_refused(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)

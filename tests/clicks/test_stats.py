@@ -7,28 +7,16 @@ from sqlalchemy import event
 from shortener.background.redis_clients import CircuitBreaker, RedisState, make_web_client
 from shortener.clicks import pending, spool, stats
 from shortener.clicks.events import new_event
-from shortener.clicks.storage import store_clicks
 from shortener.extensions import db
-from shortener.models import DailyClicks, Link
+from shortener.models import DailyClicks
 from shortener.timeutil import utcnow
+from tests.helpers import add_link, store
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
-def add_link(app, owner_id, slug="abc", **fields) -> int:
-    with app.app_context():
-        link = Link(owner_id=owner_id, slug=slug, target_url="https://example.com/", **fields)
-        db.session.add(link)
-        db.session.commit()
-        return link.id
-
-
-def store(app, link_id, *clicked_at: datetime, referrer="https://ref.test/", agent="agent/1"):
-    """Store clicks through the pipeline's own idempotent writer."""
-    with app.app_context():
-        events = [new_event(link_id, when, referrer, agent, "192.0.2.0") for when in clicked_at]
-        store_clicks(events)
-        db.session.commit()
+def store_at(app, link_id, *clicked_at: datetime, referrer="https://ref.test/", agent="agent/1"):
+    store(app, [new_event(link_id, when, referrer, agent, "192.0.2.0") for when in clicked_at])
 
 
 def add_daily(app, link_id, *days: tuple[date, int]) -> None:
@@ -61,7 +49,7 @@ def test_daily_clicks_fill_the_window_with_zeros(app, owner_id):
 def test_recent_clicks_are_the_newest_twenty(app, owner_id):
     link_id = add_link(app, owner_id)
     start = datetime(2026, 3, 1, 12, 0)
-    store(app, link_id, *(start + timedelta(minutes=n) for n in range(25)))
+    store_at(app, link_id, *(start + timedelta(minutes=n) for n in range(25)))
     with app.app_context():
         recent = stats.recent_clicks(link_id)
     assert len(recent) == 20
@@ -110,7 +98,7 @@ def test_detail_shows_totals_from_the_rollups(app, client, logged_in):
 
 def test_detail_shows_recent_clicks(app, client, logged_in):
     link_id = add_link(app, logged_in)
-    store(app, link_id, datetime(2026, 3, 1, 9, 30, 5), referrer="https://news.example/",
+    store_at(app, link_id, datetime(2026, 3, 1, 9, 30, 5), referrer="https://news.example/",
           agent="Mozilla/5.0 <script>")
     html = client.get(f"/links/{link_id}").get_data(as_text=True)
     assert "2026-03-01 09:30:05" in html
@@ -149,7 +137,7 @@ def test_detail_works_with_redis_unreachable(app, client, logged_in):
 
 def test_detail_never_counts_or_scans_click_rows(app, client, logged_in):
     link_id = add_link(app, logged_in)
-    store(app, link_id, datetime(2026, 3, 1, 9, 0))
+    store_at(app, link_id, datetime(2026, 3, 1, 9, 0))
     statements = []
     with app.app_context():
         engine = db.engine
