@@ -16,8 +16,8 @@ from bench.lag import click_lags
 from bench.services import BenchSetupError, RedisTarget
 from bench.stats import percentile
 from bench.targets import Target
+from tests.conftest import PROJECT_ROOT
 
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMOKE_TIMEOUT = 120  # the run takes about 35 s; this only stops a hung one
 
 

@@ -1,4 +1,4 @@
-"""shortener/schedule.py: the periodic table, its reconciliation on a real Redis,
+"""shortener/background/schedule.py: the periodic table, its reconciliation on a real Redis,
 retries of scheduled jobs, and real rqscheduler + worker processes."""
 
 import dataclasses

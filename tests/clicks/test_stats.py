@@ -1,3 +1,5 @@
+"""shortener/clicks/stats.py: per-link numbers from the rollups, and the link page that shows them."""
+
 import re
 from datetime import date, datetime, timedelta
 
@@ -5,7 +7,7 @@ import pytest
 from sqlalchemy import event
 
 from shortener.background.redis_clients import CircuitBreaker, RedisState, make_web_client
-from shortener.clicks import pending, spool, stats
+from shortener.clicks import spool, stats
 from shortener.clicks.events import new_event
 from shortener.extensions import db
 from shortener.models import DailyClicks
@@ -55,19 +57,6 @@ def test_recent_clicks_are_the_newest_twenty(app, owner_id):
     assert len(recent) == 20
     assert recent[0].clicked_at == start + timedelta(minutes=24)
     assert recent[-1].clicked_at == start + timedelta(minutes=5)
-
-
-def test_clicks_in_flight_counts_the_spool(app):
-    with app.app_context():
-        assert pending.clicks_in_flight() == 0
-        spool.append(app.config["CLICK_SPOOL_DIR"], new_event(1, utcnow(), None, None, None))
-        assert pending.clicks_in_flight() == 1
-
-
-def test_clicks_in_flight_with_redis_down_is_zero(app):
-    use_unreachable_redis(app)
-    with app.app_context():
-        assert pending.clicks_in_flight() == 0
 
 
 def use_unreachable_redis(app) -> None:

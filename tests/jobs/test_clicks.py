@@ -6,7 +6,7 @@ import pytest
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
-from jobs.clicks import record_click
+from jobs.clicks import flush_click_buffer, record_click
 from shortener.background.worker import InProcessWorker
 from shortener.clicks import buffer as click_buffer
 from shortener.extensions import db
@@ -64,8 +64,6 @@ def test_flush_stores_exactly_the_buffered_events(make_app, auth, fake_redis):
         client.get("/bob/go")
     with app.app_context():
         assert click_buffer.pending(fake_redis) == 3
-        from jobs.clicks import flush_click_buffer
-
         assert flush_click_buffer() == 3
         assert flush_click_buffer() == 0
         assert click_buffer.pending(fake_redis) == 0
