@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from shortener.accounts import reset_tokens
 from shortener.clicks.events import new_event
-from shortener.clicks.storage import store_clicks
+from shortener.clicks.storage import save_clicks
 from shortener.extensions import db
 from shortener.models import Click, DailyClicks, Link, PasswordResetToken, User
 from tests.conftest import PASSWORD
@@ -41,12 +41,10 @@ def make_event(link_id: int, clicked_at: datetime | None = None) -> dict:
                      "pytest-agent", "192.0.2.0")
 
 
-def store(app, events: list[dict]) -> int:
+def store_events(app, events: list[dict]) -> int:
     """Store ``events`` through the pipeline's own idempotent writer; return how many were new."""
     with app.app_context():
-        inserted = store_clicks(events)
-        db.session.commit()
-        return inserted
+        return save_clicks(events)
 
 
 def counts(app, link_id: int) -> tuple[int, int, int]:

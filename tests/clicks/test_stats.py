@@ -12,13 +12,13 @@ from shortener.clicks.events import new_event
 from shortener.extensions import db
 from shortener.models import DailyClicks
 from shortener.timeutil import utcnow
-from tests.helpers import add_link, store
+from tests.helpers import add_link, store_events
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
 def store_at(app, link_id, *clicked_at: datetime, referrer="https://ref.test/", agent="agent/1"):
-    store(app, [new_event(link_id, when, referrer, agent, "192.0.2.0") for when in clicked_at])
+    store_events(app, [new_event(link_id, when, referrer, agent, "192.0.2.0") for when in clicked_at])
 
 
 def add_daily(app, link_id, *days: tuple[date, int]) -> None:

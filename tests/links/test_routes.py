@@ -1,3 +1,5 @@
+"""shortener/links/routes.py: the dashboard and the pages to create, edit and delete links."""
+
 import re
 from datetime import datetime, timedelta
 
