@@ -17,8 +17,8 @@ from bench.loadgen import percentile
 from bench.report import Target
 from bench.services import BenchSetupError, RedisTarget
 from shortener.dev import procfile
+from tests.conftest import PROJECT_ROOT
 
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMOKE_TIMEOUT = 120  # the run takes about 35 s; this only stops a hung one
 
 

@@ -1,4 +1,4 @@
-"""shortener.reset_tokens: issue, check, redeem once, clean up; no HTTP involved."""
+"""shortener/accounts/reset_tokens.py: issue, check, redeem once, clean up; no HTTP involved."""
 
 import hashlib
 from datetime import timedelta
@@ -12,8 +12,7 @@ from shortener.extensions import db
 from shortener.models import PasswordResetToken, User
 from shortener.timeutil import utcnow
 from tests.conftest import PASSWORD
-
-NEW_PASSWORD = "a whole new passphrase"
+from tests.helpers import NEW_PASSWORD
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""shortener.accounts: the account rules, password hashing, lookup, session versions."""
+"""shortener/accounts/users.py: the account rules, password hashing, lookup, session versions."""
 
 import pytest
 from sqlalchemy import select
@@ -7,6 +7,7 @@ from shortener.accounts import users as accounts
 from shortener.extensions import db
 from shortener.models import User
 from tests.conftest import PASSWORD
+from tests.helpers import email_queue
 
 
 @pytest.fixture
@@ -72,9 +73,7 @@ def test_set_password_bumps_the_session_version(ctx):
 
 
 def test_register_queues_the_welcome_mail(ctx, fake_redis):
-    from rq import Queue
-
     user = accounts.register("alice", "alice@example.com", PASSWORD)
-    [job] = Queue("email", connection=fake_redis).jobs
+    [job] = email_queue(fake_redis).jobs
     assert (job.func_name, job.args) == ("jobs.email.send_welcome_email", (user.id,))
     assert job.retries_left == 5  # EMAIL_RETRY_MAX, from config

@@ -5,24 +5,15 @@ import socket
 import time
 
 import pytest
-from rq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from shortener.accounts import mail as mailer
 from shortener.accounts import users as accounts
 from shortener.auth.next_url import safe_next_url
 from shortener.extensions import db, limiter
 from shortener.models import User
-from tests.conftest import PASSWORD
-
-NEW_PASSWORD = "a whole new passphrase"
-
-
-def register(client, username="bob", email=None, password=PASSWORD, confirm=None, **extra):
-    return client.post("/auth/register", data={
-        "username": username,
-        "email": f"{username.strip().lower()}@example.com" if email is None else email,
-        "password": password, "confirm": password if confirm is None else confirm, **extra,
-    })
+from tests.conftest import PASSWORD, AuthActions
+from tests.helpers import NEW_PASSWORD, csrf_token, email_queue, register
 
 
 def logged_in_user_id(client) -> str | None:
@@ -35,13 +26,16 @@ def is_logged_in(client) -> bool:
     return client.get("/auth/login").status_code == 302
 
 
+def app_with_alice(make_app, **config):
+    """An app built with ``config`` that has a user alice (password PASSWORD)."""
+    app = make_app(**config)
+    AuthActions(app, app.test_client()).create_user("alice")
+    return app
+
+
 def users(app) -> list[User]:
     with app.app_context():
         return list(db.session.scalars(select(User).order_by(User.id)))
-
-
-def email_jobs(fake_redis):
-    return Queue("email", connection=fake_redis).jobs
 
 
 # --- registration ------------------------------------------------------------
@@ -58,7 +52,7 @@ def test_register_logs_in_and_redirects_to_dashboard(app, client, fake_redis):
     [user] = users(app)
     assert (user.username, user.email) == ("bob", "bob@example.com")
     assert logged_in_user_id(client) == f"{user.id}:1"
-    [job] = email_jobs(fake_redis)
+    [job] = email_queue(fake_redis).jobs
     assert job.func_name == "jobs.email.send_welcome_email" and job.args == (user.id,)
     assert "Welcome, bob!" in client.get("/").get_data(as_text=True)
 
@@ -105,7 +99,32 @@ def test_registration_is_refused(app, client, auth, fake_redis,
     assert message.lower() in errors.lower()
     assert [user.username for user in users(app)] == ["alice"]
     assert logged_in_user_id(client) is None
-    assert email_jobs(fake_redis) == []
+    assert email_queue(fake_redis).jobs == []
+
+
+def test_welcome_mail_is_queued_only_after_the_user_is_committed(app, client, monkeypatch):
+    seen_from_another_connection = []
+    real_enqueue = mailer.enqueue
+
+    def enqueue_and_look(queue_name, func, *args, **options):
+        with db.engine.connect() as other:  # sees only what was committed
+            row = other.execute(text("SELECT username FROM users WHERE id = :id"),
+                                {"id": args[0]}).one_or_none()
+        seen_from_another_connection.append((func.rpartition(".")[2], row))
+        return real_enqueue(queue_name, func, *args, **options)
+
+    monkeypatch.setattr(mailer, "enqueue", enqueue_and_look)
+    assert register(client).status_code == 302
+    assert seen_from_another_connection == [("send_welcome_email", ("bob",))]
+
+
+def test_registration_stands_when_redis_is_down(make_app, app, caplog):
+    broken = make_app(REDIS_URL="redis://127.0.0.1:1/0")  # the real clients, to a closed port
+    response = register(broken.test_client())
+    assert response.status_code == 302
+    with broken.app_context():
+        assert db.session.scalar(select(User.username)) == "bob"
+    assert "could not queue jobs.email.send_welcome_email" in caplog.text
 
 
 def test_register_page_redirects_logged_in_users(client, logged_in):
@@ -165,7 +184,7 @@ def test_login_page_redirects_logged_in_users(client, logged_in):
 
 def test_password_change_logs_out_other_sessions(app, auth, logged_in):
     other_device = app.test_client()
-    assert auth.__class__(app, other_device).login("alice", remember="y").status_code == 302
+    assert AuthActions(app, other_device).login("alice", remember="y").status_code == 302
     assert is_logged_in(auth.client) and is_logged_in(other_device)
     with app.app_context():
         accounts.set_password(db.session.get(User, logged_in), NEW_PASSWORD)
@@ -177,7 +196,7 @@ def test_password_change_logs_out_other_sessions(app, auth, logged_in):
 
 def test_remember_cookie_alone_does_not_survive_a_password_change(app, auth, logged_in):
     client = app.test_client()
-    assert auth.__class__(app, client).login("alice", remember="y").status_code == 302
+    assert AuthActions(app, client).login("alice", remember="y").status_code == 302
     with client.session_transaction() as session:
         session.clear()  # the browser was closed: only the remember cookie is left
     assert is_logged_in(client)
@@ -237,15 +256,9 @@ def test_login_required_page_comes_back_after_login(client, auth):
 
 # --- CSRF and cookies --------------------------------------------------------
 
-def csrf_token(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
 def test_form_post_without_csrf_token_is_refused(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
+    app = app_with_alice(make_app, WTF_CSRF_ENABLED=True)
     client = app.test_client()
-    with app.app_context():
-        accounts.create_user("alice", "alice@example.com", PASSWORD)
     response = client.post("/auth/login", data={"login": "alice", "password": PASSWORD})
     assert response.status_code == 400
     assert "security token" in response.get_data(as_text=True)
@@ -257,10 +270,8 @@ def test_form_post_without_csrf_token_is_refused(make_app):
 
 
 def test_logout_without_csrf_token_is_refused(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
+    app = app_with_alice(make_app, WTF_CSRF_ENABLED=True)
     client = app.test_client()
-    with app.app_context():
-        accounts.create_user("alice", "alice@example.com", PASSWORD)
     token = csrf_token(client.get("/auth/login").get_data(as_text=True))
     client.post("/auth/login", data={"login": "alice", "password": PASSWORD, "csrf_token": token})
     assert client.post("/auth/logout").status_code == 400
@@ -277,9 +288,7 @@ def cookie_flags(response, name: str) -> set[str]:
     ({"TESTING": False, "APP_ENV": "production", "SECRET_KEY": "s3cret-" * 8}, True),
 ])
 def test_session_and_remember_cookies_are_locked_down(make_app, settings, secure):
-    app = make_app(**settings)
-    with app.app_context():
-        accounts.create_user("alice", "alice@example.com", PASSWORD)
+    app = app_with_alice(make_app, **settings)
     response = app.test_client().post(
         "/auth/login", data={"login": "alice", "password": PASSWORD, "remember": "y"}
     )
@@ -304,10 +313,8 @@ def attempt(client, login, password="wrong password", ip="192.0.2.1"):
 
 
 def test_failed_logins_are_throttled_per_account(make_app):
-    app = make_app(RATELIMIT_LOGIN_ACCOUNT="3 per minute", RATELIMIT_LOGIN="100 per minute")
+    app = app_with_alice(make_app, RATELIMIT_LOGIN_ACCOUNT="3 per minute", RATELIMIT_LOGIN="100 per minute")
     client = app.test_client()
-    with app.app_context():
-        accounts.create_user("alice", "alice@example.com", PASSWORD)
     for ip in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):  # a botnet: one try per address
         assert attempt(client, "alice", ip=ip).status_code == 200
     blocked = attempt(client, "ALICE", PASSWORD, ip="192.0.2.4")
@@ -326,10 +333,8 @@ def test_failed_logins_are_throttled_per_ip(make_app):
 
 
 def test_successful_logins_do_not_use_up_the_allowance(make_app):
-    app = make_app(RATELIMIT_LOGIN="2 per minute", RATELIMIT_LOGIN_ACCOUNT="2 per minute")
+    app = app_with_alice(make_app, RATELIMIT_LOGIN="2 per minute", RATELIMIT_LOGIN_ACCOUNT="2 per minute")
     client = app.test_client()
-    with app.app_context():
-        accounts.create_user("alice", "alice@example.com", PASSWORD)
     for _ in range(5):
         assert attempt(client, "alice", PASSWORD).status_code == 302
         client.post("/auth/logout")
@@ -356,10 +361,9 @@ def limiter_trusts_storage(app):
 
 def test_login_works_when_the_rate_limit_storage_is_down(make_app, limiter_trusts_storage,
                                                           caplog):
-    app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", RATELIMIT_LOGIN="2 per minute")
+    app = app_with_alice(make_app, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+                         RATELIMIT_LOGIN="2 per minute")
     client = app.test_client()
-    with app.app_context():
-        accounts.create_user("alice", "alice@example.com", PASSWORD)
     assert attempt(client, "alice", PASSWORD).status_code == 302
     client.post("/auth/logout")
     assert "falling back to in-memory storage" in caplog.text
@@ -377,9 +381,8 @@ def test_login_does_not_hang_when_the_rate_limit_storage_hangs(make_app, limiter
         black_hole.bind(("127.0.0.1", 0))
         black_hole.listen(8)
         # No RATELIMIT_STORAGE_OPTIONS here: the default timeouts must do.
-        app = make_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{black_hole.getsockname()[1]}/0")
-        with app.app_context():
-            accounts.create_user("alice", "alice@example.com", PASSWORD)
+        app = app_with_alice(make_app,
+                             RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{black_hole.getsockname()[1]}/0")
         started = time.monotonic()
         assert attempt(app.test_client(), "alice", PASSWORD).status_code == 302
         assert time.monotonic() - started < 5

@@ -1,4 +1,4 @@
-"""shortener/schedule.py: the periodic table, its reconciliation on a real Redis,
+"""shortener/background/schedule.py: the periodic table, its reconciliation on a real Redis,
 retries of scheduled jobs, and real rqscheduler + worker processes."""
 
 import dataclasses
@@ -15,7 +15,7 @@ from shortener.background import schedule
 from shortener.background.worker import InProcessWorker
 from shortener.clicks import buffer as click_buffer
 from tests.conftest import python_bin, subprocess_env
-from tests.helpers import counts, make_link
+from tests.helpers import add_link, counts
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ def run_flask(app, *args, extra_env=None) -> subprocess.CompletedProcess:
 @pytest.mark.integration
 def test_buffered_clicks_flushed_by_real_scheduler_and_worker(make_app, auth, redis_server, real_redis):
     app = make_app(REDIS_URL=redis_server.url, CLICK_TRACKING="buffer")
-    link_id = make_link(app, auth.create_user("bob"), "go")
+    link_id = add_link(app, auth.create_user("bob"), "go")
     client = app.test_client()
     for _ in range(30):
         assert client.get("/bob/go").status_code == 302

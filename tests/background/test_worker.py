@@ -9,14 +9,12 @@ import pytest
 from rq import Queue, Worker
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
-from sqlalchemy import create_engine, text
 
 from shortener.background.reliable_worker import FAULT_AFTER_DEQUEUE
 from shortener.background.worker import InProcessWorker
-from shortener.dev.harness import counts, wait_until
 from shortener.dev.procfile import worker_class as procfile_worker_class
 from tests.conftest import python_bin, subprocess_env
-from tests.helpers import make_link
+from tests.helpers import add_link, counts, database_hang, wait_until
 
 pytestmark = pytest.mark.integration
 WORKER_CLASSES = ["shortener.background.worker.Worker", "shortener.background.worker.InProcessWorker"]
@@ -53,7 +51,7 @@ def job_app(make_app, redis_server, real_redis):
 
 @pytest.mark.parametrize("worker_class", WORKER_CLASSES)
 def test_n_redirects_give_n_clicks(job_app, auth, worker_class):
-    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    link_id = add_link(job_app, auth.create_user("bob"), "go")
     client = job_app.test_client()
     for _ in range(25):
         assert client.get("/bob/go").status_code == 302
@@ -62,31 +60,12 @@ def test_n_redirects_give_n_clicks(job_app, auth, worker_class):
 
 
 def test_procfile_worker_serves_both_queues(job_app, auth, real_redis):
-    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    link_id = add_link(job_app, auth.create_user("bob"), "go")
     job_app.test_client().get("/bob/go")
     Queue("email", connection=real_redis).enqueue("jobs.clicks.cleanup_click_buffer")
     finish(rq_worker(job_app, "--with-scheduler", queues=("clicks", "email")))
     assert counts(job_app, link_id) == (1, 1, 1)
     assert Queue("email", connection=real_redis).count == 0
-
-
-class TableLock:
-    """Hold a lock that makes the click job block mid-transaction, from another connection."""
-
-    def __init__(self, url: str, link_id: int):
-        self.engine = create_engine(url)
-        self.conn = self.engine.connect()
-        if self.engine.dialect.name == "postgresql":
-            # Lets the INSERT into clicks through, blocks the click_count UPDATE.
-            self.conn.execute(text("SELECT id FROM links WHERE id = :id FOR NO KEY UPDATE"),
-                              {"id": link_id})
-        else:
-            self.conn.exec_driver_sql("BEGIN IMMEDIATE")  # SQLite: one writer at a time
-
-    def release(self):
-        self.conn.rollback()
-        self.conn.close()
-        self.engine.dispose()
 
 
 def children(pid: int) -> list[int]:
@@ -112,18 +91,15 @@ def kill_tree(pid: int) -> None:
 
 @pytest.mark.parametrize("worker_class", WORKER_CLASSES)
 def test_worker_killed_mid_job_loses_no_click_and_counts_it_once(job_app, auth, real_redis, worker_class):
-    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    link_id = add_link(job_app, auth.create_user("bob"), "go")
     job_app.test_client().get("/bob/go")
-    lock = TableLock(job_app.config["SQLALCHEMY_DATABASE_URI"], link_id)
-    try:
+    with database_hang(job_app.config["SQLALCHEMY_DATABASE_URI"], link_id):
         worker = rq_worker(job_app, burst=False, worker_class=worker_class)
         started = StartedJobRegistry("clicks", connection=real_redis)
         wait_until(lambda: started.count == 1)
         time.sleep(0.5)  # the job is now blocked inside its transaction
         kill_tree(worker.pid)  # the whole dyno dies, work horse included
         worker.communicate(timeout=10)
-    finally:
-        lock.release()
     assert counts(job_app, link_id)[0] == 0
     # What a live worker's maintenance does once the dead one's heartbeat has
     # expired (RQ_WORKER_TTL, about a minute): we step time forward instead of waiting.
@@ -134,18 +110,15 @@ def test_worker_killed_mid_job_loses_no_click_and_counts_it_once(job_app, auth, 
 
 def test_sigterm_lets_the_running_click_job_finish_then_stops(job_app, auth, real_redis):
     """Heroku stops a dyno with SIGTERM (then SIGKILL 30 s later): finish, then exit."""
-    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    link_id = add_link(job_app, auth.create_user("bob"), "go")
     job_app.test_client().get("/bob/go")
-    lock = TableLock(job_app.config["SQLALCHEMY_DATABASE_URI"], link_id)
-    try:
+    with database_hang(job_app.config["SQLALCHEMY_DATABASE_URI"], link_id):
         worker = rq_worker(job_app, burst=False)
         started = StartedJobRegistry("clicks", connection=real_redis)
         wait_until(lambda: started.count == 1)
         os.kill(worker.pid, signal.SIGTERM)
         time.sleep(0.5)
         assert worker.poll() is None  # still finishing its job
-    finally:
-        lock.release()
     output = finish(worker, timeout=30)
     assert "warm shut down requested" in output
     assert counts(job_app, link_id) == (1, 1, 1)
@@ -157,7 +130,7 @@ PROCFILE_QUEUES = ("clicks", "email")  # the Procfile's `worker` line
 def test_procfile_worker_killed_between_dequeue_and_start_loses_no_click(job_app, auth, real_redis):
     """rq#580: RQ's multi-queue BLPOP loses a job popped by a worker that dies before starting it.
     Ours moves it into the queue's intermediate list, which maintenance recovers."""
-    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    link_id = add_link(job_app, auth.create_user("bob"), "go")
     job_app.test_client().get("/bob/go")
     clicks = Queue("clicks", connection=real_redis)
     (job_id,) = clicks.job_ids
@@ -193,7 +166,7 @@ def test_multi_queue_dequeue_takes_queues_in_order_through_their_intermediate_li
 
 
 def test_waiting_procfile_worker_is_idle_serves_both_queues_and_stops_on_sigterm(job_app, auth, real_redis):
-    link_id = make_link(job_app, auth.create_user("bob"), "go")
+    link_id = add_link(job_app, auth.create_user("bob"), "go")
     worker = rq_worker(job_app, "--with-scheduler", burst=False, queues=PROCFILE_QUEUES)
     try:
         wait_until(lambda: [w.get_state() for w in Worker.all(connection=real_redis)] == ["idle"])

@@ -1,22 +1,22 @@
 """The buffered mode: a reliable Redis list drained in batches."""
 
+import time
+
 import pytest
 from rq import Queue
-from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from jobs.clicks import cleanup_click_buffer, flush_click_buffer
 from shortener.clicks import buffer as click_buffer
 from shortener.clicks.storage import save_clicks
-from shortener.extensions import db
-from tests.helpers import counts, make_link
+from tests.helpers import add_link, counts, database_fault
 
 
 @pytest.fixture
 def buffered(make_app, auth):
     def build(**overrides):
         app = make_app(CLICK_TRACKING="buffer", **overrides)
-        link_id = make_link(app, auth.create_user("bob"), "go")
+        link_id = add_link(app, auth.create_user("bob"), "go")
         return app, link_id
 
     return build
@@ -73,18 +73,25 @@ def test_a_database_error_gives_the_batch_back_at_once(buffered, fake_redis):
     app, link_id = buffered()
     redirect(app, 3)
 
-    def fail(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT INTO CLICKS"):
-            raise OperationalError(statement, None, Exception("database is down"))
-
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", fail)
-        with pytest.raises(OperationalError):
+        with database_fault(app), pytest.raises(OperationalError):
             flush_click_buffer()
-        event.remove(db.engine, "before_cursor_execute", fail)
         assert fake_redis.llen(click_buffer.BUFFER) == 3
         assert flush_click_buffer() == 3
     assert counts(app, link_id) == (3, 3, 3)
+
+
+def test_cleanup_leaves_a_batch_younger_than_the_timeout_to_its_flush(buffered, fake_redis):
+    app, link_id = buffered(CLICK_BUFFER_TIMEOUT=60)
+    redirect(app, 2)
+    key, _ = click_buffer.claim_batch(fake_redis, 1000)  # a flush is storing these right now
+    with app.app_context():
+        assert cleanup_click_buffer() == 0
+        # Step the clock instead of waiting: the batch was claimed two minutes ago.
+        fake_redis.zadd(click_buffer.PROCESSING, {key: time.time() - 120})
+        assert cleanup_click_buffer() == 2
+        assert flush_click_buffer() == 2
+    assert counts(app, link_id) == (2, 2, 2)
 
 
 def test_the_size_trigger_enqueues_one_flush_not_one_per_redirect(buffered, fake_redis):

@@ -1,6 +1,11 @@
+"""shortener/clicks/ips.py: what is kept of a visitor's address, and which address is taken."""
+
 import pytest
 
 from shortener.clicks.ips import anonymize_ip
+from shortener.extensions import db
+from shortener.models import Click
+from tests.helpers import add_link
 
 
 @pytest.mark.parametrize(
@@ -21,14 +26,10 @@ def test_ips_are_stored_as_the_privacy_setting_says(address, mode, stored):
 
 
 def test_the_redirect_stores_the_forwarded_ip_only_behind_a_trusted_proxy(make_app, auth):
-    from shortener.extensions import db
-    from shortener.models import Click
-    from tests.helpers import make_link
-
     for hops, expected in [(0, "192.0.2.0"), (1, "198.51.100.0")]:
         app = make_app(PROXY_FIX_X_FOR=hops)
         username = f"hops{hops}"
-        make_link(app, auth.create_user(username), "go")
+        add_link(app, auth.create_user(username), "go")
         app.test_client().get(f"/{username}/go", headers={"X-Forwarded-For": "198.51.100.23"},
                               environ_base={"REMOTE_ADDR": "192.0.2.10"})
         with app.app_context():

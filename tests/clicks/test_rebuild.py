@@ -8,7 +8,7 @@ from shortener.clicks.events import new_event
 from shortener.clicks.storage import store_clicks
 from shortener.extensions import db
 from shortener.models import Click, DailyBreakdown, DailyClicks, HourlyClicks, Link
-from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, make_link, rollup_snapshot
+from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, rollup_snapshot
 
 
 def stored_batch(app, link_id):
@@ -35,7 +35,7 @@ def forget_everything(app):
 
 
 def test_enrich_rebuilds_what_storage_would_have_built_and_is_idempotent(app, auth):
-    link_id = make_link(app, auth.create_user())
+    link_id = add_link(app, auth.create_user())
     stored_batch(app, link_id)
     expected = rollup_snapshot(app)
     forget_everything(app)

@@ -6,7 +6,7 @@ from shortener.clicks.events import new_event
 from shortener.clicks.storage import store_clicks
 from shortener.extensions import db
 from shortener.models import Click, DailyBreakdown, DailyClicks, HourlyClicks, Link
-from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, make_link, rollup_snapshot
+from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, rollup_snapshot
 
 AT = datetime(2026, 11, 20, 12, 30)
 
@@ -28,7 +28,7 @@ def batch(link_id):
 
 
 def test_stored_clicks_are_enriched(app, auth):
-    link_id = make_link(app, auth.create_user())
+    link_id = add_link(app, auth.create_user())
     event = batch(link_id)[0]
     store(app, [event])
     with app.app_context():
@@ -39,7 +39,7 @@ def test_stored_clicks_are_enriched(app, auth):
 
 
 def test_humans_bots_and_visitors_roll_up_apart(app, auth):
-    link_id = make_link(app, auth.create_user())
+    link_id = add_link(app, auth.create_user())
     assert store(app, batch(link_id)) == 4
     with app.app_context():
         link = db.session.get(Link, link_id)
@@ -58,7 +58,7 @@ def test_humans_bots_and_visitors_roll_up_apart(app, auth):
 
 
 def test_replaying_a_batch_changes_no_rollup(app, auth):
-    link_id = make_link(app, auth.create_user())
+    link_id = add_link(app, auth.create_user())
     events = batch(link_id)
     store(app, events)
     before = rollup_snapshot(app)
@@ -68,7 +68,7 @@ def test_replaying_a_batch_changes_no_rollup(app, auth):
 
 
 def test_a_visitor_counts_once_a_day_across_batches(app, auth):
-    link_id = make_link(app, auth.create_user())
+    link_id = add_link(app, auth.create_user())
     first = new_event(link_id, AT, None, IPHONE, None, visitor_key="a" * 32)
     again = new_event(link_id, AT.replace(hour=18), None, IPHONE, None, visitor_key="a" * 32)
     next_day = new_event(link_id, AT.replace(day=21), None, IPHONE, None, visitor_key="a" * 32)
@@ -81,7 +81,7 @@ def test_a_visitor_counts_once_a_day_across_batches(app, auth):
 
 
 def test_bots_are_never_visitors(app, auth):
-    link_id = make_link(app, auth.create_user())
+    link_id = add_link(app, auth.create_user())
     store(app, [new_event(link_id, AT, None, SLACKBOT, None, visitor_key="c" * 32)])
     with app.app_context():
         assert db.session.get(DailyClicks, (link_id, AT.date())).visitors == 0

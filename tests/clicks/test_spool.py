@@ -1,4 +1,4 @@
-"""shortener/spool.py: the local last-resort click spool."""
+"""shortener/clicks/spool.py: the local last-resort click spool."""
 
 import os
 

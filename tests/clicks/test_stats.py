@@ -1,3 +1,5 @@
+"""shortener/clicks/stats.py: per-link numbers from the rollups, and the link page that shows them."""
+
 import re
 from datetime import date, datetime, timedelta
 
@@ -5,30 +7,18 @@ import pytest
 from sqlalchemy import event
 
 from shortener.background.redis_clients import CircuitBreaker, RedisState, make_web_client
-from shortener.clicks import pending, spool, stats
+from shortener.clicks import spool, stats
 from shortener.clicks.events import new_event
-from shortener.clicks.storage import store_clicks
 from shortener.extensions import db
-from shortener.models import DailyClicks, Link
+from shortener.models import DailyClicks
 from shortener.timeutil import utcnow
+from tests.helpers import add_link, store_events
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
-def add_link(app, owner_id, slug="abc", **fields) -> int:
-    with app.app_context():
-        link = Link(owner_id=owner_id, slug=slug, target_url="https://example.com/", **fields)
-        db.session.add(link)
-        db.session.commit()
-        return link.id
-
-
-def store(app, link_id, *clicked_at: datetime, referrer="https://ref.test/", agent="agent/1"):
-    """Store clicks through the pipeline's own idempotent writer."""
-    with app.app_context():
-        events = [new_event(link_id, when, referrer, agent, "192.0.2.0") for when in clicked_at]
-        store_clicks(events)
-        db.session.commit()
+def store_at(app, link_id, *clicked_at: datetime, referrer="https://ref.test/", agent="agent/1"):
+    store_events(app, [new_event(link_id, when, referrer, agent, "192.0.2.0") for when in clicked_at])
 
 
 def add_daily(app, link_id, *days: tuple[date, int]) -> None:
@@ -61,25 +51,12 @@ def test_daily_clicks_fill_the_window_with_zeros(app, owner_id):
 def test_recent_clicks_are_the_newest_twenty(app, owner_id):
     link_id = add_link(app, owner_id)
     start = datetime(2026, 3, 1, 12, 0)
-    store(app, link_id, *(start + timedelta(minutes=n) for n in range(25)))
+    store_at(app, link_id, *(start + timedelta(minutes=n) for n in range(25)))
     with app.app_context():
         recent = stats.recent_clicks(link_id)
     assert len(recent) == 20
     assert recent[0].clicked_at == start + timedelta(minutes=24)
     assert recent[-1].clicked_at == start + timedelta(minutes=5)
-
-
-def test_clicks_in_flight_counts_the_spool(app):
-    with app.app_context():
-        assert pending.clicks_in_flight() == 0
-        spool.append(app.config["CLICK_SPOOL_DIR"], new_event(1, utcnow(), None, None, None))
-        assert pending.clicks_in_flight() == 1
-
-
-def test_clicks_in_flight_with_redis_down_is_zero(app):
-    use_unreachable_redis(app)
-    with app.app_context():
-        assert pending.clicks_in_flight() == 0
 
 
 def use_unreachable_redis(app) -> None:
@@ -108,7 +85,7 @@ def test_detail_shows_totals_from_the_rollups(app, client, logged_in):
 
 def test_detail_shows_recent_clicks(app, client, logged_in):
     link_id = add_link(app, logged_in)
-    store(app, link_id, datetime(2026, 3, 1, 9, 30, 5), referrer="https://news.example/",
+    store_at(app, link_id, datetime(2026, 3, 1, 9, 30, 5), referrer="https://news.example/",
           agent="Mozilla/5.0 <script>")
     html = client.get(f"/links/{link_id}").get_data(as_text=True)
     assert "2026-03-01 09:30:05" in html
@@ -147,7 +124,7 @@ def test_detail_works_with_redis_unreachable(app, client, logged_in):
 
 def test_detail_never_counts_or_scans_click_rows(app, client, logged_in):
     link_id = add_link(app, logged_in)
-    store(app, link_id, datetime(2026, 3, 1, 9, 0))
+    store_at(app, link_id, datetime(2026, 3, 1, 9, 0))
     statements = []
     with app.app_context():
         engine = db.engine
@@ -192,7 +169,7 @@ def test_each_range_has_its_buckets(app, owner_id, range_name, length, first):
 
 def test_all_time_is_by_month_from_the_first_click(app, owner_id):
     link_id = add_link(app, owner_id)
-    store(app, link_id, datetime(2026, 2, 10), datetime(2026, 2, 11), datetime(2026, 4, 1))
+    store_at(app, link_id, datetime(2026, 2, 10), datetime(2026, 2, 11), datetime(2026, 4, 1))
     with app.app_context():
         result = stats.link_stats(link_id, "all", NOW)
     assert [(p.start, p.humans) for p in result.points] == [
@@ -203,7 +180,7 @@ def test_all_time_is_by_month_from_the_first_click(app, owner_id):
 
 def test_the_24h_range_reads_hours(app, owner_id):
     link_id = add_link(app, owner_id)
-    store(app, link_id, datetime(2026, 6, 15, 13, 5), datetime(2026, 6, 14, 13, 59), agent="")
+    store_at(app, link_id, datetime(2026, 6, 15, 13, 5), datetime(2026, 6, 14, 13, 59), agent="")
     with app.app_context():
         result = stats.link_stats(link_id, "24h", NOW)
     assert result.points[-1].bots == 1  # no agent: a bot

@@ -1,20 +1,14 @@
+"""shortener/clicks/events.py and storage.py: click events as plain data, stored once and counted once."""
+
 import uuid
 from datetime import datetime
 
 from sqlalchemy import select
 
 from shortener.clicks.events import REFERRER_MAX, USER_AGENT_MAX, new_event
-from shortener.clicks.storage import store_clicks
 from shortener.extensions import db
 from shortener.models import Click, DailyClicks, Link
-from tests.helpers import counts, make_event, make_link
-
-
-def store(app, events):
-    with app.app_context():
-        inserted = store_clicks(events)
-        db.session.commit()
-        return inserted
+from tests.helpers import add_link, counts, make_event, store_events
 
 
 def test_new_event_is_plain_data_and_truncates_long_headers():
@@ -27,35 +21,35 @@ def test_new_event_is_plain_data_and_truncates_long_headers():
 
 
 def test_storing_an_event_twice_counts_once(app, auth):
-    link_id = make_link(app, auth.create_user())
+    link_id = add_link(app, auth.create_user())
     event = make_event(link_id)
-    assert store(app, [event]) == 1
-    assert store(app, [event]) == 0
+    assert store_events(app, [event]) == 1
+    assert store_events(app, [event]) == 0
     assert counts(app, link_id) == (1, 1, 1)
 
 
 def test_a_batch_repeating_an_event_counts_it_once(app, auth):
-    link_id = make_link(app, auth.create_user())
+    link_id = add_link(app, auth.create_user())
     event, other = make_event(link_id), make_event(link_id)
-    assert store(app, [event, other, event]) == 2
+    assert store_events(app, [event, other, event]) == 2
     assert counts(app, link_id) == (2, 2, 2)
 
 
 def test_clicks_of_a_deleted_link_are_dropped_without_error(app, auth):
     user_id = auth.create_user()
-    kept, gone = make_link(app, user_id, "kept"), make_link(app, user_id, "gone")
+    kept, gone = add_link(app, user_id, "kept"), add_link(app, user_id, "gone")
     with app.app_context():
         db.session.delete(db.session.get(Link, gone))
         db.session.commit()
-    assert store(app, [make_event(gone), make_event(kept)]) == 1
+    assert store_events(app, [make_event(gone), make_event(kept)]) == 1
     assert counts(app, kept) == (1, 1, 1)
 
 
 def test_daily_rollups_follow_the_click_day(app, auth):
-    link_id = make_link(app, auth.create_user())
+    link_id = add_link(app, auth.create_user())
     days = [datetime(2026, 11, 20, 23, 59), datetime(2026, 11, 21, 0, 1), datetime(2026, 11, 21, 9)]
-    store(app, [make_event(link_id, day) for day in days[:2]])
-    store(app, [make_event(link_id, days[2])])
+    store_events(app, [make_event(link_id, day) for day in days[:2]])
+    store_events(app, [make_event(link_id, days[2])])
     with app.app_context():
         rollup = dict(db.session.execute(
             select(DailyClicks.day, DailyClicks.clicks).where(DailyClicks.link_id == link_id)
@@ -64,10 +58,10 @@ def test_daily_rollups_follow_the_click_day(app, auth):
 
 
 def test_clicks_without_referrer_agent_or_ip_mix_with_full_ones(app, auth):
-    first, second = make_link(app, auth.create_user(), "one"), make_link(app, auth.create_user("eve"), "two")
+    first, second = add_link(app, auth.create_user(), "one"), add_link(app, auth.create_user("eve"), "two")
     bare = new_event(first, datetime(2026, 11, 20, 8), None, None, None)
     events = [bare, make_event(first), make_event(second), make_event(second)]
-    assert store(app, events) == 4
+    assert store_events(app, events) == 4
     # No user agent at all is a bot: counted apart from the humans.
     assert counts(app, first) == (2, 1, 2) and counts(app, second) == (2, 2, 2)
     with app.app_context():

@@ -9,7 +9,7 @@ from shortener.clicks.retention import prune_rollups
 from shortener.extensions import db
 from shortener.models import Click, DailyClicks, DailyVisitor, HourlyClicks
 from tests.conftest import use_redis
-from tests.helpers import IPHONE, make_link
+from tests.helpers import IPHONE, add_link
 
 DAY = date(2026, 11, 20)
 
@@ -46,7 +46,7 @@ def test_the_salt_is_cached_per_process_for_the_day(app, fake_redis):
 
 def test_no_redis_means_no_visitor_key_but_the_click_counts(app, auth):
     use_redis(app, redis.Redis(host="127.0.0.1", port=1, socket_timeout=0.1, socket_connect_timeout=0.1))
-    link_id = make_link(app, auth.create_user("bob"), "go")
+    link_id = add_link(app, auth.create_user("bob"), "go")
     response = app.test_client().get("/bob/go", headers={"User-Agent": IPHONE})
     assert response.status_code == 302
     with app.app_context():
@@ -55,7 +55,7 @@ def test_no_redis_means_no_visitor_key_but_the_click_counts(app, auth):
 
 
 def test_the_redirect_stores_a_key_not_the_address(app, auth):
-    make_link(app, auth.create_user("bob"), "go")
+    add_link(app, auth.create_user("bob"), "go")
     client = app.test_client()
     for address in ("203.0.113.7", "203.0.113.7", "203.0.113.8"):
         client.get("/bob/go", headers={"User-Agent": IPHONE}, environ_base={"REMOTE_ADDR": address})
@@ -68,7 +68,7 @@ def test_the_redirect_stores_a_key_not_the_address(app, auth):
 
 
 def test_pruning_forgets_old_visitor_keys_and_hours(app, auth):
-    link_id = make_link(app, auth.create_user())
+    link_id = add_link(app, auth.create_user())
     now = datetime(2026, 11, 20, 12)
     with app.app_context():
         for days_ago in (0, 1, 2, 3):

@@ -5,20 +5,18 @@ import logging
 import pytest
 from rq import Queue
 from rq.registry import FailedJobRegistry
-from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
 
-from jobs.clicks import record_click
+from jobs.clicks import flush_click_buffer, record_click
 from shortener.background.worker import InProcessWorker
 from shortener.clicks import buffer as click_buffer
 from shortener.extensions import db
 from shortener.models import Link
-from tests.helpers import counts, make_event, make_link
+from tests.helpers import add_link, counts, database_fault, make_event
 
 
 @pytest.fixture
 def link(app, auth):
-    return make_link(app, auth.create_user("bob"), "go")
+    return add_link(app, auth.create_user("bob"), "go")
 
 
 def test_record_click_creates_a_click(app, link):
@@ -44,29 +42,15 @@ def test_a_missing_link_is_success_and_no_click(app, link, caplog):
     assert "its link is gone" in caplog.text
 
 
-class FailOnce:
-    """Fail the first UPDATE of links: the click row is inserted, then the transaction breaks."""
-
-    def __init__(self, engine):
-        self.failures = 0
-        event.listen(engine, "before_cursor_execute", self.maybe_fail)
-
-    def maybe_fail(self, conn, cursor, statement, parameters, context, executemany):
-        if self.failures == 0 and statement.lstrip().upper().startswith("UPDATE LINKS"):
-            self.failures += 1
-            raise OperationalError(statement, parameters, Exception("connection reset"))
-
-
 def test_database_error_then_retry_counts_exactly_once(make_app, auth, redis_server, real_redis):
     app = make_app(REDIS_URL=redis_server.url, CLICK_TRACKING="job",
                    CLICK_RETRY_MAX=2, CLICK_RETRY_INTERVALS=[0, 0])
-    link_id = make_link(app, auth.create_user("bob"), "go")
+    link_id = add_link(app, auth.create_user("bob"), "go")
     assert app.test_client().get("/bob/go").status_code == 302
-    with app.app_context():
-        fault = FailOnce(db.engine)
-        worker = InProcessWorker(["clicks"], connection=real_redis)
-        worker.work(burst=True)
-    assert fault.failures == 1
+    # The click row is inserted, then the transaction breaks at the click_count update.
+    with database_fault(app, "UPDATE links", times=1) as fault, app.app_context():
+        InProcessWorker(["clicks"], connection=real_redis).work(burst=True)
+    assert fault.hits == 1
     assert counts(app, link_id) == (1, 1, 1)
     assert FailedJobRegistry("clicks", connection=real_redis).count == 0
     assert Queue("clicks", connection=real_redis).count == 0
@@ -74,14 +58,12 @@ def test_database_error_then_retry_counts_exactly_once(make_app, auth, redis_ser
 
 def test_flush_stores_exactly_the_buffered_events(make_app, auth, fake_redis):
     app = make_app(CLICK_TRACKING="buffer", CLICK_BATCH_SIZE=4)
-    link_id = make_link(app, auth.create_user("bob"), "go")
+    link_id = add_link(app, auth.create_user("bob"), "go")
     client = app.test_client()
     for _ in range(3):
         client.get("/bob/go")
     with app.app_context():
         assert click_buffer.pending(fake_redis) == 3
-        from jobs.clicks import flush_click_buffer
-
         assert flush_click_buffer() == 3
         assert flush_click_buffer() == 0
         assert click_buffer.pending(fake_redis) == 0

@@ -1,18 +1,18 @@
-"""shortener/links_lookup.py: resolving a short link, with the per-process cache."""
+"""shortener/links/lookup.py: resolving a short link, with the per-process cache."""
 
-import time
 from datetime import timedelta
 
 from shortener.extensions import db
+from shortener.links import lookup
 from shortener.links.lookup import resolve
 from shortener.models import Link
 from shortener.timeutil import utcnow
-from tests.helpers import make_link
+from tests.helpers import add_link
 
 
 def test_a_cached_link_is_served_without_a_query_until_it_expires(make_app, auth):
     app = make_app(LINK_CACHE_SECONDS=60)
-    link_id = make_link(app, auth.create_user("bob"), "go", "https://old.example/")
+    link_id = add_link(app, auth.create_user("bob"), "go", "https://old.example/")
     with app.app_context():
         assert resolve("Bob", "go").target_url == "https://old.example/"
         db.session.get(Link, link_id).target_url = "https://new.example/"
@@ -27,18 +27,18 @@ def test_unknown_links_are_not_cached(make_app, auth):
     user_id = auth.create_user("bob")
     with app.app_context():
         assert resolve("bob", "later") is None
-    make_link(app, user_id, "later")
+    add_link(app, user_id, "later")
     with app.app_context():
         assert resolve("bob", "later") is not None
 
 
-def test_expiry_is_exact_even_when_cached(make_app, auth):
+def test_expiry_is_exact_even_when_cached(make_app, auth, monkeypatch):
     app = make_app(LINK_CACHE_SECONDS=60)
-    link_id = make_link(app, auth.create_user("bob"), "go")
+    expires_at = utcnow() + timedelta(minutes=5)
+    add_link(app, auth.create_user("bob"), "go", expires_at=expires_at)
     with app.app_context():
-        db.session.get(Link, link_id).expires_at = utcnow() + timedelta(seconds=0.5)
-        db.session.commit()
         assert resolve("bob", "go") is not None
-        time.sleep(0.6)
+        # Step the clock past the expiry, well within the cache's 60 seconds.
+        monkeypatch.setattr(lookup, "utcnow", lambda: expires_at)
         assert ("bob", "go") in app.extensions["link_cache"]
         assert resolve("bob", "go") is None

@@ -1,3 +1,5 @@
+"""shortener/links/routes.py: the dashboard and the pages to create, edit and delete links."""
+
 import re
 from datetime import datetime, timedelta
 
@@ -11,17 +13,9 @@ from shortener.extensions import db
 from shortener.links import slugs
 from shortener.models import Link
 from shortener.timeutil import utcnow
-from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT
+from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, csrf_token
 
 LINK_PAGES = ["/links/{id}", "/links/{id}/edit", "/links/{id}/delete"]
-
-
-def add_link(app, owner_id, slug="abc", target="https://example.com/", **fields) -> int:
-    with app.app_context():
-        link = Link(owner_id=owner_id, slug=slug, target_url=target, **fields)
-        db.session.add(link)
-        db.session.commit()
-        return link.id
 
 
 def get_link(app, link_id) -> Link | None:
@@ -300,8 +294,7 @@ def test_delete_needs_the_csrf_token(make_app):
     html = page_text(client.get(f"/links/{link_id}/delete"))
     assert client.post(f"/links/{link_id}/delete").status_code == 400
     assert get_link(app, link_id) is not None
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post(f"/links/{link_id}/delete", data={"csrf_token": token})
+    response = client.post(f"/links/{link_id}/delete", data={"csrf_token": csrf_token(html)})
     assert response.status_code == 302
     assert get_link(app, link_id) is None
 

@@ -1,3 +1,5 @@
+"""shortener/links/slugs.py: slug rules, random slugs, and saving a new link under a free slug."""
+
 import re
 
 import pytest

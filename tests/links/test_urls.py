@@ -1,3 +1,5 @@
+"""shortener/links/urls.py: target URLs checked and normalized, links back to this site refused."""
+
 import pytest
 
 from shortener.links.urls import (

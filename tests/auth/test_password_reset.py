@@ -1,0 +1,147 @@
+"""The password reset pages of shortener/auth/routes.py: asking for a reset link,
+then using it."""
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from shortener.extensions import db
+from shortener.models import PasswordResetToken
+from shortener.timeutil import utcnow
+from tests.conftest import PASSWORD
+from tests.helpers import NEW_PASSWORD, email_queue, issue_token
+
+
+def ask_reset(client, email, **extra):
+    return client.post("/auth/forgot-password", data={"email": email}, **extra)
+
+
+def reset(client, token, password=NEW_PASSWORD, confirm=None):
+    return client.post(f"/auth/reset-password/{token}",
+                       data={"password": password, "confirm": confirm or password})
+
+
+# --- asking for a reset link ------------------------------------------------------
+
+def test_unknown_address_gets_the_same_answer_and_no_mail(client, auth, fake_redis):
+    auth.create_user("alice")
+    unknown = ask_reset(client, "nobody@example.com")
+    assert email_queue(fake_redis).count == 0
+    known = ask_reset(client, "alice@example.com")
+    assert email_queue(fake_redis).count == 1
+    assert (unknown.status_code, unknown.headers.get("Set-Cookie")) == (200, None)
+    assert (known.status_code, known.headers.get("Set-Cookie")) == (200, None)
+    assert unknown.get_data() == known.get_data()
+    assert "Check your email" in known.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("email", ["", "not-an-email", "a\x00@example.com", "x" * 300])
+def test_reset_request_with_a_malformed_address_is_a_form_error(client, fake_redis, email):
+    response = ask_reset(client, email)
+    assert response.status_code == 200
+    assert 'class="error"' in response.get_data(as_text=True)
+    assert email_queue(fake_redis).count == 0
+
+
+def test_token_is_stored_only_as_its_hash(app, client, auth, fake_redis):
+    user_id = auth.create_user("alice")
+    ask_reset(client, "ALICE@example.com ")
+    [job] = email_queue(fake_redis).jobs
+    assert job.func_name == "jobs.email.send_password_reset_email"
+    assert job.description == f"send_password_reset_email(user_id={user_id})"
+    job_user_id, token = job.args
+    assert job_user_id == user_id and len(token) >= 43  # 32 random bytes, URL-safe
+    with app.app_context():
+        [stored] = db.session.scalars(select(PasswordResetToken))
+        row = db.session.execute(text("SELECT * FROM password_reset_tokens")).one()
+    assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in [str(value) for value in row]
+    expected = timedelta(seconds=app.config["PASSWORD_RESET_TTL"])
+    assert stored.expires_at - stored.created_at == expected == timedelta(hours=1)
+
+
+def test_reset_requests_are_throttled_per_address_and_per_ip(make_app):
+    app = make_app(RATELIMIT_RESET="2 per minute")
+    client = app.test_client()
+
+    def ask(email, ip):
+        return ask_reset(client, email, environ_base={"REMOTE_ADDR": ip}).status_code
+
+    assert [ask("alice@example.com", ip) for ip in ("192.0.2.1", "192.0.2.2")] == [200, 200]
+    assert ask("Alice@Example.com", "192.0.2.3") == 429  # same address, third IP
+    assert [ask(f"{name}@example.com", "198.51.100.9") for name in ("bo", "cy", "di")] == [
+        200, 200, 429]  # one IP, many addresses
+
+
+# --- using a reset link -------------------------------------------------------------
+
+def test_reset_sets_the_password_once_and_ends_every_session(app, client, auth, logged_in):
+    token = issue_token(app, logged_in)
+    stranger = app.test_client()
+    page = stranger.get(f"/auth/reset-password/{token}")
+    assert page.status_code == 200 and 'name="confirm"' in page.get_data(as_text=True)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+
+    response = reset(stranger, token)
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
+    assert stranger.get("/auth/login").status_code == 200  # the reset does not log in
+    assert client.get("/auth/login").status_code == 200  # alice's old session is over
+    assert auth.login("alice", PASSWORD).status_code == 200
+    assert auth.login("alice", NEW_PASSWORD).status_code == 302
+    assert reset(stranger, token, "yet another password").status_code == 400
+    with app.app_context():
+        [used] = db.session.scalars(select(PasswordResetToken))
+        assert used.used_at is not None
+
+
+def test_reset_ends_the_other_reset_links(app, auth):
+    user_id = auth.create_user("alice")
+    first, second = issue_token(app, user_id), issue_token(app, user_id)
+    client = app.test_client()
+    assert reset(client, second).status_code == 302
+    assert reset(client, first, "yet another password").status_code == 400
+    assert auth.login("alice", NEW_PASSWORD).status_code == 302
+
+
+def tampered(token: str) -> str:
+    return token[:-1] + ("A" if token[-1] != "A" else "B")
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda token: tampered(token),
+    lambda token: token[:-1],
+    lambda token: token + "A",
+    lambda token: token.upper(),
+    lambda token: "x",
+    lambda token: "%00" + token,
+    lambda token: "é" * 43,
+    lambda token: "A" * 5000,
+])
+def test_tampered_tokens_are_rejected(app, auth, spoil):
+    token = issue_token(app, auth.create_user("alice"))
+    client = app.test_client()
+    assert client.get(f"/auth/reset-password/{spoil(token)}").status_code == 400
+    assert reset(client, spoil(token)).status_code == 400
+    assert auth.login("alice", PASSWORD).status_code == 302
+
+
+def test_expired_token_is_rejected(app, auth):
+    user_id = auth.create_user("alice")
+    ttl = timedelta(seconds=app.config["PASSWORD_RESET_TTL"])
+    token = issue_token(app, user_id, now=utcnow() - ttl - timedelta(seconds=1))
+    client = app.test_client()
+    page = client.get(f"/auth/reset-password/{token}")
+    assert page.status_code == 400 and "not valid" in page.get_data(as_text=True)
+    assert reset(client, token).status_code == 400
+    assert auth.login("alice", PASSWORD).status_code == 302
+
+
+def test_mismatched_new_passwords_leave_the_token_usable(app, auth):
+    token = issue_token(app, auth.create_user("alice"))
+    client = app.test_client()
+    response = reset(client, token, NEW_PASSWORD, NEW_PASSWORD + "?")
+    assert response.status_code == 200 and "do not match" in response.get_data(as_text=True)
+    assert reset(client, token, "short").status_code == 200
+    assert reset(client, token).status_code == 302
