@@ -57,12 +57,14 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .links.routes import bp as links_bp
     from .redirects.routes import bp as redirects_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(links_bp)
+    app.register_blueprint(admin_bp)
     # Last: its /<username>/<slug> rule must not shadow the others. A viral
     # link is not abuse: the redirect is never rate limited (and skips the work).
     app.register_blueprint(redirects_bp)

@@ -1,14 +1,55 @@
-"""Flask CLI commands: ``flask clicks ...`` and ``flask schedule ...``."""
+"""Flask CLI commands: ``flask users ...``, ``flask clicks ...``, ``flask jobs ...``, ``flask schedule ...``.
+
+Exit codes, for scripts: 0 all is well, 1 something failed or needs attention,
+2 usage (click's own code for bad arguments).
+"""
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from rq_scheduler import Scheduler
 
+from .accounts import users
 from .background import schedule
 from .background.redis_clients import worker_redis
 from .clicks.fallback import replay_spool
 from .clicks.pending import pending_counts
+
+NEEDS_ATTENTION = 1
+
+users_cli = AppGroup("users", help="Accounts: admin rights.")
+
+
+@users_cli.command("create-admin")
+@click.argument("username")
+def create_admin(username: str):
+    """Promote USERNAME to admin, or create it as an admin (asks for email and password)."""
+    user = users.find_by_username(username)
+    if user is None:
+        user = _create_account(username)
+    changed = users.set_admin(user, True)
+    click.echo(f"{user.username} is {'now' if changed else 'already'} an admin")
+
+
+def _create_account(username: str):
+    email = click.prompt("Email")
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        return users.create_user(username, email, password)
+    except users.AccountError as exc:
+        raise click.ClickException(f"{exc.field}: {exc}") from exc
+
+
+@users_cli.command("demote")
+@click.argument("username")
+def demote(username: str):
+    """Take admin rights away from USERNAME (the account stays)."""
+    user = users.find_by_username(username)
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    changed = users.set_admin(user, False)
+    click.echo(f"{user.username} is {'no longer' if changed else 'not'} an admin")
+
 
 clicks_cli = AppGroup("clicks", help="Click pipeline maintenance.")
 
@@ -58,5 +99,6 @@ def schedule_list():
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
     app.cli.add_command(clicks_cli)
     app.cli.add_command(schedule_cli)

@@ -1,0 +1,33 @@
+"""Only admins reach anything under /admin; everyone else gets the 404 of a missing page."""
+
+import pytest
+
+from tests.admin.conftest import admin_urls
+
+
+def test_there_are_admin_urls_to_check(app):
+    assert ("GET", "/admin/") in admin_urls(app)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "other user"])
+def test_non_admins_get_404_on_every_admin_url(app, client, auth, who):
+    if who == "other user":
+        auth.create_user("carol")
+        assert auth.login("carol").status_code == 302
+    for method, url in admin_urls(app):
+        response = client.open(url, method=method)
+        assert response.status_code == 404, (method, url)
+
+
+def test_an_admin_reaches_the_admin_pages(app, client, admin_logged_in):
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_nav_shows_admin_only_to_admins(client, auth, make_admin):
+    auth.create_user("carol")
+    auth.login("carol")
+    assert 'href="/admin/"' not in client.get("/").get_data(as_text=True)
+    make_admin("carol")
+    assert 'href="/admin/"' in client.get("/").get_data(as_text=True)
