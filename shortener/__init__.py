@@ -59,12 +59,15 @@ def init_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
+    from .health.routes import bp as health_bp
     from .links.routes import bp as links_bp
     from .redirects.routes import bp as redirects_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(health_bp)
+    limiter.exempt(health_bp)  # probes poll it; a 429 would take the instance out of rotation
     # Last: its /<username>/<slug> rule must not shadow the others. A viral
     # link is not abuse: the redirect is never rate limited (and skips the work).
     app.register_blueprint(redirects_bp)
