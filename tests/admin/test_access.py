@@ -19,10 +19,17 @@ def test_non_admins_get_404_on_every_admin_url(app, client, auth, who):
         assert response.status_code == 404, (method, url)
 
 
-def test_an_admin_reaches_the_admin_pages(app, client, admin_logged_in):
-    response = client.get("/admin/")
+def test_an_admin_reaches_every_admin_url(app, client, admin_logged_in):
+    for method, url in admin_urls(app):
+        response = client.open(url, method=method, data={"queue": "clicks"})
+        assert response.status_code in (200, 302), (method, url, response.status_code)
+
+
+def test_admin_pages_have_a_strict_csp(client, admin_logged_in):
+    response = client.get("/admin/status")
     assert response.status_code == 200
-    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe-inline" not in policy
 
 
 def test_the_nav_shows_admin_only_to_admins(client, auth, make_admin):
