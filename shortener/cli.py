@@ -10,7 +10,9 @@ from flask.cli import AppGroup
 from rq_scheduler import Scheduler
 
 from .accounts import users
+from .admin import actions, status
 from .background import schedule
+from .background.queues import QUEUE_NAMES
 from .background.redis_clients import worker_redis
 from .clicks.fallback import replay_spool
 from .clicks.pending import pending_counts
@@ -68,6 +70,82 @@ def pending_command():
         click.echo(f"{name}: {count}")
 
 
+@clicks_cli.command("status")
+def status_command():
+    """The figures of /admin/status. Exit code 1 when something needs attention."""
+    report = status.gather(worker_redis(), current_app.config)
+    for line in status_lines(report):
+        click.echo(line)
+    if report.needs_attention:
+        raise SystemExit(NEEDS_ATTENTION)
+
+
+def status_lines(report: status.Status):
+    for queue in report.queues:
+        yield (f"queue {queue.name}: waiting {queue.waiting} (oldest {_seconds(queue.oldest_waiting_age)}), "
+               f"started {queue.started}, failed {queue.failed}, scheduled {queue.scheduled}, "
+               f"deferred {queue.deferred}")
+    for worker in report.workers:
+        yield (f"worker {worker.name} [{','.join(worker.queues)}]: {worker.state}, "
+               f"job {worker.current_job or '-'}, heartbeat {worker.last_heartbeat or '-'}, "
+               f"done {worker.successful}, failed {worker.failed}")
+    if report.scheduler:
+        yield (f"scheduler: {report.scheduler.live_instances} alive, "
+               f"lock {'held' if report.scheduler.lock_held else 'free'}")
+        for job in report.scheduler.periodic:
+            yield f"  {job.name}: next {job.next_run or 'not scheduled'}, last enqueued {job.last_run or '-'}"
+    if report.clicks:
+        clicks = report.clicks
+        yield (f"clicks: buffer {clicks.buffer_length}, processing lists {len(clicks.processing)}, "
+               f"spool (this host) {clicks.spool_local}, "
+               f"oldest pending {_seconds(clicks.oldest_pending_age)}, stored last minute {clicks.stored_last_minute}, last hour {clicks.stored_last_hour}")
+    for warning in report.warnings:
+        yield f"ATTENTION: {warning}"
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}s"
+
+
+@clicks_cli.command("flush")
+def flush_command():
+    """Enqueue a flush of the click buffer now (a worker on the clicks queue runs it)."""
+    click.echo(f"enqueued flush job {actions.flush_click_buffer_now()}")
+
+
+jobs_cli = AppGroup("jobs", help="RQ jobs: failed ones.")
+queue_option = click.option("--queue", "queue_names", type=click.Choice(QUEUE_NAMES), multiple=True,
+                            help="Only this queue (repeatable); default: all.")
+
+
+@jobs_cli.command("failed")
+@queue_option
+def failed_command(queue_names):
+    """List failed jobs, newest first. Exit code 1 when there are any."""
+    found = 0
+    for name in queue_names or QUEUE_NAMES:
+        for job in actions.failed_jobs(worker_redis(), name):
+            found += 1
+            click.echo(f"{name} {job.id} {job.func_name} ended {job.ended_at or '-'}: {_last_error(job)}")
+    click.echo(f"{found} failed jobs")
+    if found:
+        raise SystemExit(NEEDS_ATTENTION)
+
+
+def _last_error(job) -> str:
+    result = job.latest_result()
+    lines = (result.exc_string or "").strip().splitlines() if result else []
+    return lines[-1] if lines else "?"
+
+
+@jobs_cli.command("requeue-failed")
+@queue_option
+def requeue_failed_command(queue_names):
+    """Put failed jobs back on their queue."""
+    for name in queue_names or QUEUE_NAMES:
+        click.echo(f"{name}: requeued {actions.requeue_failed(worker_redis(), name)} failed jobs")
+
+
 schedule_cli = AppGroup("schedule", help="Periodic jobs on rq-scheduler.")
 
 
@@ -101,4 +179,5 @@ def schedule_list():
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(clicks_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(schedule_cli)
