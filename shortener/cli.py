@@ -98,7 +98,8 @@ def status_lines(report: status.Status):
         clicks = report.clicks
         yield (f"clicks: buffer {clicks.buffer_length}, processing lists {len(clicks.processing)}, "
                f"spool (this host) {clicks.spool_local}, "
-               f"oldest pending {_seconds(clicks.oldest_pending_age)}, stored last minute {clicks.stored_last_minute}, last hour {clicks.stored_last_hour}")
+               f"oldest pending {_seconds(clicks.oldest_pending_age)}, "
+               f"stored last minute {clicks.stored_last_minute}, last hour {clicks.stored_last_hour}")
     for warning in report.warnings:
         yield f"ATTENTION: {warning}"
 
