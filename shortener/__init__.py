@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
+from . import logs
 from .extensions import csrf, db, limiter, mail, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -19,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=os.path.join(PROJECT_ROOT, "static"),
     )
     load_config(app, config)
+    logs.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     init_extensions(app)
     register_blueprints(app)
     # Imported here, as in Flask's tutorial: these modules import the
@@ -35,6 +37,7 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     values.update(overrides or {})
     app.config.update(settings.finalize(values, app.instance_path))
     os.makedirs(app.instance_path, exist_ok=True)
+    app.wsgi_app = logs.RequestIdMiddleware(app.wsgi_app)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 

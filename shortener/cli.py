@@ -14,6 +14,7 @@ from .admin import actions, status
 from .background import schedule
 from .background.queues import QUEUE_NAMES
 from .background.redis_clients import worker_redis
+from .background.redis_health import warn_about_persistence
 from .clicks.fallback import replay_spool
 from .clicks.pending import pending_counts
 
@@ -160,6 +161,7 @@ def _scheduler(interval: float = 1.0) -> Scheduler:
 def schedule_run(interval: float, burst: bool):
     """Reconcile the schedule with the code, then run the scheduler (the Procfile's scheduler)."""
     scheduler = _scheduler(interval)
+    warn_about_persistence(scheduler.connection, current_app.config["APP_ENV"] == "production", "scheduler")
     report = schedule.reconcile(scheduler, schedule.periodic_jobs(current_app.config))
     for action, job_ids in report.items():
         for job_id in job_ids:

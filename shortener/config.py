@@ -10,6 +10,8 @@ from datetime import timedelta
 DEV_SECRET_KEY = "dev-insecure-secret-key"
 CLICK_TRACKING_MODES = ("job", "sync", "buffer", "off")
 IP_ANONYMIZATION_MODES = ("network", "drop", "off")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(RuntimeError):
@@ -82,6 +84,8 @@ def from_environ(env=None) -> dict:
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or None,
         "REDIS_URL": env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
         "BASE_URL": (env.get("BASE_URL") or "").rstrip("/") or None,
+        "LOG_LEVEL": _choice(env, "LOG_LEVEL", "info", LOG_LEVELS).upper(),
+        "LOG_FORMAT": _choice(env, "LOG_FORMAT", "text", LOG_FORMATS),
         "PROXY_FIX_X_FOR": _int(env, "PROXY_FIX_X_FOR", 1 if env.get("DYNO") else 0),
         "IP_ANONYMIZATION": _choice(env, "IP_ANONYMIZATION", "network", IP_ANONYMIZATION_MODES),
         "REMEMBER_COOKIE_DAYS": _int(env, "REMEMBER_COOKIE_DAYS", 14),

@@ -8,7 +8,7 @@ loses them on restart.
 import logging
 
 import redis
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ SAFE_EVICTION_POLICY = "noeviction"
 def persistence_warnings(client: redis.Redis, production: bool) -> list[str]:
     """Human-readable problems with Redis's eviction and persistence settings."""
     problems = []
-    policy = client.info("memory").get("maxmemory_policy", SAFE_EVICTION_POLICY)
+    policy = _info(client, "memory").get("maxmemory_policy", SAFE_EVICTION_POLICY)
     if policy != SAFE_EVICTION_POLICY:
         problems.append(f"Redis maxmemory-policy is {policy}: under memory pressure it evicts keys "
                         f"(queued jobs, buffered clicks, the schedule); set it to {SAFE_EVICTION_POLICY}")
@@ -29,8 +29,9 @@ def persistence_warnings(client: redis.Redis, production: bool) -> list[str]:
 
 
 def _persists(client: redis.Redis) -> bool:
-    if int(client.info("persistence").get("aof_enabled", 0)):
-        return True
+    info = _info(client, "persistence")
+    if not info or int(info.get("aof_enabled", 0)):
+        return True  # INFO unavailable: nothing to go on, so no warning
     try:
         save = client.config_get("save").get("save", "")
     except ResponseError:
@@ -38,9 +39,21 @@ def _persists(client: redis.Redis) -> bool:
     return bool(save.strip())
 
 
+def _info(client: redis.Redis, section: str) -> dict:
+    try:
+        return client.info(section)
+    except ResponseError:  # INFO renamed or disabled (some managed Redis, fakeredis)
+        return {}
+
+
 def warn_about_persistence(client: redis.Redis, production: bool, who: str) -> list[str]:
     """Log each problem once, at start of ``who`` (the worker, the scheduler)."""
-    problems = persistence_warnings(client, production)
+    try:
+        problems = persistence_warnings(client, production)
+    except RedisError as exc:
+        # A check must never keep a worker from starting; the worker will fail on its own if Redis is down.
+        log.warning("%s: could not check Redis persistence: %s", who, exc)
+        return []
     for problem in problems:
         log.warning("%s: %s", who, problem)
     return problems
