@@ -60,7 +60,7 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .admin.routes import bp as admin_bp
+    from .admin import routes as admin_routes
     from .auth.routes import bp as auth_bp
     from .health.routes import bp as health_bp
     from .links.routes import bp as links_bp
@@ -68,10 +68,8 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(links_bp)
-    app.register_blueprint(admin_bp)
-    # Its forms check their CSRF token themselves, after the admin check: a
-    # stranger's POST gets the same 404 as a missing page, not a CSRF 400.
-    csrf.exempt(admin_bp)
+    app.register_blueprint(admin_routes.bp)
+    admin_routes.init_app(app)
     app.register_blueprint(health_bp)
     limiter.exempt(health_bp)  # probes poll it; a 429 would take the instance out of rotation
     # Last: its /<username>/<slug> rule must not shadow the others. A viral

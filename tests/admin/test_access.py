@@ -20,7 +20,8 @@ def test_non_admins_get_404_on_every_admin_url(app, client, auth, who):
 
 
 def test_an_admin_reaches_every_admin_url(app, client, admin_logged_in):
-    for method, url in admin_urls(app):
+    # rq-dashboard's own routes (/admin/rq/) are tested on a real Redis in test_rq_dashboard.py.
+    for method, url in [(method, url) for method, url in admin_urls(app) if not url.startswith("/admin/rq/")]:
         response = client.open(url, method=method, data={"queue": "clicks"})
         assert response.status_code in (200, 302), (method, url, response.status_code)
 
