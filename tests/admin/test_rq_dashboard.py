@@ -42,6 +42,10 @@ def test_an_admin_sees_the_dashboard_and_its_json(app, client, admin_logged_in, 
     assert {queue["name"]: queue["count"] for queue in queues["queues"]}["clicks"] == 1
     assert client.get("/admin/rq/0/data/workers.json").status_code == 200
     assert client.get("/admin/rq/0/view/workers").status_code == 200
+    jobs = client.get("/admin/rq/0/data/jobs/clicks/queued/10/asc/1.json")
+    assert jobs.status_code == 200 and len(jobs.get_json()["jobs"]) == 1
+    job_id = jobs.get_json()["jobs"][0]["id"]
+    assert client.get(f"/admin/rq/0/data/job/{job_id}.json").get_json()["id"] == job_id
 
 
 def test_requeue_all_by_get_is_refused(app, client, admin_logged_in):
