@@ -1,5 +1,7 @@
 """The entry point of every scheduled run (see shortener/background/schedule.py)."""
 
+import uuid
+
 from flask import current_app
 
 from shortener.background import schedule
@@ -11,6 +13,8 @@ def run_periodic(name: str) -> str:
     definition = schedule.find(current_app.config, name)
     job = get_queue(definition.queue, web=False).enqueue(
         definition.func,
+        # The prefix marks it routine: the worker logs its success at DEBUG.
+        job_id=f"{schedule.ID_PREFIX}run-{definition.name}-{uuid.uuid4().hex}",
         job_timeout=definition.timeout,
         retry=definition.retry(),
         result_ttl=0,

@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
+from . import logs
 from .extensions import csrf, db, limiter, mail, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -19,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=os.path.join(PROJECT_ROOT, "static"),
     )
     load_config(app, config)
+    logs.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     init_extensions(app)
     register_blueprints(app)
     # Imported here, as in Flask's tutorial: these modules import the
@@ -35,6 +37,7 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     values.update(overrides or {})
     app.config.update(settings.finalize(values, app.instance_path))
     os.makedirs(app.instance_path, exist_ok=True)
+    app.wsgi_app = logs.RequestIdMiddleware(app.wsgi_app)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
@@ -69,12 +72,18 @@ def init_limiter(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .admin import routes as admin_routes
     from .auth.routes import bp as auth_bp
+    from .health.routes import bp as health_bp
     from .links.routes import bp as links_bp
     from .redirects.routes import bp as redirects_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(links_bp)
+    app.register_blueprint(admin_routes.bp)
+    admin_routes.init_app(app)
+    app.register_blueprint(health_bp)
+    limiter.exempt(health_bp)  # probes poll it; a 429 would take the instance out of rotation
     # Last: its /<username>/<slug> rule must not shadow the others. A viral
     # link is not abuse: the redirect is never rate limited.
     app.register_blueprint(redirects_bp)

@@ -10,6 +10,8 @@ from datetime import timedelta
 DEV_SECRET_KEY = "dev-insecure-secret-key"
 CLICK_TRACKING_MODES = ("job", "sync", "buffer", "off")
 IP_ANONYMIZATION_MODES = ("network", "drop", "off")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(RuntimeError):
@@ -82,6 +84,8 @@ def from_environ(env=None) -> dict:
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or None,
         "REDIS_URL": env.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
         "BASE_URL": (env.get("BASE_URL") or "").rstrip("/") or None,
+        "LOG_LEVEL": _choice(env, "LOG_LEVEL", "info", LOG_LEVELS).upper(),
+        "LOG_FORMAT": _choice(env, "LOG_FORMAT", "text", LOG_FORMATS),
         "PROXY_FIX_X_FOR": _int(env, "PROXY_FIX_X_FOR", 1 if env.get("DYNO") else 0),
         "IP_ANONYMIZATION": _choice(env, "IP_ANONYMIZATION", "network", IP_ANONYMIZATION_MODES),
         "REMEMBER_COOKIE_DAYS": _int(env, "REMEMBER_COOKIE_DAYS", 14),
@@ -105,6 +109,8 @@ def from_environ(env=None) -> dict:
         "CLICK_FLUSH_INTERVAL": _int(env, "CLICK_FLUSH_INTERVAL", 10),
         "CLICK_FLUSH_TIME_BUDGET": _float(env, "CLICK_FLUSH_TIME_BUDGET", 30.0),
         "REDIS_WEB_TIMEOUT": _float(env, "REDIS_WEB_TIMEOUT", 0.25),
+        # /readyz: the database's statement timeout and (PostgreSQL) connect timeout, seconds.
+        "HEALTH_CHECK_TIMEOUT": _float(env, "HEALTH_CHECK_TIMEOUT", 2.0),
         "REDIS_BREAKER_SECONDS": _float(env, "REDIS_BREAKER_SECONDS", 5.0),
         "CLICK_SPOOL_DIR": env.get("CLICK_SPOOL_DIR") or None,
         "CLICK_SPOOL_REPLAY_INTERVAL": _float(env, "CLICK_SPOOL_REPLAY_INTERVAL", 30.0),
@@ -129,6 +135,15 @@ def from_environ(env=None) -> dict:
         "EMAIL_JOB_TIMEOUT": _int(env, "EMAIL_JOB_TIMEOUT", 60),
         "PASSWORD_RESET_TTL": _int(env, "PASSWORD_RESET_TTL", 3600),
     }
+
+
+def _engine_options(config: dict) -> dict:
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return {"pool_pre_ping": False}  # a SQLite file cannot go away
+    # Pre-ping survives PostgreSQL restarts; the connect timeout keeps an
+    # unreachable host from holding a request (and /readyz) for minutes.
+    connect_timeout = max(1, round(config["HEALTH_CHECK_TIMEOUT"]))
+    return {"pool_pre_ping": True, "connect_args": {"connect_timeout": connect_timeout}}
 
 
 def finalize(config: dict, instance_path: str) -> dict:
@@ -167,9 +182,6 @@ def finalize(config: dict, instance_path: str) -> dict:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=secure,
         REMEMBER_COOKIE_DURATION=timedelta(days=config["REMEMBER_COOKIE_DAYS"]),
-        # Pre-ping survives PostgreSQL restarts; a SQLite file cannot go away.
-        SQLALCHEMY_ENGINE_OPTIONS={
-            "pool_pre_ping": not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-        },
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(config),
     )
     return config

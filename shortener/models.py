@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,6 +39,8 @@ class User(UserMixin, db.Model):
     # Part of the login session id: bumping it logs out every other session.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set only from the CLI (`flask users create-admin`): no web page grants it.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     links: Mapped[list["Link"]] = relationship(
         back_populates="owner", cascade="all, delete-orphan", passive_deletes=True
@@ -79,7 +82,11 @@ class Link(db.Model):
 
 class Click(db.Model):
     __tablename__ = "clicks"
-    __table_args__ = (Index("ix_clicks_link_clicked", "link_id", "clicked_at"),)
+    __table_args__ = (
+        Index("ix_clicks_link_clicked", "link_id", "clicked_at"),
+        # Site-wide "stored in the last minute / hour" of the admin status page.
+        Index("ix_clicks_clicked_at", "clicked_at"),
+    )
 
     # Generated at redirect time: the idempotency key of the whole pipeline.
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

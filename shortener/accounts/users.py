@@ -105,6 +105,19 @@ def create_user(username: str, email: str, password: str) -> User:
     return user
 
 
+def find_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
+def set_admin(user: User, is_admin: bool) -> bool:
+    """Grant or take away admin rights; commits. Returns whether anything changed."""
+    if user.is_admin == is_admin:
+        return False
+    user.is_admin = is_admin
+    db.session.commit()
+    return True
+
+
 def register(username: str, email: str, password: str) -> User:
     """Create the user and, once the row is committed, queue the welcome mail."""
     user = create_user(username, email, password)

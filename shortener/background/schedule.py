@@ -13,12 +13,14 @@ with the definition's name, which enqueues the real function with the
 definition's ``Retry``.
 """
 
+import contextlib
 import hashlib
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rq import Retry
+from rq.exceptions import NoSuchJobError
 from rq_scheduler import Scheduler
 
 from .queues import CLICKS, EMAIL
@@ -29,6 +31,10 @@ warnings.filterwarnings("ignore", message="Version 0.22.0", category=FutureWarni
 
 ID_PREFIX = "periodic-"
 DISPATCH = "jobs.periodic.run_periodic"
+# rq-scheduler reuses one job hash per entry and cancels an entry whose hash is
+# gone, so results must outlive the longest interval (hourly cron) by far; a
+# day leaves no key that never expires (its default, -1, would).
+RESULT_TTL = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ class Periodic:
     queue: str = CLICKS
     timeout: int = 300
     retry_intervals: tuple[int, ...] = ()
+    # Part of the id's hash, so entries scheduled with another TTL are replaced.
+    result_ttl: int = RESULT_TTL
 
     @property
     def job_id(self) -> str:
@@ -87,11 +95,12 @@ def _schedule(scheduler: Scheduler, definition: Periodic) -> None:
         "id": definition.job_id,
         "queue_name": definition.queue,
         "timeout": 60,
+        "result_ttl": definition.result_ttl,
         "description": f"periodic {definition.name} ({definition.describe()})",
     }
     if definition.interval:
         scheduler.schedule(datetime.now(UTC).replace(tzinfo=None), interval=definition.interval,
-                           result_ttl=-1, **common)
+                           **common)
     else:
         scheduler.cron(definition.cron, **common)
 
@@ -103,7 +112,7 @@ def reconcile(scheduler: Scheduler, definitions) -> dict[str, list[str]]:
     report = {"added": [], "kept": [], "removed": []}
     for job_id in sorted(present - set(wanted)):
         scheduler.cancel(job_id)
-        scheduler.connection.delete(scheduler.job_class.key_for(job_id))
+        _delete_job(scheduler, job_id)
         report["removed"].append(job_id)
     for job_id, definition in wanted.items():
         if job_id in present:
@@ -112,6 +121,12 @@ def reconcile(scheduler: Scheduler, definitions) -> dict[str, list[str]]:
             _schedule(scheduler, definition)
             report["added"].append(job_id)
     return report
+
+
+def _delete_job(scheduler: Scheduler, job_id: str) -> None:
+    """The entry's hash and its results (an old entry's results may never expire)."""
+    with contextlib.suppress(NoSuchJobError):  # already expired: nothing to delete
+        scheduler.job_class.fetch(job_id, connection=scheduler.connection).delete()
 
 
 def upcoming(scheduler: Scheduler) -> list[tuple[str, datetime]]:

@@ -8,6 +8,7 @@ Both dequeue reliably from several queues (``reliable_worker``).
 """
 
 import importlib
+import logging
 import os
 
 from flask import Flask, current_app, has_app_context
@@ -15,7 +16,9 @@ from rq.worker import HerokuWorker, SimpleWorker
 
 from .. import create_app
 from ..extensions import db
+from .redis_health import warn_about_persistence
 from .reliable_worker import ReliableWorkerMixin
+from .schedule import ID_PREFIX
 
 # Imported once in the worker process, so a forked work horse finds them loaded.
 JOB_MODULES = ("jobs.clicks", "jobs.email", "jobs.periodic")
@@ -24,6 +27,29 @@ JOB_MODULES = ("jobs.clicks", "jobs.email", "jobs.periodic")
 def worker_app() -> Flask:
     """The app jobs run in: the current one (tests, ``flask`` commands), else a new one."""
     return current_app._get_current_object() if has_app_context() else create_app()
+
+
+class RoutinePeriodicFilter(logging.Filter):
+    """RQ logs every job's dequeue and success at INFO; for periodic jobs that is DEBUG.
+
+    A periodic job every few seconds would otherwise drown the log. Their ids
+    start with ID_PREFIX (the scheduled entry and the job it enqueues alike);
+    failures are logged at WARNING or above and are left alone.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        routine = record.levelno == logging.INFO and any(
+            isinstance(arg, str) and arg.startswith(ID_PREFIX) for arg in record.args or ()
+        )
+        if not routine:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+def _install_routine_filter(logger: logging.Logger) -> None:
+    if not any(isinstance(existing, RoutinePeriodicFilter) for existing in logger.filters):
+        logger.addFilter(RoutinePeriodicFilter())
 
 
 class AppWorkerMixin:
@@ -38,6 +64,12 @@ class AppWorkerMixin:
             engine = db.engine
         # A forked work horse must not reuse the parent's pooled connections.
         os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+        _install_routine_filter(self.log)
+
+    def bootstrap(self, *args, **kwargs):
+        super().bootstrap(*args, **kwargs)
+        production = self.flask_app.config["APP_ENV"] == "production"
+        warn_about_persistence(self.connection, production, f"worker {self.name}")
 
     def perform_job(self, *args, **kwargs) -> bool:
         # Here, not in Job.perform: RQ's success and failure handling of the

@@ -1,0 +1,1 @@
+"""Operations: the admin-only status page and its actions."""

@@ -1,0 +1,141 @@
+"""The admin blueprint: everything under /admin, for admins only."""
+
+import rq_dashboard
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from rq_dashboard.web import setup_rq_connection
+
+from ..background.queues import QUEUE_NAMES
+from ..background.redis_clients import worker_redis
+from ..extensions import csrf
+from . import actions, status
+from .forms import ActionForm, RequeueFailedForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+# rq-dashboard is registered on the app under /admin/rq, under its own name
+# (its templates build URLs with it); an app-level hook runs the admin check
+# before its views and its own hooks.
+DASHBOARD = rq_dashboard.blueprint.name
+DASHBOARD_PREFIX = "/admin/rq"
+# Its pages are built on inline scripts and styles: a CSP of their own.
+DASHBOARD_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+                 "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+# Its scripts send this cookie's value as X-CSRFToken on every POST.
+DASHBOARD_CSRF_COOKIE = "_csrf_token"
+# A GET that changes something could be triggered by any page an admin visits: refused.
+DASHBOARD_MUTATING_GETS = {f"{DASHBOARD}.requeue_all"}
+
+# No inline script or style anywhere under /admin: a stolen admin page is the worst XSS target.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    """Mount rq-dashboard for admins; CSRF is checked after the admin check (below)."""
+    app.config.setdefault("RQ_DASHBOARD_REDIS_URL", app.config["REDIS_URL"])
+    setup_rq_connection(app)
+    app.register_blueprint(rq_dashboard.blueprint, url_prefix=DASHBOARD_PREFIX)
+    app.before_request(_guard_dashboard)
+    app.after_request(_dashboard_headers)
+    # So that a stranger's POST gets a 404, not a CSRF error, both check CSRF themselves.
+    csrf.exempt(bp)
+    csrf.exempt(rq_dashboard.blueprint)
+
+
+def _require_admin() -> None:
+    # A 404, as for someone else's link: non-admins do not learn that /admin exists.
+    if not (current_user.is_authenticated and current_user.is_admin):
+        abort(404)
+
+
+@bp.before_request
+def admins_only():
+    _require_admin()
+
+
+@bp.after_request
+def strict_csp(response):
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    return response
+
+
+def _guard_dashboard() -> None:
+    """App-level, so it runs before rq-dashboard's own hooks, on every route of its blueprint."""
+    if request.blueprint != DASHBOARD:
+        return
+    _require_admin()
+    if request.method == "GET" and request.endpoint in DASHBOARD_MUTATING_GETS:
+        abort(405)
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()  # the X-CSRFToken header its scripts send
+
+
+def _dashboard_headers(response):
+    if request.blueprint == DASHBOARD and response.status_code < 400:  # never on strangers' 404s
+        response.headers["Content-Security-Policy"] = DASHBOARD_CSP
+        response.set_cookie(DASHBOARD_CSRF_COOKIE, generate_csrf(), path=DASHBOARD_PREFIX,
+                            samesite="Strict", secure=current_app.config["SESSION_COOKIE_SECURE"],
+                            httponly=False)
+    return response
+
+
+@bp.route("/")
+def index():
+    return redirect(url_for(".status_page"))
+
+
+@bp.route("/status")
+def status_page():
+    return render_template(
+        "admin/status.html",
+        status=status.gather(worker_redis(), current_app.config),
+        queue_names=QUEUE_NAMES,
+        requeue_form=RequeueFailedForm(),
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/status/requeue-failed")
+def requeue_failed():
+    form = RequeueFailedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    count = actions.requeue_failed(worker_redis(), form.queue.data)
+    flash(f"Requeued {count} failed jobs of the {form.queue.data} queue.", "success")
+    return _back()
+
+
+@bp.post("/status/flush-buffer")
+def flush_buffer():
+    _require_csrf()
+    job_id = actions.flush_click_buffer_now()
+    flash(f"Enqueued a click buffer flush (job {job_id}).", "success")
+    return _back()
+
+
+@bp.post("/status/replay-spool")
+def replay_spool():
+    _require_csrf()
+    stored = actions.replay_local_spool()
+    flash(f"Replayed this host's spool: {stored} new clicks stored.", "success")
+    return _back()
+
+
+@bp.post("/status/return-stale")
+def return_stale():
+    _require_csrf()
+    moved = actions.return_stale_processing(worker_redis())
+    flash(f"Returned {moved} clicks from stale processing lists to the buffer.", "success")
+    return _back()
+
+
+def _require_csrf() -> None:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+def _back():
+    return redirect(url_for(".status_page"))
