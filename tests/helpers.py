@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from shortener.accounts import reset_tokens
+from shortener.background.worker import InProcessWorker
 from shortener.clicks.events import new_event
 from shortener.clicks.storage import save_clicks
 from shortener.dev.harness import counts, wait_until  # noqa: F401  (the tests' names for them)
@@ -90,6 +91,15 @@ def sent_mails(app) -> list[EmailMessage]:
 def mail_bodies(message: EmailMessage) -> tuple[str, str]:
     """(plain text, HTML) of a sent message."""
     return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+
+
+# --- jobs ------------------------------------------------------------------------
+
+def run_jobs(app, connection, *queues: str, with_scheduler: bool = False) -> None:
+    """Run what waits on ``queues`` (default: clicks) with a real in-process worker, in burst mode."""
+    with app.app_context():
+        InProcessWorker(list(queues or ["clicks"]), connection=connection).work(
+            burst=True, with_scheduler=with_scheduler)
 
 
 # --- faults ----------------------------------------------------------------------

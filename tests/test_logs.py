@@ -13,9 +13,8 @@ from rq_scheduler import Scheduler
 from jobs.periodic import run_periodic
 from shortener import logs
 from shortener.background import schedule
-from shortener.background.worker import InProcessWorker
 from shortener.clicks import buffer
-from tests.helpers import add_link, make_event
+from tests.helpers import add_link, make_event, run_jobs
 
 
 def json_lines(text: str) -> list[dict]:
@@ -48,17 +47,13 @@ def redis_app(make_app, redis_server, real_redis):
     return make_app(REDIS_URL=redis_server.url, CLICK_TRACKING="buffer", LOG_FORMAT="json")
 
 
-def run_worker(app, connection, queues=("clicks",)):
-    with app.app_context():
-        InProcessWorker(list(queues), connection=connection).work(burst=True)
-
 
 def test_a_job_log_line_carries_the_job_id_and_queue(auth, redis_app, real_redis, capsys):
     # auth builds an app of its own first: redis_app, built last, configures logging as JSON.
     link = add_link(redis_app, auth.create_user("bob"), "go")
     buffer.push(real_redis, make_event(link), cap=100, batch_size=100)
     job = Queue("clicks", connection=real_redis).enqueue("jobs.clicks.flush_click_buffer")
-    run_worker(redis_app, real_redis)
+    run_jobs(redis_app, real_redis)
     (line,) = [line for line in json_lines(capsys.readouterr().err) if "flush stored" in line["message"]]
     assert line["message"].startswith("flush stored 1 clicks in ")
     assert (line["level"], line["job_id"], line["queue"]) == ("INFO", job.id, "clicks")
@@ -67,7 +62,7 @@ def test_a_job_log_line_carries_the_job_id_and_queue(auth, redis_app, real_redis
 def test_an_empty_flush_logs_at_debug_only(redis_app, real_redis, caplog):
     caplog.set_level(logging.DEBUG, logger="jobs.clicks")
     Queue("clicks", connection=real_redis).enqueue("jobs.clicks.flush_click_buffer")
-    run_worker(redis_app, real_redis)
+    run_jobs(redis_app, real_redis)
     (record,) = [r for r in caplog.records if r.getMessage().startswith("flush stored")]
     assert (record.levelno, record.getMessage().split(" in ")[0]) == (logging.DEBUG, "flush stored 0 clicks")
 
@@ -76,7 +71,7 @@ def test_a_periodic_jobs_routine_success_is_not_logged_at_info(redis_app, real_r
     with redis_app.app_context():
         run_periodic("cleanup_click_buffer")
     Queue("clicks", connection=real_redis).enqueue("jobs.clicks.cleanup_click_buffer")  # not periodic
-    run_worker(redis_app, real_redis)
+    run_jobs(redis_app, real_redis)
     job_ok = [line for line in json_lines(capsys.readouterr().err) if "Job OK" in line["message"]]
     assert len(job_ok) == 1 and "periodic-" not in job_ok[0]["message"]
 
@@ -87,7 +82,7 @@ def test_periodic_entries_leave_results_that_expire(redis_app, real_redis):
         definitions = schedule.periodic_jobs(redis_app.config)
         schedule.reconcile(scheduler, definitions)
     scheduler.enqueue_jobs()
-    run_worker(redis_app, real_redis, ("clicks", "email"))
+    run_jobs(redis_app, real_redis, "clicks", "email")
     due = [definition for definition in definitions if definition.interval]
     for definition in due:
         results_key = Result.get_key(definition.job_id)
@@ -113,7 +108,7 @@ def test_reconcile_deletes_the_results_of_entries_it_removes(redis_app, real_red
 def test_worker_start_warns_about_a_redis_without_persistence(redis_app, real_redis, caplog):
     # The session's redis-server runs with --appendonly no --save "" and APP_ENV is production.
     caplog.set_level(logging.WARNING, logger="shortener.background.redis_health")
-    run_worker(redis_app, real_redis)
+    run_jobs(redis_app, real_redis)
     assert any("neither AOF nor RDB" in record.getMessage() for record in caplog.records)
 
 

@@ -6,7 +6,7 @@ from rq import Queue
 from shortener.background.queues import CLICKS
 from shortener.background.worker import InProcessWorker
 from shortener.clicks import buffer
-from tests.helpers import add_link, counts, make_event
+from tests.helpers import add_link, counts, make_event, run_jobs
 
 
 @pytest.fixture
@@ -19,16 +19,12 @@ def link(app, auth):
     return add_link(app, auth.create_user("bob"), "go")
 
 
-def run_click_jobs(app, connection) -> None:
-    with app.app_context():
-        InProcessWorker([CLICKS], connection=connection).work(burst=True)
-
 
 def fail_one_click_job(app, real_redis, link, monkeypatch):
     Queue(CLICKS, connection=real_redis).enqueue("jobs.clicks.record_click", make_event(link))
     with monkeypatch.context() as patch:
         patch.setattr("jobs.clicks.save_clicks", _broken_save)
-        run_click_jobs(app, real_redis)
+        run_jobs(app, real_redis)
 
 
 def _broken_save(events):
@@ -60,7 +56,7 @@ def test_flush_enqueues_a_flush_that_stores_the_buffer(app, runner, real_redis, 
     buffer.push(real_redis, make_event(link), cap=100, batch_size=100)
     result = runner.invoke(args=["clicks", "flush"])
     assert result.exit_code == 0 and "enqueued flush job" in result.output
-    run_click_jobs(app, real_redis)
+    run_jobs(app, real_redis)
     assert counts(app, link) == (1, 1, 1)
 
 
@@ -77,7 +73,7 @@ def test_requeue_failed_runs_them_again(app, runner, real_redis, link, monkeypat
     fail_one_click_job(app, real_redis, link, monkeypatch)
     result = runner.invoke(args=["jobs", "requeue-failed", "--queue", "clicks"])
     assert result.exit_code == 0 and "clicks: requeued 1 failed jobs" in result.output
-    run_click_jobs(app, real_redis)
+    run_jobs(app, real_redis)
     assert counts(app, link) == (1, 1, 1)
 
 

@@ -14,7 +14,7 @@ from shortener.background.redis_clients import worker_redis
 from shortener.background.worker import InProcessWorker
 from shortener.clicks import buffer, spool
 from shortener.timeutil import utcnow
-from tests.helpers import add_link, counts, make_event
+from tests.helpers import add_link, counts, make_event, run_jobs
 
 
 @pytest.fixture
@@ -26,10 +26,6 @@ def app(make_app, redis_server, real_redis):
 def link(app, auth):
     return add_link(app, auth.create_user("bob"), "go")
 
-
-def run_click_jobs(app, connection) -> None:
-    with app.app_context():
-        InProcessWorker([CLICKS], connection=connection).work(burst=True)
 
 
 def push(real_redis, event) -> None:
@@ -58,7 +54,7 @@ def test_queue_figures_count_waiting_and_failed_jobs(app, real_redis, link, monk
     assert (figures.name, figures.waiting, figures.failed) == (CLICKS, 1, 0)
     assert figures.oldest_waiting_age is not None
     monkeypatch.setattr("jobs.clicks.save_clicks", _broken_save)
-    run_click_jobs(app, real_redis)
+    run_jobs(app, real_redis)
     figures = gather(app).queues[0]
     assert (figures.waiting, figures.failed) == (0, 1)
     assert "1 failed jobs on clicks" in gather(app).warnings
@@ -114,7 +110,7 @@ def test_stored_clicks_are_counted_by_clicked_at(app, real_redis, link):
         push(real_redis, make_event(link, clicked_at=now - timedelta(minutes=minutes_ago, seconds=1)))
     with app.app_context():
         flush_click_buffer_now()
-    run_click_jobs(app, real_redis)
+    run_jobs(app, real_redis)
     clicks = gather(app).clicks
     assert (clicks.stored_last_minute, clicks.stored_last_hour) == (1, 2)
 
@@ -130,11 +126,11 @@ def test_requeue_failed_puts_the_jobs_back_and_they_run(app, client, admin_logge
     Queue(CLICKS, connection=real_redis).enqueue("jobs.clicks.record_click", make_event(link))
     with monkeypatch.context() as patch:
         patch.setattr("jobs.clicks.save_clicks", _broken_save)
-        run_click_jobs(app, real_redis)
+        run_jobs(app, real_redis)
     assert counts(app, link) == (0, 0, 0)
     response = client.post("/admin/status/requeue-failed", data={"queue": CLICKS}, follow_redirects=True)
     assert "Requeued 1 failed jobs of the clicks queue." in response.get_data(as_text=True)
-    run_click_jobs(app, real_redis)
+    run_jobs(app, real_redis)
     assert counts(app, link) == (1, 1, 1)
     assert gather(app).queues[0].failed == 0
 
@@ -148,7 +144,7 @@ def test_flush_now_enqueues_a_flush_that_stores_the_buffer(app, client, admin_lo
     push(real_redis, make_event(link))
     response = client.post("/admin/status/flush-buffer", follow_redirects=True)
     assert "Enqueued a click buffer flush" in response.get_data(as_text=True)
-    run_click_jobs(app, real_redis)
+    run_jobs(app, real_redis)
     assert counts(app, link) == (2, 2, 2)
     assert real_redis.llen(buffer.BUFFER) == 0
 
