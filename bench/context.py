@@ -49,6 +49,7 @@ class Plan:
     ingest_jobs_in_process: int = 5_000
     ingest_buffer: int = 100_000
     ingest_cap_seconds: float = 15.0
+    enrichment_clicks: int = 5_000
     lag_seconds: float = 15.0
     lag_connections: int = 32
     lag_slack_seconds: float = 10.0  # how long past its target a lag is waited for
@@ -56,17 +57,18 @@ class Plan:
     scale_big: int = 1_000_000
     scale_small: int = 1_000
     scale_links_per_user: int = 10
-    scale_renders: int = 20
-    scale_seconds_per_page: float = 15.0
+    scale_renders: int = 10
+    scale_seconds_per_page: float = 5.0  # 7 pages x 2 databases
 
     @classmethod
     def quick(cls) -> "Plan":
         return cls(
             warmup_seconds=0.2, redirect_seconds=0.5, connections=8,
             ingest_jobs_forking=40, ingest_jobs_in_process=200, ingest_buffer=3_000,
-            ingest_cap_seconds=8.0, lag_seconds=1.0, lag_connections=8, lag_slack_seconds=1.0,
+            ingest_cap_seconds=8.0, enrichment_clicks=200, lag_seconds=1.0, lag_connections=8,
+            lag_slack_seconds=1.0,
             flush_interval=1, scale_big=10_000, scale_small=1_000, scale_links_per_user=3,
-            scale_renders=3, scale_seconds_per_page=3.0,
+            scale_renders=3, scale_seconds_per_page=1.0,
         )
 
 

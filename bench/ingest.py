@@ -15,6 +15,7 @@ import time
 
 from shortener.background.queues import CLICKS, enqueue
 from shortener.clicks import buffer as click_buffer
+from shortener.clicks.enrichment import Enricher
 from shortener.clicks.tracking import enqueue_click
 from shortener.dev.procfile import worker_class as procfile_worker_class
 
@@ -27,7 +28,8 @@ POLL_SECONDS = 0.05
 CHUNK = 1000
 
 
-def run_part(run: Run) -> list[dict]:
+def run_part(run: Run, results: dict) -> list[dict]:
+    results["enrichment"] = enrichment_cost(run.plan.enrichment_clicks)
     rows = []
     sizes = {WORKERS[0]: run.plan.ingest_jobs_forking, WORKERS[1]: run.plan.ingest_jobs_in_process}
     for database in run.databases:
@@ -36,6 +38,27 @@ def run_part(run: Run) -> list[dict]:
         rows.append(measure(run, database, "buffer", procfile_worker_class(),
                             run.plan.ingest_buffer))
     return rows
+
+
+def enrichment_cost(count: int) -> dict:
+    """Microseconds per click of ``Enricher.enrich``: every agent new (parsed) and every agent
+    seen before (the per-process cache), on the redirect's events."""
+    enricher = Enricher()
+    enricher.enrich(make_events([0], 1)[0])  # the geo data and parsers load on first use
+    result = {}
+    for name, events in (("new_agents_us", _distinct_agents(make_events([0], count))),
+                         ("cached_agents_us", make_events([0], count))):
+        started = time.perf_counter()
+        for event in events:
+            enricher.enrich(event)
+        result[name] = round((time.perf_counter() - started) * 1e6 / count, 1)
+    print(f"ingest: enrichment per click: {result}", flush=True)
+    return result
+
+
+def _distinct_agents(events: list[dict]) -> list[dict]:
+    return [{**event, "user_agent": f"{event['user_agent']} bench/{index}"}
+            for index, event in enumerate(events)]
 
 
 def measure(run: Run, database: Database, mode: str, worker_class: str, count: int) -> dict:

@@ -8,7 +8,9 @@ direct database writes (Redis too slow for REDIS_WEB_TIMEOUT) shows.
 """
 
 import contextlib
+import threading
 import time
+from urllib.parse import urlsplit
 
 import psutil
 from rq import Queue
@@ -20,7 +22,7 @@ from .context import REDIRECT_PATH, Run
 from .services import Database
 from .stack import web
 
-MODES = ("sync", "job", "buffer")
+MODES = ("off", "sync", "job", "buffer")
 
 
 def run_part(run: Run) -> list[dict]:
@@ -54,10 +56,16 @@ def measure(run: Run, database: Database | None, mode: str, seconds: float | Non
                          plan.max_requests, run.workdir)
         # gunicorn's master and its workers; Redis when it runs on this machine
         meter = CpuMeter({"web": server.process.pid, "redis": run.redis.pid()})
+        spread = threading.Timer(seconds / 2, lambda: sampled.append(
+            connections_per_worker(server.process.pid, urlsplit(server.url).port)))
+        sampled: list[list[int]] = []
+        spread.start()
         result = load.closed_loop(run.generator, server.url, seconds, plan.connections,
                                   plan.max_requests, run.workdir)
+        spread.cancel()
         usage = meter.stop(result["requests"])
-    row = {"database": database.kind if database else "-", "mode": mode, **result, "cpu": usage}
+    row = {"database": database.kind if database else "-", "mode": mode, **result, "cpu": usage,
+           "connections_per_worker": sampled[0] if sampled else None}
     if database is not None:
         # Clicks of the warm-up and the run, by where they are: rows, queue, buffer.
         row["clicks"] = {"database": run.persisted(database),
@@ -93,6 +101,18 @@ class CpuMeter:
             result[f"{name}_cores"] = round(used / wall, 2)
             result[f"{name}_ms_per_request"] = round(used * 1000 / requests, 3) if requests else None
         return result
+
+
+def connections_per_worker(master_pid: int, port: int) -> list[int]:
+    """Established connections to ``port`` held by each gunicorn worker, busiest first: whether
+    the load generator's keep-alive connections were spread over the processes."""
+    held = []
+    with contextlib.suppress(psutil.NoSuchProcess):
+        for worker in psutil.Process(master_pid).children():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                held.append(sum(1 for c in worker.net_connections("tcp")
+                                if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port))
+    return sorted(held, reverse=True)
 
 
 def cpu_seconds(pid: int) -> float:

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from .lag import target_seconds
 from .machine import line as machine_line
 
-REDIRECT_RATIOS = {"buffer": 0.7, "job": 0.4}
+REDIRECT_RATIOS = {"off": 0.85, "buffer": 0.6, "job": 0.45}
+INGEST_RATES = {"buffer": 10_000.0, "job": 300.0}  # clicks/s; job: one InProcessWorker
 INGEST_OVER_REDIRECT = 20.0
 SCALE_RATIO = 1.5
 INGEST_TARGET = "buffer ingestion / buffer redirect rate"
@@ -48,6 +49,10 @@ class Target:
         return {**asdict(self), "passed": self.passed, "verdict": self.verdict()}
 
 
+def ingest_target(row: dict) -> str:
+    return f"{row['mode']} ingestion with enrichment, one {row['worker_class'].rpartition('.')[2]}"
+
+
 def scale_target(row: dict) -> str:
     return f"{row['page']} at {row['clicks_big']:,} / {row['clicks_small']:,} clicks"
 
@@ -64,6 +69,9 @@ def check(results: dict, flush_interval: int) -> list[Target]:
                 if rate and row["clicks_per_second"] else None
             targets.append(Target(INGEST_TARGET, row["database"], ratio, INGEST_OVER_REDIRECT,
                                   True, "x"))
+        if row["mode"] in INGEST_RATES and not row["worker_class"].endswith(".Worker"):
+            targets.append(Target(ingest_target(row), row["database"], row["clicks_per_second"],
+                                  INGEST_RATES[row["mode"]], True, " clicks/s"))
     targets += [Target(f"lag p99, {row['mode']} mode", row["database"], row["lag_p99_s"],
                        target_seconds(row["mode"], flush_interval), False, " s", row["lower_bound"])
                 for row in results.get("lag", [])]
@@ -107,21 +115,27 @@ def render(results: dict, targets: list[Target]) -> str:
         body = [[row["database"], row["mode"], row["requests_per_second"],
                  row["latency_ms"]["p50"], row["latency_ms"]["p95"], row["latency_ms"]["p99"],
                  (row["cpu"] or {}).get("web_ms_per_request"),
-                 _percent((row["cpu"] or {}).get("machine_busy")), row.get("ratio_to_bare", 1.0),
+                 _percent((row["cpu"] or {}).get("machine_busy")),
+                 "/".join(map(str, row.get("connections_per_worker") or [])) or None,
+                 row.get("ratio_to_bare", 1.0),
                  verdict(f"redirect {row['mode']} / bare", row)] for row in results["redirect"]]
         out += ["", table("Redirect throughput (gunicorn, Procfile web settings, no worker running)",
                           ["database", "mode", "req/s", "p50 ms", "p95 ms", "p99 ms",
-                           "web CPU ms/req", "machine busy", "vs bare", "target"], body,
-                          right={2, 3, 4, 5, 6, 7, 8})]
+                           "web CPU ms/req", "machine busy", "conns per worker", "vs bare",
+                           "target"], body, right={2, 3, 4, 5, 6, 7, 9})]
     if results.get("ingest") is not None:
         body = [[row["database"], row["mode"], row["worker_class"].rpartition(".")[2],
                  row["persisted"], row["seconds"], row["clicks_per_second"], row["wall_seconds"],
                  "yes" if row["consistent"] else "NO",
-                 verdict(INGEST_TARGET, row) if row["mode"] == "buffer" else ""]
+                 verdict(ingest_target(row), row) or verdict(INGEST_TARGET, row)
+                 if row["mode"] == "buffer" else verdict(ingest_target(row), row)]
                 for row in results["ingest"]]
         out += ["", table("Ingestion (one rq worker process, burst, pre-filled queue or buffer)",
                           ["database", "mode", "worker", "clicks", "seconds", "clicks/s", "wall s",
                            "consistent", "target"], body, right={3, 4, 5, 6})]
+        cost = results.get("enrichment") or {}
+        out.append(f"Enrichment per click: {cost.get('new_agents_us')} µs for a new user agent, "
+                   f"{cost.get('cached_agents_us')} µs for one seen before (per-process cache)")
     if results.get("lag") is not None:
         rows = results["lag"]
 

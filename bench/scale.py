@@ -1,10 +1,11 @@
-"""Part 4: the detail page and the dashboard with a link of 1,000,000 clicks,
-against the same pages with a link of 1,000 clicks.
+"""Part 4: the link page for every range, the dashboard and the first bytes of the CSV export
+with a link of 1,000,000 clicks, against the same pages with a link of 1,000 clicks.
 
-Two users get the same number of links; one link of each gets its clicks,
-spread over SPREAD_DAYS days up to now, with ``daily_clicks`` and
-``click_count`` consistent with the rows. Pages are rendered by an
-in-process test client, logged in through POST /auth/login.
+Two users get the same number of links; one link of each gets its clicks, spread over
+SPREAD_DAYS days up to now, with their enrichment columns (about 50,000 distinct user agents,
+2,000 referrer hosts) and every rollup consistent with the rows: ``daily_clicks`` (humans, bots,
+visitors), ``hourly_clicks`` for the last 90 days, ``daily_breakdown``, the link's totals. Pages are
+rendered by an in-process test client, logged in through POST /auth/login.
 """
 
 import time
@@ -14,6 +15,8 @@ from flask import Flask
 from sqlalchemy import text
 
 from shortener.accounts.users import create_user
+from shortener.clicks.rollups import BOT_DIMENSION, HUMAN_DIMENSIONS
+from shortener.clicks.stats import RANGES
 from shortener.extensions import db
 from shortener.models import Link
 from shortener.timeutil import utcnow
@@ -22,40 +25,73 @@ from .context import PASSWORD, Plan, Run
 from .loadgen import percentile
 from .services import Database
 
-SPREAD_DAYS = 60
+SPREAD_DAYS = 365
+HOURLY_DAYS = 90
 WARM_RENDERS = 2
 
-# Bulk seeding is raw SQL on purpose: a million ORM objects would take minutes.
-SQLITE_CLICKS = """
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)
-INSERT INTO clicks (id, link_id, clicked_at, referrer, user_agent, ip_address)
-SELECT lower(hex(randomblob(16))), :link_id,
-       strftime('%Y-%m-%d %H:%M:%S', :start, '+' || ((i * :span) / :count) || ' seconds')
-         || '.000000',
-       CASE WHEN i % 4 = 0 THEN NULL ELSE 'https://ref' || (i % 50) || '.example/' END,
-       'Mozilla/5.0 (bench ' || (i % 20) || ')',
-       '198.51.' || (i % 256) || '.0'
-FROM n
+# Bulk seeding is SQL on purpose: rows are built by the database in one statement, where a
+# million ORM objects (or even executemany) would take minutes. ``i`` numbers the clicks.
+ENRICHED_COLUMNS = """
+  CASE WHEN i % 4 = 0 THEN NULL ELSE 'https://ref' || (i % 2000) || '.example/p' END,
+  'Mozilla/5.0 (bench ' || (i % 50000) || ')', '198.51.' || (i % 256) || '.0', i % 10 = 0,
+  CASE WHEN i % 20 = 0 THEN 'Googlebot' WHEN i % 10 = 0 THEN 'Slackbot' END,
+  CASE i % 5 WHEN 0 THEN 'Chrome' WHEN 1 THEN 'Firefox' WHEN 2 THEN 'Safari' WHEN 3 THEN 'Edge'
+             ELSE 'Mobile Safari' END,
+  CASE (i / 5) % 4 WHEN 0 THEN 'Windows' WHEN 1 THEN 'Mac OS X' WHEN 2 THEN 'iOS' ELSE 'Android' END,
+  CASE WHEN i % 10 = 0 THEN 'bot' WHEN i % 3 = 0 THEN 'mobile' WHEN i % 3 = 1 THEN 'desktop'
+       ELSE 'tablet' END,
+  CASE WHEN i % 4 = 0 THEN 'direct' ELSE 'ref' || (i % 2000) || '.example' END,
+  CASE i % 6 WHEN 0 THEN 'US' WHEN 1 THEN 'DE' WHEN 2 THEN 'FR' WHEN 3 THEN 'IN' WHEN 4 THEN 'BR'
+             ELSE 'unknown' END,
+  CASE WHEN i % 10 = 0 THEN NULL ELSE 'v' || (i % 997) END
 """
-POSTGRESQL_CLICKS = """
-INSERT INTO clicks (id, link_id, clicked_at, referrer, user_agent, ip_address)
-SELECT gen_random_uuid(), :link_id,
-       CAST(:start AS timestamp) + make_interval(secs => (i::bigint * :span) / :count),
-       CASE WHEN i % 4 = 0 THEN NULL ELSE 'https://ref' || (i % 50) || '.example/' END,
-       'Mozilla/5.0 (bench ' || (i % 20) || ')',
-       '198.51.' || (i % 256) || '.0'
-FROM generate_series(1, :count) AS i
-"""
-DAY = {"sqlite": "substr(clicked_at, 1, 10)", "postgresql": "CAST(clicked_at AS date)"}
-DAILY_CLICKS = """
-INSERT INTO daily_clicks (link_id, day, clicks)
-SELECT link_id, {day}, count(*) FROM clicks WHERE link_id = :link_id GROUP BY link_id, {day}
-"""
-CLICK_COUNT = """
-UPDATE links SET click_count = (SELECT count(*) FROM clicks WHERE clicks.link_id = links.id)
-WHERE id = :link_id
-"""
-PAGES = ("detail", "dashboard")
+INSERT_CLICKS = ("INSERT INTO clicks (id, link_id, clicked_at, referrer, user_agent, ip_address, "
+                 "is_bot, bot_name, browser, os, device, referrer_host, country, visitor_key) ")
+DIALECT = {
+    "sqlite": {
+        "clicks": INSERT_CLICKS + """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)
+            SELECT lower(hex(randomblob(16))), :link_id,
+                   strftime('%Y-%m-%d %H:%M:%S', :start, '+' || ((i * :span) / :count) || ' seconds')
+                     || '.000000', {columns} FROM n""",
+        "day": "substr(clicked_at, 1, 10)",
+        "hour": "substr(clicked_at, 1, 13) || ':00:00.000000'",
+        "since": ":since",
+    },
+    "postgresql": {
+        "clicks": INSERT_CLICKS + """
+            SELECT gen_random_uuid(), :link_id,
+                   CAST(:start AS timestamp) + make_interval(secs => (i::bigint * :span) / :count),
+                   {columns} FROM generate_series(1, :count) AS i""",
+        "day": "CAST(clicked_at AS date)",
+        "hour": "date_trunc('hour', clicked_at)",
+        "since": "CAST(:since AS timestamp)",
+    },
+}
+HUMANS = "CASE WHEN is_bot THEN 0 ELSE 1 END"
+ROLLUPS = [
+    f"""INSERT INTO daily_clicks (link_id, day, clicks, humans, bots, visitors)
+        SELECT link_id, {{day}}, count(*), sum({HUMANS}), count(*) - sum({HUMANS}),
+               count(DISTINCT CASE WHEN NOT is_bot THEN visitor_key END)
+        FROM clicks WHERE link_id = :link_id GROUP BY link_id, {{day}}""",
+    f"""INSERT INTO hourly_clicks (link_id, hour, humans, bots)
+        SELECT link_id, {{hour}}, sum({HUMANS}), count(*) - sum({HUMANS}) FROM clicks
+        WHERE link_id = :link_id AND clicked_at >= {{since}} GROUP BY link_id, {{hour}}""",
+    *(f"""INSERT INTO daily_breakdown (link_id, day, dimension, value, clicks)
+          SELECT link_id, {{day}}, '{dimension}', coalesce({column}, 'unknown'), count(*)
+          FROM clicks WHERE link_id = :link_id AND {'' if dimension == BOT_DIMENSION else 'NOT '}is_bot
+          GROUP BY link_id, {{day}}, coalesce({column}, 'unknown')"""
+      for dimension, column in [*HUMAN_DIMENSIONS.items(), (BOT_DIMENSION, "bot_name")]),
+    """UPDATE links SET
+         click_count = (SELECT count(*) FROM clicks WHERE link_id = links.id AND NOT is_bot),
+         bot_count = (SELECT count(*) FROM clicks WHERE link_id = links.id AND is_bot),
+         last_clicked_at = (SELECT max(clicked_at) FROM clicks WHERE link_id = links.id)
+       WHERE id = :link_id""",
+]
+CONSISTENT = """SELECT (SELECT count(*) FROM clicks), (SELECT sum(clicks) FROM daily_clicks),
+                       (SELECT sum(click_count + bot_count) FROM links)"""
+PAGES = {**{f"link page {name}": "/links/{link_id}?range=" + name for name in RANGES},
+         "dashboard": "/", "CSV first bytes": "/links/{link_id}/clicks.csv"}
 
 
 def run_part(run: Run) -> list[dict]:
@@ -72,10 +108,11 @@ def measure(run: Run, database: Database) -> list[dict]:
         started = time.monotonic()
         seeded[size] = seed_user(app, database, f"scale{size}", clicks, plan.scale_links_per_user)
         seeded[size]["seed_seconds"] = round(time.monotonic() - started, 2)
-    consistent = run.consistent(database, expected=sum(sizes.values()))
+    with app.app_context():
+        consistent = len(set(db.session.execute(text(CONSISTENT)).one())) == 1
     rows = []
-    for page in PAGES:
-        timings = time_pages(app, seeded, page, plan)
+    for page, path in PAGES.items():
+        timings = time_pages(app, seeded, path, plan)
         row = {"database": database.kind, "page": page, "clicks_small": sizes["small"],
                "clicks_big": sizes["big"], "small": timings["small"], "big": timings["big"],
                "seed_seconds": seeded["big"]["seed_seconds"], "consistent": consistent}
@@ -90,7 +127,7 @@ def measure(run: Run, database: Database) -> list[dict]:
 
 
 def seed_user(app: Flask, database: Database, username: str, clicks: int, links: int) -> dict:
-    """A user with ``links`` links, the first of which has ``clicks`` clicks."""
+    """A user with ``links`` links, the first of which has ``clicks`` clicks and its rollups."""
     with app.app_context():
         user = create_user(username, f"{username}@example.com", PASSWORD)
         created = [Link(owner_id=user.id, slug=f"s{index}", title=f"Link {index}",
@@ -98,23 +135,22 @@ def seed_user(app: Flask, database: Database, username: str, clicks: int, links:
                    for index in range(links)]
         db.session.add_all(created)
         db.session.commit()
-        hot = created[0].id
-        start = utcnow() - timedelta(days=SPREAD_DAYS)
+        hot, sql, now = created[0].id, DIALECT[database.kind], utcnow()
         params = {"link_id": hot, "count": clicks, "span": SPREAD_DAYS * 86400,
-                  "start": start.strftime("%Y-%m-%d %H:%M:%S")}
-        seed = SQLITE_CLICKS if database.kind == "sqlite" else POSTGRESQL_CLICKS
-        db.session.execute(text(seed), params)
-        db.session.execute(text(DAILY_CLICKS.format(day=DAY[database.kind])), {"link_id": hot})
-        db.session.execute(text(CLICK_COUNT), {"link_id": hot})
+                  "start": (now - timedelta(days=SPREAD_DAYS)).strftime("%Y-%m-%d %H:%M:%S"),
+                  "since": (now - timedelta(days=HOURLY_DAYS)).strftime("%Y-%m-%d %H:00:00")}
+        db.session.execute(text(sql["clicks"].format(columns=ENRICHED_COLUMNS)), params)
+        for statement in ROLLUPS:
+            db.session.execute(text(statement.format(**sql)), params)
         db.session.commit()
         db.session.execute(text("ANALYZE"))
         db.session.commit()
         return {"username": username, "link_id": hot}
 
 
-def time_pages(app: Flask, seeded: dict, page: str, plan: Plan) -> dict:
-    """Median render time of ``page`` per seeded user, renders interleaved so that a
-    machine busy for a moment slows both alike; or why it could not be timed."""
+def time_pages(app: Flask, seeded: dict, path: str, plan: Plan) -> dict:
+    """Median time of ``path`` per seeded user (to its first row for a CSV), renders interleaved
+    so that a machine busy for a moment slows both alike; or why it could not be timed."""
     clients, paths = {}, {}
     for size, user in seeded.items():
         clients[size] = app.test_client()
@@ -123,17 +159,16 @@ def time_pages(app: Flask, seeded: dict, page: str, plan: Plan) -> dict:
         if login.status_code != 302:
             return dict.fromkeys(seeded, {"skipped": f"POST /auth/login answered "
                                                      f"{login.status_code}, not a redirect"})
-        paths[size] = f"/links/{user['link_id']}" if page == "detail" else "/"
+        paths[size] = path.format(link_id=user["link_id"])
     durations = {size: [] for size in seeded}
     deadline = time.monotonic() + plan.scale_seconds_per_page
     for attempt in range(WARM_RENDERS + plan.scale_renders):
         for size, client in clients.items():
             started = time.perf_counter()
-            response = client.get(paths[size])
+            status = _first_bytes(client, paths[size])
             elapsed = time.perf_counter() - started
-            if response.status_code != 200:
-                return dict.fromkeys(seeded, {"skipped": f"GET {paths[size]} answered "
-                                                         f"{response.status_code}"})
+            if status != 200:
+                return dict.fromkeys(seeded, {"skipped": f"GET {paths[size]} answered {status}"})
             if attempt >= WARM_RENDERS:
                 durations[size].append(elapsed)
         if time.monotonic() > deadline and attempt >= WARM_RENDERS + 2:
@@ -143,3 +178,14 @@ def time_pages(app: Flask, seeded: dict, page: str, plan: Plan) -> dict:
                    "min_ms": round(min(values) * 1000, 2)}
             for size, values in durations.items()}
 
+
+def _first_bytes(client, path: str) -> int:
+    """GET ``path`` to its first two chunks (a page is one; a CSV export's header line, then its
+    first rows) and return the status."""
+    response = client.get(path, buffered=False)
+    try:
+        chunks = iter(response.response)
+        next(chunks, None), next(chunks, None)
+        return response.status_code
+    finally:
+        response.close()

@@ -46,14 +46,16 @@ def test_quick_run_measures_every_part_and_writes_json(tmp_path):
     assert machine["cpu_count"] and machine["python"] and machine["sqlite"] and machine["redis"]
     assert machine["redis_kind"] == "own redis-server"
     assert machine["load_generator"] == "python"
-    assert [row["mode"] for row in results["redirect"]] == ["bare", "sync", "job", "buffer",
+    assert [row["mode"] for row in results["redirect"]] == ["bare", "off", "sync", "job", "buffer",
                                                              "bare, again"]
     assert all(row["requests"] > 0 and row["errors"] == 0 for row in results["redirect"])
     assert [row["mode"] for row in results["ingest"]] == ["job", "job", "buffer"]
     assert all(row["persisted"] > 0 and row["consistent"] for row in results["ingest"])
     assert [row["mode"] for row in results["lag"]] == ["job", "buffer"]
     assert all(row["redirects"] > 0 and row["consistent"] for row in results["lag"])
-    assert {row["page"] for row in results["scale"]} == {"detail", "dashboard"}
+    assert {row["page"] for row in results["scale"]} == {
+        "link page 24h", "link page 7d", "link page 30d", "link page 90d", "link page all",
+        "dashboard", "CSV first bytes"}
     assert all(row["consistent"] for row in results["scale"])
     assert results["targets"]
     for heading in ("Redirect throughput", "Ingestion", "Lag", "Scale", "Targets:"):

@@ -34,7 +34,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def clicks_csv(link_id: int, batch: int = EXPORT_BATCH) -> Iterator[str]:
     """The CSV text of the link's clicks, oldest first, one chunk per ``batch`` rows."""
-    yield _lines([list(COLUMNS)])
+    yield csv_lines([list(COLUMNS)])
     result = db.session.execute(
         select(*COLUMNS.values())
         .where(Click.link_id == link_id)
@@ -42,16 +42,16 @@ def clicks_csv(link_id: int, batch: int = EXPORT_BATCH) -> Iterator[str]:
         .execution_options(yield_per=batch)
     )
     for rows in result.partitions():
-        yield _lines([_cell(value) for value in row] for row in rows)
+        yield csv_lines([csv_cell(value) for value in row] for row in rows)
 
 
-def _lines(rows) -> str:
+def csv_lines(rows) -> str:
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     return out.getvalue()
 
 
-def _cell(value) -> str:
+def csv_cell(value) -> str:
     if value is None:
         return ""
     if hasattr(value, "isoformat"):

@@ -59,7 +59,8 @@ def rebuild_link_rollups(link_id: int, batch_size: int) -> int:
     """Recount the link's rollups from its clicks, in one transaction; return the clicks read."""
     for model in (DailyClicks, HourlyClicks, DailyBreakdown):
         db.session.execute(delete(model).where(model.link_id == link_id))
-    db.session.execute(update(Link).where(Link.id == link_id).values(click_count=0, bot_count=0))
+    db.session.execute(update(Link).where(Link.id == link_id)
+                       .values(click_count=0, bot_count=0, last_clicked_at=None))
     total = 0
     for rows, visitors in _tallied_link_batches(link_id, batch_size):
         counts = rollups.tally(rows)

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, update
+from sqlalchemy import case, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -39,6 +39,7 @@ class Tally:
     hourly_humans: Counter = field(default_factory=Counter)  # (link_id, hour)
     hourly_bots: Counter = field(default_factory=Counter)
     breakdown: Counter = field(default_factory=Counter)  # (link_id, day, dimension, value)
+    newest: dict = field(default_factory=dict)  # link_id -> latest clicked_at, humans and bots
 
 
 def tally(rows: list[dict]) -> Tally:
@@ -51,6 +52,8 @@ def tally(rows: list[dict]) -> Tally:
 def _tally_row(counts: Tally, row: dict) -> None:
     link_id, clicked_at = row["link_id"], row["clicked_at"]
     day, hour = clicked_at.date(), clicked_at.replace(minute=0, second=0, microsecond=0)
+    if clicked_at > counts.newest.get(link_id, clicked_at.min):
+        counts.newest[link_id] = clicked_at
     if row.get("is_bot"):
         counts.bots[link_id] += 1
         counts.daily_bots[link_id, day] += 1
@@ -112,13 +115,21 @@ def _add_link_totals(counts: Tally) -> None:
         update(Link)
         .where(Link.id.in_(link_ids))
         .values(click_count=_plus(Link.click_count, counts.humans),
-                bot_count=_plus(Link.bot_count, counts.bots))
+                bot_count=_plus(Link.bot_count, counts.bots),
+                last_clicked_at=_latest(counts.newest))
     )
 
 
 def _plus(column, per_link: Counter):
     # case() needs at least one WHEN: a batch without bots leaves bot_count as it is.
     return column + case(dict(per_link), value=Link.id, else_=0) if per_link else column
+
+
+def _latest(newest: dict):
+    # Portable max(): SQLite's max(NULL, x) is NULL, PostgreSQL has greatest() instead.
+    batch = case(newest, value=Link.id)
+    return case((or_(Link.last_clicked_at.is_(None), Link.last_clicked_at < batch), batch),
+                else_=Link.last_clicked_at)
 
 
 def _add_daily(counts: Tally) -> None:

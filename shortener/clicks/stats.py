@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from ..extensions import db
-from ..models import Click, DailyBreakdown, DailyClicks, HourlyClicks
+from ..models import Click, DailyBreakdown, DailyClicks, HourlyClicks, Link
 from ..timeutil import utcnow
 from .rollups import BOT_DIMENSION, HUMAN_DIMENSIONS
 
@@ -39,6 +39,47 @@ def daily_clicks(link_id: int, days: int = CHART_DAYS, today: date | None = None
     )
     counts = {row.day: row.clicks for row in rows}
     return [DayCount(day, counts.get(day, 0)) for day in _days(first, days)]
+
+
+SPARK_DAYS = 7
+
+
+def sparklines(link_ids: list[int], days: int = SPARK_DAYS,
+               today: date | None = None) -> dict[int, list[int]]:
+    """Human clicks per UTC day of each link, oldest first, zeros included: one query for all."""
+    today = today or utcnow().date()
+    first = today - timedelta(days=days - 1)
+    series = {link_id: [0] * days for link_id in link_ids}
+    if not link_ids:
+        return series
+    rows = db.session.execute(
+        select(DailyClicks.link_id, DailyClicks.day, DailyClicks.humans).where(
+            DailyClicks.link_id.in_(link_ids), DailyClicks.day >= first, DailyClicks.day <= today
+        )
+    )
+    for row in rows:
+        series[row.link_id][(row.day - first).days] = row.humans
+    return series
+
+
+class OwnerTotals(NamedTuple):
+    today: int
+    last_7_days: int
+
+
+def owner_totals(owner_id: int, today: date | None = None) -> OwnerTotals:
+    """Human clicks on all the owner's links today and in the last 7 UTC days (today included)."""
+    today = today or utcnow().date()
+    first = today - timedelta(days=SPARK_DAYS - 1)
+    row = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((DailyClicks.day == today, DailyClicks.humans), else_=0)), 0),
+            func.coalesce(func.sum(DailyClicks.humans), 0),
+        )
+        .join(Link, Link.id == DailyClicks.link_id)
+        .where(Link.owner_id == owner_id, DailyClicks.day >= first, DailyClicks.day <= today)
+    ).one()
+    return OwnerTotals(int(row[0]), int(row[1]))
 
 
 def _days(first: date, count: int) -> list[date]:

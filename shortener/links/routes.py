@@ -17,21 +17,40 @@ from ..clicks.pending import clicks_in_flight
 from ..models import Link
 from ..timeutil import utcnow
 from . import service, urls
+from .export import links_csv as export_links_csv
 from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm
 from .slugs import SlugError
 
 bp = Blueprint("links", __name__)
 # Link.id is a 32-bit INTEGER: a larger id in the URL is a 404, not a database error.
 LINK_ID = "<int(max=2147483647):link_id>"
+SORT_LABELS = {"newest": "Newest", "clicks": "Most clicked", "recent": "Recently clicked"}
 
 
 @bp.route("/")
 def index():
     if not current_user.is_authenticated:
         return render_template("links/landing.html", example_url=_short_url_of("you", "launch"))
+    query, sort = _search_args()
     page = service.list_links(current_user.id, request.args.get("page", 1, type=int),
-                              current_app.config["LINKS_PER_PAGE"])
-    return render_template("links/index.html", page=page, now=utcnow(), short_url=_short_url)
+                              current_app.config["LINKS_PER_PAGE"], query, sort)
+    return render_template(
+        "links/index.html", page=page, query=query, sort=sort, sorts=SORT_LABELS,
+        totals=stats.owner_totals(current_user.id),
+        sparks=stats.sparklines([link.id for link in page.items]), sparkline=charts.sparkline,
+        now=utcnow(), short_url=_short_url,
+    )
+
+
+@bp.route("/links.csv")
+@login_required
+def export_links():
+    query, sort = _search_args()
+    return Response(
+        stream_with_context(export_links_csv(current_user.id, _short_url, query, sort)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="links.csv"'},
+    )
 
 
 @bp.route("/links/new", methods=["GET", "POST"])
@@ -112,6 +131,10 @@ def _own_link_or_404(link_id: int) -> Link:
     if link is None:
         abort(404)
     return link
+
+
+def _search_args() -> tuple[str, str]:
+    return service.clean_query(request.args.get("q")), service.parse_sort(request.args.get("sort"))
 
 
 def _own_hosts() -> frozenset[str]:

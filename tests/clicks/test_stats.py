@@ -192,3 +192,57 @@ def test_the_tail_folds_into_other_with_percentages():
     assert [share.value for share in shares] == ["v0", "v1", "other"]
     assert [share.clicks for share in shares] == [10, 9, 36]
     assert sum(share.percent for share in shares) == pytest.approx(100, abs=0.2)
+
+
+# --- the dashboard: sparklines and the owner's totals -------------------------------------------
+
+def add_daily_split(app, link_id, day: date, humans: int, bots: int) -> None:
+    with app.app_context():
+        db.session.add(DailyClicks(link_id=link_id, day=day, clicks=humans + bots, humans=humans,
+                                   bots=bots))
+        db.session.commit()
+
+
+def test_sparklines_give_seven_days_of_humans_per_link_oldest_first(app, owner_id):
+    today = date(2026, 3, 31)
+    link_id, quiet_id = add_link(app, owner_id), add_link(app, owner_id, slug="quiet")
+    add_daily_split(app, link_id, today, 4, 9)
+    add_daily_split(app, link_id, today - timedelta(days=6), 2, 0)
+    add_daily_split(app, link_id, today - timedelta(days=7), 50, 0)  # outside the week
+    add_daily_split(app, link_id, today + timedelta(days=1), 70, 0)  # clock skew: not shown
+    with app.app_context():
+        series = stats.sparklines([link_id, quiet_id], today=today)
+    assert series == {link_id: [2, 0, 0, 0, 0, 0, 4], quiet_id: [0] * 7}
+
+
+def test_the_dashboard_reads_daily_clicks_twice_whatever_the_number_of_links(app, client, logged_in):
+    for n in range(5):
+        add_daily_split(app, add_link(app, logged_in, slug=f"s{n}"), utcnow().date(), 1, 0)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def remember(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.lower().split()))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    # One for the sparklines of the page, one for the totals: no query per link (no N+1).
+    assert len([s for s in statements if "from daily_clicks" in s]) == 2
+
+
+def test_owner_totals_count_humans_today_and_this_week_of_my_links_only(app, owner_id, auth):
+    today = date(2026, 3, 31)
+    mine, also_mine = add_link(app, owner_id), add_link(app, owner_id, slug="two")
+    theirs = add_link(app, auth.create_user("bob"), slug="bobs")
+    add_daily_split(app, mine, today, 3, 100)
+    add_daily_split(app, also_mine, today, 2, 0)
+    add_daily_split(app, also_mine, today - timedelta(days=6), 10, 0)
+    add_daily_split(app, also_mine, today - timedelta(days=7), 1000, 0)
+    add_daily_split(app, theirs, today, 500, 0)
+    with app.app_context():
+        assert stats.owner_totals(owner_id, today=today) == (5, 15)
+        assert stats.owner_totals(auth.create_user("carol"), today=today) == (0, 0)

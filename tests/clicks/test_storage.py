@@ -68,3 +68,31 @@ def test_clicks_without_referrer_agent_or_ip_mix_with_full_ones(app, auth):
         assert db.session.get(Link, first).bot_count == 1
         stored = db.session.get(Click, uuid.UUID(bare["id"]))
         assert (stored.referrer, stored.user_agent, stored.ip_address) == (None, None, None)
+
+
+def last_clicked_at(app, link_id) -> datetime | None:
+    with app.app_context():
+        return db.session.get(Link, link_id).last_clicked_at
+
+
+def test_last_clicked_at_is_the_newest_click_stored_whatever_the_arrival_order(app, auth):
+    user_id = auth.create_user()
+    link_id, other_id = add_link(app, user_id), add_link(app, user_id, "other")
+    late, early = datetime(2026, 5, 2, 9, 30), datetime(2026, 5, 1, 8, 0)
+    assert last_clicked_at(app, link_id) is None
+    store_events(app, [make_event(link_id, early), make_event(link_id, late),
+                       make_event(other_id, early)])
+    store_events(app, [make_event(link_id, early)])  # an older click arriving later
+    assert last_clicked_at(app, link_id) == late
+    assert last_clicked_at(app, other_id) == early
+
+
+def test_a_replayed_click_does_not_move_last_clicked_at(app, auth):
+    link_id = add_link(app, auth.create_user())
+    replayed = make_event(link_id, datetime(2026, 5, 3, 0, 0))
+    store_events(app, [make_event(link_id, datetime(2026, 5, 1, 0, 0)), replayed])
+    with app.app_context():
+        db.session.get(Link, link_id).last_clicked_at = datetime(2026, 5, 2, 0, 0)
+        db.session.commit()
+    assert store_events(app, [replayed]) == 0  # already stored: nothing inserted, nothing grows
+    assert last_clicked_at(app, link_id) == datetime(2026, 5, 2, 0, 0)

@@ -190,6 +190,69 @@ def test_dashboard_shows_only_my_links(app, client, auth, logged_in):
     assert "/alice/mine" in html and "bobs" not in html
 
 
+def test_dashboard_searches_and_sorts_and_keeps_both_across_pages(app, client, logged_in):
+    app.config["LINKS_PER_PAGE"] = 1
+    add_link(app, logged_in, slug="promo-a", click_count=1, created_at=datetime(2026, 1, 2))
+    add_link(app, logged_in, slug="promo-b", click_count=9, created_at=datetime(2026, 1, 1))
+    add_link(app, logged_in, slug="other")
+    html = page_text(client.get("/?q=promo&sort=clicks"))
+    assert "/alice/promo-b" in html and "promo-a" not in html and "/alice/other" not in html
+    assert 'value="promo"' in html and '<option value="clicks" selected>' in html
+    assert 'href="/?page=2&amp;q=promo&amp;sort=clicks"' in html
+    assert "/alice/promo-a" in page_text(client.get("/?q=promo&sort=clicks&page=2"))
+
+
+def test_dashboard_says_when_nothing_matches(app, client, logged_in):
+    add_link(app, logged_in, slug="mine")
+    assert "No link matches" in page_text(client.get("/?q=zzz"))
+
+
+@pytest.mark.parametrize("args", [
+    "q=%00", "q=" + "x" * 5000, "q=%25%5F%5C", "q=%E2%80%AE%F0%9F%98%80", "sort=bogus", "sort=",
+    "sort=clicks&sort=recent", "q=a&q=b", "page=-1&sort=recent&q=x", "q=%ff%fe",
+])
+def test_any_search_or_sort_answers_without_an_error(app, client, logged_in, args):
+    add_link(app, logged_in, slug="mine")
+    assert client.get(f"/?{args}").status_code == 200
+    assert client.get(f"/links.csv?{args}").status_code == 200
+
+
+def test_dashboard_shows_sparklines_and_the_totals_of_humans(app, client, logged_in, auth):
+    link_id = add_link(app, logged_in, slug="launch")
+    theirs = add_link(app, auth.create_user("bob"), slug="bobs")
+    now = utcnow()
+    store_events(app, [new_event(link_id, now, None, IPHONE, None),
+                       new_event(link_id, now, None, IPHONE, None),
+                       new_event(link_id, now - timedelta(days=2), None, DESKTOP_CHROME, None),
+                       new_event(link_id, now, None, SLACKBOT, None),
+                       new_event(theirs, now, None, IPHONE, None)])
+    html = page_text(client.get("/"))
+    assert 'data-stat="today">2<' in html and 'data-stat="week">3<' in html
+    assert 'aria-label="Human clicks per day, last 7 days: 0, 0, 0, 0, 1, 0, 2"' in html
+    assert html.count('<svg class="sparkline"') == 1
+
+
+def test_link_list_export_streams_my_matching_links_only(app, client, logged_in, auth):
+    add_link(app, auth.create_user("bob"), slug="bobs-promo")
+    add_link(app, logged_in, slug="promo", title="=cmd()", click_count=7,
+             last_clicked_at=datetime(2026, 2, 3, 4, 5))
+    add_link(app, logged_in, slug="other")
+    response = client.get("/links.csv?q=promo")
+    assert response.status_code == 200 and response.is_streamed and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    lines = page_text(response).splitlines()
+    assert lines[0].startswith("short_url,slug,title,target_url,human_clicks,bot_clicks")
+    assert lines[1:] == ["http://sho.rt.test/alice/promo,promo,'=cmd(),https://example.com/,7,0,"
+                         + lines[1].split(",", 6)[6]]
+    assert "2026-02-03T04:05:00" in lines[1]
+    assert len(page_text(client.get("/links.csv")).splitlines()) == 3
+
+
+def test_link_list_export_needs_login(client):
+    response = client.get("/links.csv")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login")
+
+
 # --- ownership ----------------------------------------------------------------
 
 @pytest.fixture
