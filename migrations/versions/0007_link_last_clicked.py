@@ -22,7 +22,8 @@ def upgrade():
                               unique=False)
     # Links clicked before the column existed: one pass along ix_clicks_link_clicked.
     op.execute("UPDATE links SET last_clicked_at = "
-               "(SELECT max(clicks.clicked_at) FROM clicks WHERE clicks.link_id = links.id)")
+               "(SELECT max(clicks.clicked_at) FROM clicks WHERE clicks.link_id = links.id "
+               "AND (clicks.is_bot IS NULL OR NOT clicks.is_bot))")
 
 
 def downgrade():

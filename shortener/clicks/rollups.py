@@ -39,7 +39,7 @@ class Tally:
     hourly_humans: Counter = field(default_factory=Counter)  # (link_id, hour)
     hourly_bots: Counter = field(default_factory=Counter)
     breakdown: Counter = field(default_factory=Counter)  # (link_id, day, dimension, value)
-    newest: dict = field(default_factory=dict)  # link_id -> latest clicked_at, humans and bots
+    newest: dict = field(default_factory=dict)  # link_id -> latest clicked_at of a human
 
 
 def tally(rows: list[dict]) -> Tally:
@@ -52,8 +52,6 @@ def tally(rows: list[dict]) -> Tally:
 def _tally_row(counts: Tally, row: dict) -> None:
     link_id, clicked_at = row["link_id"], row["clicked_at"]
     day, hour = clicked_at.date(), clicked_at.replace(minute=0, second=0, microsecond=0)
-    if clicked_at > counts.newest.get(link_id, clicked_at.min):
-        counts.newest[link_id] = clicked_at
     if row.get("is_bot"):
         counts.bots[link_id] += 1
         counts.daily_bots[link_id, day] += 1
@@ -61,6 +59,8 @@ def _tally_row(counts: Tally, row: dict) -> None:
         counts.breakdown[link_id, day, BOT_DIMENSION, row.get("bot_name") or UNKNOWN] += 1
         return
     counts.humans[link_id] += 1
+    # "Recently clicked" means by people: a crawler's visit does not move a link up.
+    counts.newest[link_id] = max(clicked_at, counts.newest.get(link_id, clicked_at))
     counts.daily_humans[link_id, day] += 1
     counts.hourly_humans[link_id, hour] += 1
     for dimension, column in HUMAN_DIMENSIONS.items():
@@ -126,6 +126,8 @@ def _plus(column, per_link: Counter):
 
 
 def _latest(newest: dict):
+    if not newest:  # a batch of bots only
+        return Link.last_clicked_at
     # Portable max(): SQLite's max(NULL, x) is NULL, PostgreSQL has greatest() instead.
     batch = case(newest, value=Link.id)
     return case((or_(Link.last_clicked_at.is_(None), Link.last_clicked_at < batch), batch),

@@ -96,3 +96,14 @@ def test_a_replayed_click_does_not_move_last_clicked_at(app, auth):
         db.session.commit()
     assert store_events(app, [replayed]) == 0  # already stored: nothing inserted, nothing grows
     assert last_clicked_at(app, link_id) == datetime(2026, 5, 2, 0, 0)
+
+
+def test_a_bot_click_does_not_move_last_clicked_at(app, auth):
+    link_id = add_link(app, auth.create_user())
+    human = make_event(link_id, datetime(2026, 5, 1, 0, 0))
+    bot = new_event(link_id, datetime(2026, 5, 2, 0, 0), None, "Googlebot/2.1 (+http://www.google.com/bot.html)",
+                    "192.0.2.0")
+    store_events(app, [human, bot])
+    assert last_clicked_at(app, link_id) == datetime(2026, 5, 1, 0, 0)
+    store_events(app, [new_event(link_id, datetime(2026, 5, 3, 0, 0), None, "", "192.0.2.0")])
+    assert last_clicked_at(app, link_id) == datetime(2026, 5, 1, 0, 0)
