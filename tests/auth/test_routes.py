@@ -385,7 +385,7 @@ def test_login_does_not_hang_when_the_rate_limit_storage_hangs(make_app, limiter
                              RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{black_hole.getsockname()[1]}/0")
         started = time.monotonic()
         assert attempt(app.test_client(), "alice", PASSWORD).status_code == 302
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 15  # a hang, not a speed target: the timeouts are 0.25 s
     assert "falling back to in-memory storage" in caplog.text
 
 
