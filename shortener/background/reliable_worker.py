@@ -25,10 +25,10 @@ import time
 import redis.exceptions
 from rq.exceptions import DequeueTimeout, NoSuchJobError
 from rq.job import Job
+from rq.logutils import blue, green
 from rq.queue import Queue
 from rq.utils import as_text, now
 from rq.worker import WorkerStatus
-from rq.worker.base import blue, green
 
 FAULT_AFTER_DEQUEUE = "SHORTENER_FAULT_AFTER_DEQUEUE"
 
@@ -44,7 +44,7 @@ class ReliableWorkerMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._state_in_redis: str | None = None
-        self._heartbeat_alive_until = 0.0  # time.monotonic() when the worker's key expires, at the latest
+        self._heartbeat_alive_until = 0.0  # time.monotonic() until which the worker's key lives, at least
         self._fault_after_dequeue = os.environ.get(FAULT_AFTER_DEQUEUE, "")
 
     # --- dequeue ---------------------------------------------------------------
@@ -168,6 +168,14 @@ class ReliableWorkerMixin:
             return
         super().heartbeat(timeout, pipeline)
         self._heartbeat_alive_until = started + ttl  # EXPIRE sets, it may also shorten
+
+    def handle_execution_ended(self, job: Job, queue: Queue, heartbeat_ttl: int):
+        """RQ stamps the job's ``last_heartbeat`` here on its own round trip, for the callbacks
+        that follow. Without callbacks, the job hash is saved with that stamp by the pipeline
+        that records the outcome (success, retry or failure) a moment later."""
+        if job.success_callback or job.failure_callback:
+            return super().handle_execution_ended(job, queue, heartbeat_ttl)
+        job.ended_at = job.last_heartbeat = now()
 
     def set_state(self, state: str, pipeline=None):
         """Skip writing a state Redis already holds. "idle" after a job is written only when the
