@@ -9,9 +9,11 @@ import pytest
 from rq import Queue, Worker
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
+from rq.worker import DequeueStrategy
 
 from shortener.background.reliable_worker import FAULT_AFTER_DEQUEUE
 from shortener.background.worker import InProcessWorker
+from shortener.dev import procfile
 from shortener.dev.procfile import worker_class as procfile_worker_class
 from tests.conftest import python_bin, subprocess_env
 from tests.helpers import add_link, counts, database_hang, wait_until
@@ -163,6 +165,22 @@ def test_multi_queue_dequeue_takes_queues_in_order_through_their_intermediate_li
     assert (job.id, queue.name) == (mail_job.id, "email")
     assert email.intermediate_queue.get_job_ids() == [mail_job.id]
     assert worker.dequeue_job_and_maintain_ttl(None) is None
+
+
+def test_round_robin_serves_mail_between_click_jobs_in_a_flood(job_app, real_redis):
+    """The Procfile's worker takes its queues in turn: a click flood delays mail by one job."""
+    assert "--dequeue-strategy round_robin" in procfile.read()["worker"]
+    clicks, email = Queue("clicks", connection=real_redis), Queue("email", connection=real_redis)
+    flood = [clicks.enqueue("jobs.clicks.cleanup_click_buffer") for _ in range(5)]
+    mail_job = email.enqueue("jobs.clicks.cleanup_click_buffer")
+    with job_app.app_context():
+        worker = InProcessWorker(list(PROCFILE_QUEUES), connection=real_redis)
+    worker._dequeue_strategy = DequeueStrategy.ROUND_ROBIN  # what `work(dequeue_strategy=...)` sets
+    taken = []
+    for _ in range(3):
+        job, queue = worker.dequeue_job_and_maintain_ttl(None)
+        taken.append(job.id)
+    assert taken == [flood[0].id, mail_job.id, flood[1].id]
 
 
 def test_waiting_procfile_worker_is_idle_serves_both_queues_and_stops_on_sigterm(job_app, auth, real_redis):
