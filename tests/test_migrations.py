@@ -3,6 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
 
 from shortener.extensions import db
 
@@ -18,3 +19,29 @@ def test_migrations_downgrade_and_upgrade_again(app):
         downgrade(revision="base")
         upgrade()
         assert {"users", "links", "clicks", "daily_clicks"} <= set(db.inspect(db.engine).get_table_names())
+
+
+def test_upgrading_an_existing_database_keeps_every_row(app):
+    """SQLite rebuilds a table to alter it; with foreign keys on, dropping the old
+    links table would cascade into every click and rollup of the links."""
+    with app.app_context():
+        downgrade(revision="0001")
+        with db.engine.begin() as conn:
+            for statement in SEED_AT_0001:
+                conn.execute(text(statement))
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                    for table in ("users", "links", "clicks", "daily_clicks")}
+    assert rows == {"users": 1, "links": 1, "clicks": 1, "daily_clicks": 1}
+
+
+SEED_AT_0001 = (
+    "INSERT INTO users (id, username, email, password_hash, session_version, created_at) "
+    "VALUES (1, 'alice', 'alice@example.com', 'x', 1, '2026-01-01 00:00:00')",
+    "INSERT INTO links (id, owner_id, slug, target_url, is_active, click_count, created_at, updated_at) "
+    "VALUES (1, 1, 'go', 'https://example.com/', true, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO clicks (id, link_id, clicked_at, user_agent) "
+    "VALUES ('0123456789abcdef0123456789abcdef', 1, '2026-01-02 00:00:00', 'Firefox')",
+    "INSERT INTO daily_clicks (link_id, day, clicks) VALUES (1, '2026-01-02', 1)",
+)
