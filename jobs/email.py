@@ -13,7 +13,7 @@ from flask import current_app
 from rq import get_current_job
 
 from shortener.accounts import mail as mailer
-from shortener.accounts import reset_tokens
+from shortener.accounts import reset_tokens, user_sessions
 from shortener.extensions import db
 from shortener.models import User
 
@@ -44,10 +44,13 @@ def send_password_reset_email(user_id: int, token: str) -> None:
 
 
 def cleanup_expired_tokens() -> int:
-    """Delete reset tokens that are expired or used (hourly, from the schedule)."""
+    """Delete reset tokens that are expired or used, and logins that ended (hourly)."""
     deleted = reset_tokens.delete_expired_and_used()
     if deleted:
         log.info("deleted %d expired or used password reset tokens", deleted)
+    ended = user_sessions.delete_ended()
+    if ended:
+        log.info("deleted %d ended login sessions", ended)
     return deleted
 
 

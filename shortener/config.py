@@ -89,6 +89,8 @@ def from_environ(env=None) -> dict:
         "PROXY_FIX_X_FOR": _int(env, "PROXY_FIX_X_FOR", 1 if env.get("DYNO") else 0),
         "IP_ANONYMIZATION": _choice(env, "IP_ANONYMIZATION", "network", IP_ANONYMIZATION_MODES),
         "REMEMBER_COOKIE_DAYS": _int(env, "REMEMBER_COOKIE_DAYS", 14),
+        # A login without "remember me" ends after this long unused (the server forgets it).
+        "SESSION_IDLE_HOURS": _int(env, "SESSION_IDLE_HOURS", 24),
         "LINKS_PER_PAGE": _int(env, "LINKS_PER_PAGE", 20),
         "LINK_CACHE_SECONDS": _float(env, "LINK_CACHE_SECONDS", 5.0),
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN") or "10 per minute;50 per hour",

@@ -36,8 +36,6 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(32), unique=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Part of the login session id: bumping it logs out every other session.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Set only from the CLI (`flask users create-admin`): no web page grants it.
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -46,8 +44,30 @@ class User(UserMixin, db.Model):
         back_populates="owner", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    # The random id of the login this object was loaded for (shortener.accounts.user_sessions):
+    # Flask-Login puts it in the session and remember cookies instead of the user id.
+    session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        if self.session_token is None:
+            raise RuntimeError("log in through shortener.accounts.user_sessions.start")
+        return self.session_token
+
+
+class UserSession(db.Model):
+    """One login of a user on one device; revoking it ends its session and remember cookies."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Only the SHA-256 of the random id the cookies carry: a leaked table opens no session.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(100))  # a summary: "Firefox on Linux"
 
 
 class Link(db.Model):

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import User
-from . import mail
+from . import mail, user_sessions
 
 # OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -126,10 +126,10 @@ def register(username: str, email: str, password: str) -> User:
 
 
 def set_password(user: User, password: str) -> None:
-    """Change the password and end every other session of the user. Commits."""
+    """Change the password and end every session of the user. Commits."""
     problem = password_problem(password)
     if problem:
         raise AccountError("password", problem)
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    user_sessions.revoke_all(user.id, commit=False)
     db.session.commit()

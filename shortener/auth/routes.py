@@ -13,7 +13,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from ..accounts import reset_tokens, users
+from ..accounts import reset_tokens, user_sessions, users
 from ..extensions import limiter
 from .forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from .next_url import safe_next_url
@@ -42,7 +42,7 @@ def register():
         except users.AccountError as error:
             getattr(form, error.field).errors.append(str(error))
         else:
-            login_user(user)
+            _log_in(user, remember=False)
             flash(f"Welcome, {user.username}! Your account is ready.", "success")
             return redirect(_dashboard())
     return render_template("auth/register.html", form=form)
@@ -73,7 +73,7 @@ def login():
     if form.validate_on_submit():
         user = users.find_by_login(form.login.data)
         if users.verify_password(user, form.password.data):
-            login_user(user, remember=form.remember.data)
+            _log_in(user, remember=form.remember.data)
             return redirect(_next_url())
         g.login_failed = True
         form.login.errors.append("Wrong username, email or password.")
@@ -81,8 +81,17 @@ def login():
     return render_template("auth/login.html", form=form, next_url=next_url)
 
 
+def _log_in(user, remember: bool) -> None:
+    # A new server-side login, so a new id in the cookies at every login.
+    user_sessions.start(user, remember, request.user_agent.string)
+    login_user(user, remember=remember)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Ends this login on the server: a copy of the session or remember cookie is worthless.
+        user_sessions.revoke(current_user.session_token)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -123,7 +132,7 @@ def reset_password(token: str):
 
 def _after_reset(user):
     if current_user.is_authenticated and current_user.id == user.id:
-        logout_user()  # the bumped session version ended it; this drops the cookies too
+        logout_user()  # the reset revoked every login; this drops the cookies too
     flash("Your password has been changed. Log in with the new one.", "success")
     return redirect(url_for("auth.login"))
 

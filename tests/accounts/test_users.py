@@ -1,8 +1,9 @@
-"""shortener/accounts/users.py: the account rules, password hashing, lookup, session versions."""
+"""shortener/accounts/users.py: the account rules, password hashing, lookup."""
 
 import pytest
 from sqlalchemy import select
 
+from shortener.accounts import user_sessions
 from shortener.accounts import users as accounts
 from shortener.extensions import db
 from shortener.models import User
@@ -18,7 +19,7 @@ def ctx(app):
 
 def test_create_user_stores_names_lowercase_and_only_a_hash(ctx):
     user = accounts.create_user(" Alice ", "Alice@Example.COM ", PASSWORD)
-    assert (user.username, user.email, user.session_version) == ("alice", "alice@example.com", 1)
+    assert (user.username, user.email) == ("alice", "alice@example.com")
     assert PASSWORD not in user.password_hash and user.password_hash.startswith("$argon2id$")
 
 
@@ -61,15 +62,16 @@ def test_verify_password(ctx):
     assert not accounts.verify_password(None, PASSWORD)
 
 
-def test_set_password_bumps_the_session_version(ctx):
+def test_set_password_ends_every_login(ctx):
     user = accounts.create_user("alice", "alice@example.com", PASSWORD)
-    old_session_id = user.get_id()
+    logins = [user_sessions.start(user, remember) for remember in (False, True)]
     accounts.set_password(user, "a whole new passphrase")
-    assert user.session_version == 2 and user.get_id() != old_session_id
+    assert [user_sessions.load(token) for token in logins] == [None, None]
     assert accounts.verify_password(user, "a whole new passphrase")
+    login = user_sessions.start(user, False)
     with pytest.raises(accounts.AccountError):
         accounts.set_password(user, "short")
-    assert user.session_version == 2
+    assert user_sessions.load(login) is not None  # a refused password ends nothing
 
 
 def test_register_queues_the_welcome_mail(ctx, fake_redis):

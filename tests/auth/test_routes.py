@@ -11,7 +11,7 @@ from shortener.accounts import mail as mailer
 from shortener.accounts import users as accounts
 from shortener.auth.next_url import safe_next_url
 from shortener.extensions import db, limiter
-from shortener.models import User
+from shortener.models import User, UserSession
 from tests.conftest import PASSWORD, AuthActions
 from tests.helpers import NEW_PASSWORD, csrf_token, email_queue, register
 
@@ -19,6 +19,11 @@ from tests.helpers import NEW_PASSWORD, csrf_token, email_queue, register
 def logged_in_user_id(client) -> str | None:
     with client.session_transaction() as session:
         return session.get("_user_id")
+
+
+def is_session_id(value) -> bool:
+    """A server-side login's random id, never the user id (which would outlive a logout)."""
+    return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_-]{43}", value) is not None
 
 
 def is_logged_in(client) -> bool:
@@ -51,7 +56,7 @@ def test_register_logs_in_and_redirects_to_dashboard(app, client, fake_redis):
     assert response.headers["Location"] == "/"
     [user] = users(app)
     assert (user.username, user.email) == ("bob", "bob@example.com")
-    assert logged_in_user_id(client) == f"{user.id}:1"
+    assert is_session_id(logged_in_user_id(client))
     [job] = email_queue(fake_redis).jobs
     assert job.func_name == "jobs.email.send_welcome_email" and job.args == (user.id,)
     assert "Welcome, bob!" in client.get("/").get_data(as_text=True)
@@ -137,10 +142,10 @@ def test_register_page_redirects_logged_in_users(client, logged_in):
 @pytest.mark.parametrize("login", ["alice", "ALICE", " alice ", "alice@example.com",
                                    "Alice@Example.com"])
 def test_login_with_username_or_email(app, client, auth, login):
-    user_id = auth.create_user("alice")
+    auth.create_user("alice")
     response = auth.login(login)
     assert response.status_code == 302 and response.headers["Location"] == "/"
-    assert logged_in_user_id(client) == f"{user_id}:1"
+    assert is_session_id(logged_in_user_id(client))
 
 
 @pytest.mark.parametrize("login, password", [("alice", "wrong password"), ("nobody", PASSWORD),
@@ -397,3 +402,67 @@ def test_registrations_are_throttled_per_ip(make_app):
         for n in range(3)
     ]
     assert statuses == [200, 200, 429]
+
+
+# --- server-side sessions ------------------------------------------------------
+
+def saved_cookies(client) -> dict[str, str]:
+    return {name: client.get_cookie(name).value for name in ("session", "remember_token")
+            if client.get_cookie(name) is not None}
+
+
+def replay(app, cookies: dict[str, str]):
+    """A fresh browser that presents ``cookies`` (copied earlier by an attacker)."""
+    client = app.test_client()
+    for name, value in cookies.items():
+        client.set_cookie(name, value)
+    return client
+
+
+def test_replayed_session_cookie_is_anonymous_after_logout(app, client, auth, logged_in):
+    stolen = saved_cookies(client)
+    assert is_logged_in(replay(app, stolen))
+    auth.logout()
+    assert not is_logged_in(replay(app, stolen))
+
+
+def test_replayed_remember_cookie_is_anonymous_after_logout(app, client, auth):
+    auth.create_user("alice")
+    assert auth.login("alice", remember="y").status_code == 302
+    stolen = saved_cookies(client)
+    only_remember = {"remember_token": stolen["remember_token"]}  # the browser was closed
+    assert is_logged_in(replay(app, only_remember))
+    auth.logout()
+    assert not is_logged_in(replay(app, only_remember))
+    assert not is_logged_in(replay(app, stolen))
+
+
+def test_logout_ends_only_that_device(app, auth, logged_in):
+    other_device = app.test_client()
+    assert AuthActions(app, other_device).login("alice", remember="y").status_code == 302
+    auth.logout()
+    assert is_logged_in(other_device)
+
+
+def test_every_login_gets_a_new_session_id(app, client, auth):
+    auth.create_user("alice")
+    ids = []
+    for _ in range(2):
+        auth.login("alice")
+        ids.append(logged_in_user_id(client))
+        auth.logout()
+    assert all(map(is_session_id, ids)) and ids[0] != ids[1]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(UserSession)) == 2
+
+
+def test_login_records_the_device(app, auth):
+    auth.create_user("alice")
+    auth.client.post("/auth/login", data={"login": "alice", "password": PASSWORD, "remember": "y"},
+                     headers={"User-Agent": DESKTOP_FIREFOX})
+    with app.app_context():
+        [login] = db.session.scalars(select(UserSession))
+    assert (login.remember, login.user_agent, login.revoked_at) == (True, "Firefox on Windows", None)
+
+
+DESKTOP_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"

@@ -13,7 +13,7 @@ from shortener.extensions import db
 from shortener.links import slugs
 from shortener.models import Link
 from shortener.timeutil import utcnow
-from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, csrf_token
+from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, csrf_token, sign_in
 
 LINK_PAGES = ["/links/{id}", "/links/{id}/edit", "/links/{id}/delete"]
 
@@ -286,11 +286,9 @@ def test_delete_needs_the_csrf_token(make_app):
     with app.app_context():
         from shortener.accounts.users import create_user
 
-        user = create_user("alice", "alice@example.com", "correct horse battery")
-        user_id, session_id = user.id, user.get_id()
+        user_id = create_user("alice", "alice@example.com", "correct horse battery").id
     link_id = add_link(app, user_id)
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id  # Flask-Login's own session key
+    sign_in(app, client, user_id)
     html = page_text(client.get(f"/links/{link_id}/delete"))
     assert client.post(f"/links/{link_id}/delete").status_code == 400
     assert get_link(app, link_id) is not None
