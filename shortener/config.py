@@ -94,8 +94,14 @@ def from_environ(env=None) -> dict:
         "LINKS_PER_PAGE": _int(env, "LINKS_PER_PAGE", 20),
         "LINK_CACHE_SECONDS": _float(env, "LINK_CACHE_SECONDS", 5.0),
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN") or "10 per minute;50 per hour",
+        # Failed logins on one account from one network (/24, /64) or one known device.
         "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT") or "5 per minute;20 per hour",
+        # Failed logins on one account from everywhere, except browsers it logged in on before.
+        "RATELIMIT_LOGIN_ACCOUNT_GLOBAL": env.get("RATELIMIT_LOGIN_ACCOUNT_GLOBAL")
+        or "30 per hour;100 per day",
         "RATELIMIT_RESET": env.get("RATELIMIT_RESET") or "5 per minute;20 per hour",
+        # Reset mails one address gets, whoever asks: past it, requests are answered but not mailed.
+        "RATELIMIT_RESET_MAIL": env.get("RATELIMIT_RESET_MAIL") or "3 per hour;10 per day",
         "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER") or "10 per hour",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         # Click pipeline (see README "Click tracking").

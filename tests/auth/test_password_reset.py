@@ -145,3 +145,12 @@ def test_mismatched_new_passwords_leave_the_token_usable(app, auth):
     assert response.status_code == 200 and "do not match" in response.get_data(as_text=True)
     assert reset(client, token, "short").status_code == 200
     assert reset(client, token).status_code == 302
+
+
+def test_reset_requests_from_other_networks_do_not_block_the_owners(make_app, fake_redis):
+    app = make_app(RATELIMIT_RESET="2 per minute")
+    client = app.test_client()
+    for n in range(1, 6):
+        ask_reset(client, "alice@example.com", environ_base={"REMOTE_ADDR": f"10.{n}.0.1"})
+    owner = ask_reset(app.test_client(), "alice@example.com", environ_base={"REMOTE_ADDR": "10.9.0.1"})
+    assert owner.status_code == 200 and "Check your email" in owner.get_data(as_text=True)

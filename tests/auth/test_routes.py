@@ -2,7 +2,9 @@
 
 import re
 import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select, text
@@ -317,15 +319,60 @@ def attempt(client, login, password="wrong password", ip="192.0.2.1"):
                        environ_base={"REMOTE_ADDR": ip})
 
 
-def test_failed_logins_are_throttled_per_account(make_app):
+def test_failed_logins_are_throttled_per_account_and_network(make_app):
     app = app_with_alice(make_app, RATELIMIT_LOGIN_ACCOUNT="3 per minute", RATELIMIT_LOGIN="100 per minute")
     client = app.test_client()
-    for ip in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):  # a botnet: one try per address
-        assert attempt(client, "alice", ip=ip).status_code == 200
-    blocked = attempt(client, "ALICE", PASSWORD, ip="192.0.2.4")
+    for login, ip in [("alice", "192.0.2.1"), ("ALICE", "192.0.2.2"), ("alice@example.com", "192.0.2.3")]:
+        assert attempt(client, login, ip=ip).status_code == 200  # one /24, every spelling
+    blocked = attempt(client, "Alice@Example.com", PASSWORD, ip="192.0.2.4")
     assert blocked.status_code == 429
     assert "Too many attempts" in blocked.get_data(as_text=True)
     assert attempt(client, "bob", ip="192.0.2.4").status_code == 200  # other accounts unaffected
+    assert attempt(app.test_client(), "alice", PASSWORD, ip="198.51.100.7").status_code == 302
+
+
+def test_wrong_passwords_from_many_addresses_do_not_lock_the_owner_out(make_app):
+    app = app_with_alice(make_app)  # the default limits: 5 per minute per account and network
+    attacker = app.test_client()
+    for n in range(1, 6):
+        assert attempt(attacker, "alice", ip=f"10.{n}.0.1").status_code == 200
+    assert attempt(app.test_client(), "alice", PASSWORD, ip="10.6.0.1").status_code == 302
+
+
+def test_ipv6_addresses_of_one_network_share_a_bucket(make_app):
+    app = app_with_alice(make_app, RATELIMIT_LOGIN_ACCOUNT="2 per minute")
+    client = app.test_client()
+    assert attempt(client, "alice", ip="2001:db8:1:2::1").status_code == 200
+    assert attempt(client, "alice", ip="2001:db8:1:2::ffff").status_code == 200
+    assert attempt(client, "alice", PASSWORD, ip="2001:db8:1:2:abcd::9").status_code == 429
+    assert attempt(client, "alice", PASSWORD, ip="2001:db8:1:3::1").status_code == 302
+
+
+def test_a_distributed_attack_slows_the_account_but_not_its_known_devices(make_app):
+    app = app_with_alice(make_app, RATELIMIT_LOGIN_ACCOUNT_GLOBAL="4 per hour")
+    owners_laptop = app.test_client()
+    assert attempt(owners_laptop, "alice", PASSWORD, ip="203.0.113.5").status_code == 302
+    owners_laptop.post("/auth/logout")
+    attacker = app.test_client()
+    for n in range(1, 5):
+        assert attempt(attacker, "alice", ip=f"10.{n}.0.1").status_code == 200
+    # Past the account's global allowance, a browser never used on it must wait ...
+    assert attempt(app.test_client(), "alice", PASSWORD, ip="10.9.0.1").status_code == 429
+    # ... while the owner's own browser (its device cookie) still gets in.
+    assert attempt(owners_laptop, "alice", PASSWORD, ip="10.9.0.1").status_code == 302
+
+
+def test_a_device_cookie_of_another_account_or_forged_is_not_trusted(make_app):
+    app = app_with_alice(make_app, RATELIMIT_LOGIN_ACCOUNT_GLOBAL="1 per hour")
+    AuthActions(app, app.test_client()).create_user("bob")
+    bobs_laptop = app.test_client()
+    assert attempt(bobs_laptop, "bob", PASSWORD).status_code == 302
+    bobs_laptop.post("/auth/logout")
+    assert attempt(app.test_client(), "alice", ip="10.1.0.1").status_code == 200
+    assert attempt(bobs_laptop, "alice", PASSWORD, ip="10.2.0.1").status_code == 429
+    forged = app.test_client()
+    forged.set_cookie("login_device", "eyJ1c2VyIjoxfQ.forged", path="/auth/login")
+    assert attempt(forged, "alice", PASSWORD, ip="10.3.0.1").status_code == 429
 
 
 def test_failed_logins_are_throttled_per_ip(make_app):
@@ -466,3 +513,31 @@ def test_login_records_the_device(app, auth):
 
 
 DESKTOP_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+# --- throttling under concurrency ----------------------------------------------
+
+def test_parallel_wrong_passwords_are_counted_before_they_are_checked(make_app, redis_server,
+                                                                       real_redis, monkeypatch):
+    app = app_with_alice(make_app, RATELIMIT_STORAGE_URI=redis_server.url,
+                         RATELIMIT_LOGIN="10 per minute", RATELIMIT_LOGIN_ACCOUNT="5 per minute")
+    checked = []
+    real_verify = accounts.verify_password
+
+    def slow_verify(user, password):
+        checked.append(password)
+        time.sleep(0.3)  # widens the window in which a check-then-count limit lets others in
+        return real_verify(user, password)
+
+    monkeypatch.setattr(accounts, "verify_password", slow_verify)
+    start = threading.Barrier(24)
+
+    def one_attempt(n: int) -> int:
+        client = app.test_client()
+        start.wait()
+        return attempt(client, "alice", ip="192.0.2.1").status_code
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        statuses = list(pool.map(one_attempt, range(24)))
+    assert len(checked) <= 5
+    assert statuses.count(200) == len(checked) and statuses.count(429) == 24 - len(checked)
