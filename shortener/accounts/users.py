@@ -1,6 +1,9 @@
 """Users: creating them, checking and changing passwords. Knows nothing about HTTP."""
 
+import functools
+import gzip
 import re
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +23,7 @@ USERNAME_RE = re.compile(r"[a-z0-9_-]{3,32}")
 PASSWORD_MIN_LENGTH = 8
 # Far beyond any passphrase; stops megabyte "passwords" from costing hashing time.
 PASSWORD_MAX_LENGTH = 1024
+COMMON_PASSWORDS_FILE = "common-passwords.txt.gz"
 # First path segments of the site's own pages: a user by that name would shadow them.
 RESERVED_USERNAMES = frozenset([
     "admin", "administrator", "api", "app", "auth", "dashboard", "favicon.ico", "help",
@@ -45,12 +49,29 @@ def username_problem(username: str) -> str | None:
     return None
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str, username: str | None = None,
+                     email: str | None = None) -> str | None:
+    """Why ``password`` is refused, NIST SP 800-63B style: long enough, not a known or
+    guessable one; no composition rules (any characters, spaces included)."""
     if len(password) < PASSWORD_MIN_LENGTH:
         return f"Use at least {PASSWORD_MIN_LENGTH} characters."
     if len(password) > PASSWORD_MAX_LENGTH:
         return f"Use at most {PASSWORD_MAX_LENGTH} characters."
+    folded = password.strip().casefold()
+    if len(set(password)) == 1 or not folded:
+        return "That is one character repeated: pick something harder to guess."
+    if folded in common_passwords() or password.casefold() in common_passwords():
+        return "That is one of the most common passwords: pick something harder to guess."
+    if folded in {name.strip().casefold() for name in (username, email) if name}:
+        return "Your password cannot be your username or email."
     return None
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The 19,640 most common passwords (see COMMON_PASSWORDS.md), read once."""
+    data = resources.files(__package__).joinpath(COMMON_PASSWORDS_FILE).read_bytes()
+    return frozenset(gzip.decompress(data).decode().split())
 
 
 def hash_password(password: str) -> str:
@@ -88,7 +109,7 @@ def create_user(username: str, email: str, password: str) -> User:
     problem = username_problem(username)
     if problem:
         raise AccountError("username", problem)
-    problem = password_problem(password)
+    problem = password_problem(password, username, email)
     if problem:
         raise AccountError("password", problem)
     if db.session.scalar(select(User.id).where(User.username == username)):
@@ -127,7 +148,7 @@ def register(username: str, email: str, password: str) -> User:
 
 def set_password(user: User, password: str) -> None:
     """Change the password and end every session of the user. Commits."""
-    problem = password_problem(password)
+    problem = password_problem(password, user.username, user.email)
     if problem:
         raise AccountError("password", problem)
     user.password_hash = hash_password(password)

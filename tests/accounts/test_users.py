@@ -79,3 +79,40 @@ def test_register_queues_the_welcome_mail(ctx, fake_redis):
     [job] = email_queue(fake_redis).jobs
     assert (job.func_name, job.args) == ("jobs.email.send_welcome_email", (user.id,))
     assert job.retries_left == 5  # EMAIL_RETRY_MAX, from config
+
+
+# --- password rules (NIST SP 800-63B) -------------------------------------------------
+
+@pytest.mark.parametrize("password, fragment", [
+    ("short", "at least 8"),
+    ("password", "most common"),
+    ("PassWord", "most common"),
+    ("12345678", "most common"),
+    ("qwertyuiop", "most common"),
+    (" " * 8, "repeated"),
+    ("aaaaaaaaaaaa", "repeated"),
+    ("alice_in_chains", "username or email"),
+    ("ALICE_IN_CHAINS", "username or email"),
+    ("Alice@Example.com", "username or email"),
+    ("p" * 1025, "at most"),
+])
+def test_weak_passwords_are_refused(password, fragment):
+    problem = accounts.password_problem(password, "alice_in_chains", "alice@example.com")
+    assert problem is not None and fragment in problem.lower()
+
+
+@pytest.mark.parametrize("password", [
+    "correct horse battery", "12345678 is my number", "two  spaces  inside", "Tr0ub4dor&3x", "éèêëēėę!",
+])
+def test_long_uncommon_passwords_are_accepted_whatever_they_contain(password):
+    assert accounts.password_problem(password, "alice_in_chains", "alice@example.com") is None
+
+
+def test_the_common_password_list_is_large():
+    assert len(accounts.common_passwords()) >= 10_000
+
+
+def test_set_password_refuses_the_username(ctx):
+    user = accounts.create_user("alice_in_chains", "alice@example.com", PASSWORD)
+    with pytest.raises(accounts.AccountError, match="username or email"):
+        accounts.set_password(user, "Alice_In_Chains")

@@ -65,6 +65,11 @@ def test_register_logs_in_and_redirects_to_dashboard(app, client, fake_redis):
 
 
 INVALID_REGISTRATIONS = [
+    ("bob", None, "password", None, "password", "most common"),
+    ("bob", None, "12345678", None, "password", "most common"),
+    ("bob", None, " " * 8, None, "password", "repeated"),
+    ("bobby_tables", None, "bobby_tables", None, "password", "username or email"),
+    ("bob", None, "bob@example.com", None, "password", "username or email"),
     # (username, email, password, confirm, field in error, message fragment)
     ("ab", None, PASSWORD, None, "username", "3 to 32 characters"),
     ("a" * 33, "long@example.com", PASSWORD, None, "username", "3 to 32 characters"),
