@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 
 DEV_SECRET_KEY = "dev-insecure-secret-key"
+SECRET_KEY_MIN_LENGTH = 32
 CLICK_TRACKING_MODES = ("job", "sync", "buffer", "off")
 IP_ANONYMIZATION_MODES = ("network", "drop", "off")
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -165,6 +166,13 @@ def finalize(config: dict, instance_path: str) -> dict:
                 "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
             )
         config["SECRET_KEY"] = config.get("SECRET_KEY") or DEV_SECRET_KEY
+    elif not relaxed and len(config["SECRET_KEY"]) < SECRET_KEY_MIN_LENGTH:
+        # It signs the session, remember and device cookies: a short one can be guessed offline.
+        raise ConfigError(
+            f"SECRET_KEY is too short ({len(config['SECRET_KEY'])} characters; at least "
+            f"{SECRET_KEY_MIN_LENGTH} are needed in production). Set it to a long random value, "
+            "e.g. SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         database_file = os.path.join(instance_path, "shortener.db")
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database_file}"
