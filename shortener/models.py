@@ -18,7 +18,7 @@ from sqlalchemy import (
     Uuid,
     false,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
 from .timeutil import utcnow
@@ -73,7 +73,8 @@ class UserSession(db.Model):
 class Link(db.Model):
     __tablename__ = "links"
     __table_args__ = (
-        UniqueConstraint("owner_id", "slug", name="uq_links_owner_slug"),
+        # Case-insensitive per owner: /alice/Case and /alice/case are one link.
+        UniqueConstraint("owner_id", "slug_key", name="uq_links_owner_slug_key"),
         Index("ix_links_owner_created", "owner_id", "created_at"),
         CheckConstraint("click_count >= 0", name="click_count_not_negative"),
         CheckConstraint("bot_count >= 0", name="bot_count_not_negative"),
@@ -81,7 +82,8 @@ class Link(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    slug: Mapped[str] = mapped_column(String(64))
+    slug: Mapped[str] = mapped_column(String(64))  # as its owner typed it
+    slug_key: Mapped[str] = mapped_column(String(64))  # lower(slug): what is unique and looked up
     target_url: Mapped[str] = mapped_column(String(2048))
     title: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -94,6 +96,11 @@ class Link(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     owner: Mapped[User] = relationship(back_populates="links")
+
+    @validates("slug")
+    def _set_slug_key(self, _name: str, slug: str) -> str:
+        self.slug_key = slug.lower()
+        return slug
 
     def is_live(self, now: datetime | None = None) -> bool:
         now = now or utcnow()

@@ -7,6 +7,7 @@ from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,12 +25,26 @@ PASSWORD_MIN_LENGTH = 8
 # Far beyond any passphrase; stops megabyte "passwords" from costing hashing time.
 PASSWORD_MAX_LENGTH = 1024
 COMMON_PASSWORDS_FILE = "common-passwords.txt.gz"
-# First path segments of the site's own pages: a user by that name would shadow them.
-RESERVED_USERNAMES = frozenset([
-    "admin", "administrator", "api", "app", "auth", "dashboard", "favicon.ico", "help",
-    "links", "login", "logout", "new", "register", "reset", "root", "settings", "signup",
-    "static", "stats", "status", "support", "system", "www",
+# Names that mean the site, its staff or a protocol to people and mail systems, or that the
+# landing page shows (/you/launch). The site's own first path segments are added from its
+# URL map (``reserved_usernames``), so a new page can never be shadowed by a user.
+WELL_KNOWN_NAMES = frozenset([
+    "abuse", "account", "accounts", "admin", "administrator", "api", "app", "assets", "auth",
+    "billing", "blog", "contact", "dashboard", "dev", "docs", "example", "favicon.ico", "ftp",
+    "healthz", "help", "hostmaster", "info", "links", "livez", "login", "logout", "mail",
+    "mailer-daemon", "me", "new", "noc", "no-reply", "noreply", "null", "official", "owner",
+    "postmaster", "privacy", "readyz", "register", "reset", "robots.txt", "root", "security",
+    "settings", "shortener", "signin", "signup", "sitemap.xml", "staff", "static", "stats",
+    "status", "support", "sysadmin", "system", "terms", "test", "undefined", "user", "users",
+    "webmaster", "well-known", "www", "you",
 ])
+
+
+def reserved_usernames() -> frozenset[str]:
+    """WELL_KNOWN_NAMES and the first path segment of every page of this app."""
+    segments = {rule.rule.strip("/").split("/")[0] for rule in current_app.url_map.iter_rules()}
+    return WELL_KNOWN_NAMES | {segment.lower() for segment in segments
+                               if segment and "<" not in segment}
 
 
 class AccountError(ValueError):
@@ -44,7 +59,7 @@ def username_problem(username: str) -> str | None:
     """Why ``username`` cannot be registered (format, reserved), or None."""
     if not USERNAME_RE.fullmatch(username):
         return "Use 3 to 32 characters: lowercase letters, digits, '_' or '-'."
-    if username in RESERVED_USERNAMES:
+    if username in reserved_usernames():
         return "That name is reserved. Please pick another."
     return None
 

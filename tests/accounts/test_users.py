@@ -42,10 +42,28 @@ def test_create_user_refuses_broken_rules(ctx, username, email, password, field)
     assert db.session.scalars(select(User.username)).all() == ["alice"]
 
 
-@pytest.mark.parametrize("name", ["auth", "links", "static", "api", "admin"])
-def test_the_site_own_path_names_are_reserved(name):
-    assert name in accounts.RESERVED_USERNAMES
+@pytest.mark.parametrize("name", ["auth", "links", "static", "api", "admin", "healthz", "readyz",
+                                  "settings", "you", "root", "support", "security", "postmaster",
+                                  "abuse", "well-known", "hostmaster", "webmaster"])
+def test_the_site_own_path_names_and_well_known_names_are_reserved(ctx, name):
+    assert name in accounts.reserved_usernames()
     assert "reserved" in accounts.username_problem(name)
+
+
+def test_every_first_path_segment_of_the_site_is_reserved(app):
+    with app.app_context():
+        reserved = accounts.reserved_usernames()
+    for rule in app.url_map.iter_rules():
+        segment = rule.rule.strip("/").split("/")[0]
+        if segment and "<" not in segment:
+            assert segment in reserved, rule.rule
+
+
+def test_a_page_added_later_is_reserved_too(make_app):
+    app = make_app()
+    app.add_url_rule("/pricing", "pricing", lambda: "")
+    with app.app_context():
+        assert "reserved" in accounts.username_problem("pricing")
 
 
 @pytest.mark.parametrize("login", ["alice", "ALICE", " alice ", "alice@example.com",
