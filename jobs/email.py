@@ -13,7 +13,7 @@ from flask import current_app
 from rq import get_current_job
 
 from shortener.accounts import mail as mailer
-from shortener.accounts import reset_tokens
+from shortener.accounts import reset_tokens, user_sessions
 from shortener.extensions import db
 from shortener.models import User
 
@@ -30,13 +30,28 @@ def send_welcome_email(user_id: int) -> None:
                     dashboard_url=mailer.external_url("links.index"))
 
 
+def send_password_reset_for(email: str) -> None:
+    """Mail a reset link if an account has ``email``; else nothing (the page said the same)."""
+    issued = reset_tokens.issue_for(email)
+    if issued is None:
+        return
+    user, token = issued
+    _send_reset(user, token)
+
+
 def send_password_reset_email(user_id: int, token: str) -> None:
+    """The mail of an already issued token (jobs queued before send_password_reset_for)."""
     user = db.session.get(User, user_id)
     stored = reset_tokens.find_valid(token)
     # A retry that comes after the link died (used, expired) must not mail a dead link.
     if user is None or stored is None or stored.user_id != user_id:
         log.info("reset token of user %s is no longer valid: no mail", user_id)
         return
+    _send_reset(user, token)
+
+
+def _send_reset(user: User, token: str) -> None:
+    user_id = user.id
     with _permanent_failures_not_retried("password reset", user_id):
         mailer.send(user.email, "Reset your shortener password", "password_reset", user=user,
                     reset_url=mailer.external_url("auth.reset_password", token=token),
@@ -44,10 +59,13 @@ def send_password_reset_email(user_id: int, token: str) -> None:
 
 
 def cleanup_expired_tokens() -> int:
-    """Delete reset tokens that are expired or used (hourly, from the schedule)."""
+    """Delete reset tokens that are expired or used, and logins that ended (hourly)."""
     deleted = reset_tokens.delete_expired_and_used()
     if deleted:
         log.info("deleted %d expired or used password reset tokens", deleted)
+    ended = user_sessions.delete_ended()
+    if ended:
+        log.info("deleted %d ended login sessions", ended)
     return deleted
 
 

@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 
 DEV_SECRET_KEY = "dev-insecure-secret-key"
+SECRET_KEY_MIN_LENGTH = 32
 CLICK_TRACKING_MODES = ("job", "sync", "buffer", "off")
 IP_ANONYMIZATION_MODES = ("network", "drop", "off")
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -89,11 +90,19 @@ def from_environ(env=None) -> dict:
         "PROXY_FIX_X_FOR": _int(env, "PROXY_FIX_X_FOR", 1 if env.get("DYNO") else 0),
         "IP_ANONYMIZATION": _choice(env, "IP_ANONYMIZATION", "network", IP_ANONYMIZATION_MODES),
         "REMEMBER_COOKIE_DAYS": _int(env, "REMEMBER_COOKIE_DAYS", 14),
+        # A login without "remember me" ends after this long unused (the server forgets it).
+        "SESSION_IDLE_HOURS": _int(env, "SESSION_IDLE_HOURS", 24),
         "LINKS_PER_PAGE": _int(env, "LINKS_PER_PAGE", 20),
         "LINK_CACHE_SECONDS": _float(env, "LINK_CACHE_SECONDS", 5.0),
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN") or "10 per minute;50 per hour",
+        # Failed logins on one account from one network (/24, /64) or one known device.
         "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT") or "5 per minute;20 per hour",
+        # Failed logins on one account from everywhere, except browsers it logged in on before.
+        "RATELIMIT_LOGIN_ACCOUNT_GLOBAL": env.get("RATELIMIT_LOGIN_ACCOUNT_GLOBAL")
+        or "30 per hour;100 per day",
         "RATELIMIT_RESET": env.get("RATELIMIT_RESET") or "5 per minute;20 per hour",
+        # Reset mails one address gets, whoever asks: past it, requests are answered but not mailed.
+        "RATELIMIT_RESET_MAIL": env.get("RATELIMIT_RESET_MAIL") or "3 per hour;10 per day",
         "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER") or "10 per hour",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         # Click pipeline (see README "Click tracking").
@@ -157,6 +166,13 @@ def finalize(config: dict, instance_path: str) -> dict:
                 "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
             )
         config["SECRET_KEY"] = config.get("SECRET_KEY") or DEV_SECRET_KEY
+    elif not relaxed and len(config["SECRET_KEY"]) < SECRET_KEY_MIN_LENGTH:
+        # It signs the session, remember and device cookies: a short one can be guessed offline.
+        raise ConfigError(
+            f"SECRET_KEY is too short ({len(config['SECRET_KEY'])} characters; at least "
+            f"{SECRET_KEY_MIN_LENGTH} are needed in production). Set it to a long random value, "
+            "e.g. SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         database_file = os.path.join(instance_path, "shortener.db")
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database_file}"

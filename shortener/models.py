@@ -18,7 +18,7 @@ from sqlalchemy import (
     Uuid,
     false,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from .extensions import db
 from .timeutil import utcnow
@@ -36,8 +36,6 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(32), unique=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Part of the login session id: bumping it logs out every other session.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Set only from the CLI (`flask users create-admin`): no web page grants it.
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -46,14 +44,37 @@ class User(UserMixin, db.Model):
         back_populates="owner", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    # The random id of the login this object was loaded for (shortener.accounts.user_sessions):
+    # Flask-Login puts it in the session and remember cookies instead of the user id.
+    session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        if self.session_token is None:
+            raise RuntimeError("log in through shortener.accounts.user_sessions.start")
+        return self.session_token
+
+
+class UserSession(db.Model):
+    """One login of a user on one device; revoking it ends its session and remember cookies."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Only the SHA-256 of the random id the cookies carry: a leaked table opens no session.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(100))  # a summary: "Firefox on Linux"
 
 
 class Link(db.Model):
     __tablename__ = "links"
     __table_args__ = (
-        UniqueConstraint("owner_id", "slug", name="uq_links_owner_slug"),
+        # Case-insensitive per owner: /alice/Case and /alice/case are one link.
+        UniqueConstraint("owner_id", "slug_key", name="uq_links_owner_slug_key"),
         Index("ix_links_owner_created", "owner_id", "created_at"),
         # The dashboard's "recently clicked" order.
         Index("ix_links_owner_last_clicked", "owner_id", "last_clicked_at"),
@@ -63,7 +84,8 @@ class Link(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    slug: Mapped[str] = mapped_column(String(64))
+    slug: Mapped[str] = mapped_column(String(64))  # as its owner typed it
+    slug_key: Mapped[str] = mapped_column(String(64))  # lower(slug): what is unique and looked up
     target_url: Mapped[str] = mapped_column(String(2048))
     title: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -78,6 +100,11 @@ class Link(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     owner: Mapped[User] = relationship(back_populates="links")
+
+    @validates("slug")
+    def _set_slug_key(self, _name: str, slug: str) -> str:
+        self.slug_key = slug.lower()
+        return slug
 
     def is_live(self, now: datetime | None = None) -> bool:
         now = now or utcnow()

@@ -194,7 +194,7 @@ def logged_in(auth):
 
 def subprocess_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "CLICK_"))}
-    env.update({"PYTHONPATH": PROJECT_ROOT, "SECRET_KEY": "test-secret-key"})
+    env.update({"PYTHONPATH": PROJECT_ROOT, "SECRET_KEY": "test-secret-key-" + "x" * 32})
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

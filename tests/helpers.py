@@ -12,7 +12,7 @@ from rq import Queue
 from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from shortener.accounts import reset_tokens
+from shortener.accounts import reset_tokens, user_sessions
 from shortener.background.worker import InProcessWorker
 from shortener.clicks.events import new_event
 from shortener.clicks.storage import save_clicks
@@ -71,6 +71,16 @@ def register(client, username="bob", email=None, password=PASSWORD, confirm=None
     })
 
 
+def sign_in(app, client, user_id: int, remember: bool = False) -> str:
+    """Log ``client`` in as ``user_id`` without the login form (which needs a CSRF token
+    when CSRF is on); returns the login's session id."""
+    with app.app_context():
+        token = user_sessions.start(db.session.get(User, user_id), remember)
+    with client.session_transaction() as session:
+        session["_user_id"] = token  # Flask-Login's own session key
+    return token
+
+
 def csrf_token(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
@@ -103,6 +113,23 @@ def run_jobs(app, connection, *queues: str, with_scheduler: bool = False) -> Non
 
 
 # --- faults ----------------------------------------------------------------------
+
+@contextmanager
+def recorded_statements(app):
+    """The SQL statements the app runs inside the block, as a list that fills up."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
 
 class DatabaseFault:
     """Counts the statements it made fail (``hits``); see ``database_fault``."""

@@ -11,6 +11,8 @@ from shortener.config import (
     normalize_database_url,
 )
 
+KEY = "k" * 32
+
 
 def settings(tmp_path, **env) -> dict:
     """from_environ + finalize, as create_app does, on ``env`` alone (never os.environ)."""
@@ -55,12 +57,12 @@ def test_normalize_database_url(url, expected):
 
 
 def test_heroku_database_url_is_accepted(tmp_path):
-    config = settings(tmp_path, SECRET_KEY="k", DATABASE_URL="postgres://u:p@db.example/app")
+    config = settings(tmp_path, SECRET_KEY=KEY, DATABASE_URL="postgres://u:p@db.example/app")
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example/app"
 
 
 def test_database_defaults_to_sqlite_in_the_instance_folder(tmp_path):
-    config = settings(tmp_path, SECRET_KEY="k")
+    config = settings(tmp_path, SECRET_KEY=KEY)
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/shortener.db"
 
 
@@ -97,7 +99,7 @@ def test_unparsable_booleans_are_refused(raw):
 
 
 def test_numbers_and_lists_are_parsed(tmp_path):
-    config = settings(tmp_path, SECRET_KEY="k", PASSWORD_RESET_TTL="900",
+    config = settings(tmp_path, SECRET_KEY=KEY, PASSWORD_RESET_TTL="900",
                       EMAIL_RETRY_MAX="2", EMAIL_RETRY_INTERVALS="5, 50")
     assert config["PASSWORD_RESET_TTL"] == 900
     assert (config["EMAIL_RETRY_MAX"], config["EMAIL_RETRY_INTERVALS"]) == (2, [5, 50])
@@ -105,23 +107,23 @@ def test_numbers_and_lists_are_parsed(tmp_path):
 
 def test_each_email_retry_needs_an_interval(tmp_path):
     with pytest.raises(ConfigError, match="EMAIL_RETRY_INTERVALS"):
-        settings(tmp_path, SECRET_KEY="k", EMAIL_RETRY_MAX="3", EMAIL_RETRY_INTERVALS="10,30")
+        settings(tmp_path, SECRET_KEY=KEY, EMAIL_RETRY_MAX="3", EMAIL_RETRY_INTERVALS="10,30")
 
 
 # --- derived settings ----------------------------------------------------------
 
 def test_base_url_loses_its_trailing_slash(tmp_path):
-    config = settings(tmp_path, SECRET_KEY="k", BASE_URL="https://sho.rt/")
+    config = settings(tmp_path, SECRET_KEY=KEY, BASE_URL="https://sho.rt/")
     assert config["BASE_URL"] == "https://sho.rt"
 
 
 def test_rate_limits_are_stored_in_redis_by_default(tmp_path):
-    config = settings(tmp_path, SECRET_KEY="k", REDIS_URL="redis://cache.example:6379/2")
+    config = settings(tmp_path, SECRET_KEY=KEY, REDIS_URL="redis://cache.example:6379/2")
     assert config["RATELIMIT_STORAGE_URI"] == "redis://cache.example:6379/2"
 
 
 @pytest.mark.parametrize("env, secure", [
-    ({"SECRET_KEY": "k"}, True),
+    ({"SECRET_KEY": KEY}, True),
     ({"APP_ENV": "development"}, False),
 ])
 def test_cookies_are_httponly_lax_and_secure_outside_development(tmp_path, env, secure):
@@ -133,11 +135,11 @@ def test_cookies_are_httponly_lax_and_secure_outside_development(tmp_path, env, 
 
 
 def test_rate_limit_storage_gives_up_quickly(tmp_path):
-    options = settings(tmp_path, SECRET_KEY="k")["RATELIMIT_STORAGE_OPTIONS"]
+    options = settings(tmp_path, SECRET_KEY=KEY)["RATELIMIT_STORAGE_OPTIONS"]
     assert options["socket_connect_timeout"] <= 1 and options["socket_timeout"] <= 1
 
 
 def test_local_folders_default_to_the_instance_folder(tmp_path):
-    config = settings(tmp_path, SECRET_KEY="k")
+    config = settings(tmp_path, SECRET_KEY=KEY)
     assert config["MAIL_OUTBOX_DIR"] == str(tmp_path / "outbox")
     assert config["CLICK_SPOOL_DIR"] == str(tmp_path / "spool")

@@ -1,5 +1,7 @@
 """The schema comes only from migrations: they must match the models exactly."""
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -45,3 +47,28 @@ SEED_AT_0001 = (
     "VALUES ('0123456789abcdef0123456789abcdef', 1, '2026-01-02 00:00:00', 'Firefox')",
     "INSERT INTO daily_clicks (link_id, day, clicks) VALUES (1, '2026-01-02', 1)",
 )
+
+
+def test_slug_migration_reports_links_that_differ_only_by_case_and_changes_nothing(app):
+    with app.app_context():
+        downgrade(revision="0003")
+        db.session.execute(text(
+            "INSERT INTO users (id, username, email, password_hash, session_version, created_at, "
+            "is_admin) VALUES (1, 'alice', 'alice@example.com', 'x', 1, '2026-01-01', false)"))
+        for link_id, slug in [(1, "case"), (2, "CASE"), (3, "other")]:
+            db.session.execute(text(
+                "INSERT INTO links (id, owner_id, slug, target_url, is_active, click_count, "
+                "bot_count, created_at, updated_at) VALUES "
+                f"({link_id}, 1, '{slug}', 'https://example.com/', true, 0, 0, "
+                "'2026-01-01', '2026-01-01')"))
+        db.session.commit()
+        migrations = app.extensions["migrate"].migrate.get_config()
+        with pytest.raises(Exception, match=r"(?s)/alice/case \(link id 1\).*/alice/CASE \(link id 2\)"):
+            command.upgrade(migrations, "head")  # flask_migrate.upgrade would only exit(1)
+        db.session.rollback()
+        assert "slug_key" not in {c["name"] for c in db.inspect(db.engine).get_columns("links")}
+        db.session.execute(text("DELETE FROM links WHERE id = 2"))
+        db.session.commit()
+        upgrade()  # keeps every row: SQLite's table copies must not cascade
+        keys = db.session.execute(text("SELECT slug, slug_key FROM links ORDER BY id")).all()
+        assert [tuple(row) for row in keys] == [("case", "case"), ("other", "other")]

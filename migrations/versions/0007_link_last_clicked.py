@@ -1,7 +1,7 @@
 """links.last_clicked_at for the dashboard's "recently clicked" order
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0003'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -11,9 +11,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from limits import parse_many
 from sqlalchemy import delete, or_, select, update
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import PasswordResetToken, User
 from ..timeutil import utcnow
 from . import mail, users
@@ -46,15 +47,36 @@ def issue(user: User, now: datetime | None = None) -> str:
     return token
 
 
-def request_reset(email: str) -> None:
-    """Queue a reset mail if an account has ``email``; silently do nothing otherwise."""
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        return
-    token = issue(user)
-    # The description replaces the job's call in RQ's logs, which would show the token.
-    mail.queue("jobs.email.send_password_reset_email", user.id, token,
-                 description=f"send_password_reset_email(user_id={user.id})")
+def request_reset(email: str) -> bool:
+    """Queue the reset job for ``email``, whether or not an account has it (the job looks).
+
+    The request does the same work either way, so its timing tells nothing.
+    """
+    # The description replaces the job's call in RQ's logs, which would show the address.
+    return mail.queue("jobs.email.send_password_reset_for", email.strip().lower(),
+                      description="send_password_reset_for(<address>)")
+
+
+def issue_for(email: str) -> tuple[User, str] | None:
+    """(user, new token) if an account has ``email`` and it may get another mail, else None."""
+    email = email.strip().lower()
+    if not _mail_allowed(email):
+        log.warning("reset mails to one address are over RATELIMIT_RESET_MAIL: not sending")
+        return None
+    user = db.session.scalar(select(User).where(User.email == email))
+    return None if user is None else (user, issue(user))
+
+
+def _mail_allowed(email: str) -> bool:
+    # However many ask (a botnet can), an address gets only so many mails; the owner
+    # still has the recent ones, each valid for PASSWORD_RESET_TTL.
+    try:
+        strategy = limiter.limiter
+        return all(strategy.hit(item, "reset-mail", email)
+                   for item in parse_many(current_app.config["RATELIMIT_RESET_MAIL"]))
+    except Exception:  # noqa: BLE001  a mail is worth more than the cap when Redis fails
+        log.warning("reset mail cap not checked: rate limit storage failed", exc_info=True)
+        return True
 
 
 def find_valid(token: str, now: datetime | None = None) -> PasswordResetToken | None:

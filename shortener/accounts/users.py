@@ -1,15 +1,19 @@
 """Users: creating them, checking and changing passwords. Knows nothing about HTTP."""
 
+import functools
+import gzip
 import re
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import User
-from . import mail
+from . import mail, user_sessions
 
 # OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -20,12 +24,27 @@ USERNAME_RE = re.compile(r"[a-z0-9_-]{3,32}")
 PASSWORD_MIN_LENGTH = 8
 # Far beyond any passphrase; stops megabyte "passwords" from costing hashing time.
 PASSWORD_MAX_LENGTH = 1024
-# First path segments of the site's own pages: a user by that name would shadow them.
-RESERVED_USERNAMES = frozenset([
-    "admin", "administrator", "api", "app", "auth", "dashboard", "favicon.ico", "help",
-    "links", "login", "logout", "new", "register", "reset", "root", "settings", "signup",
-    "static", "stats", "status", "support", "system", "www",
+COMMON_PASSWORDS_FILE = "common-passwords.txt.gz"
+# Names that mean the site, its staff or a protocol to people and mail systems, or that the
+# landing page shows (/you/launch). The site's own first path segments are added from its
+# URL map (``reserved_usernames``), so a new page can never be shadowed by a user.
+WELL_KNOWN_NAMES = frozenset([
+    "abuse", "account", "accounts", "admin", "administrator", "api", "app", "assets", "auth",
+    "billing", "blog", "contact", "dashboard", "dev", "docs", "example", "favicon.ico", "ftp",
+    "healthz", "help", "hostmaster", "info", "links", "livez", "login", "logout", "mail",
+    "mailer-daemon", "me", "new", "noc", "no-reply", "noreply", "null", "official", "owner",
+    "postmaster", "privacy", "readyz", "register", "reset", "robots.txt", "root", "security",
+    "settings", "shortener", "signin", "signup", "sitemap.xml", "staff", "static", "stats",
+    "status", "support", "sysadmin", "system", "terms", "test", "undefined", "user", "users",
+    "webmaster", "well-known", "www", "you",
 ])
+
+
+def reserved_usernames() -> frozenset[str]:
+    """WELL_KNOWN_NAMES and the first path segment of every page of this app."""
+    segments = {rule.rule.strip("/").split("/")[0] for rule in current_app.url_map.iter_rules()}
+    return WELL_KNOWN_NAMES | {segment.lower() for segment in segments
+                               if segment and "<" not in segment}
 
 
 class AccountError(ValueError):
@@ -40,17 +59,34 @@ def username_problem(username: str) -> str | None:
     """Why ``username`` cannot be registered (format, reserved), or None."""
     if not USERNAME_RE.fullmatch(username):
         return "Use 3 to 32 characters: lowercase letters, digits, '_' or '-'."
-    if username in RESERVED_USERNAMES:
+    if username in reserved_usernames():
         return "That name is reserved. Please pick another."
     return None
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str, username: str | None = None,
+                     email: str | None = None) -> str | None:
+    """Why ``password`` is refused, NIST SP 800-63B style: long enough, not a known or
+    guessable one; no composition rules (any characters, spaces included)."""
     if len(password) < PASSWORD_MIN_LENGTH:
         return f"Use at least {PASSWORD_MIN_LENGTH} characters."
     if len(password) > PASSWORD_MAX_LENGTH:
         return f"Use at most {PASSWORD_MAX_LENGTH} characters."
+    folded = password.strip().casefold()
+    if len(set(password)) == 1 or not folded:
+        return "That is one character repeated: pick something harder to guess."
+    if folded in common_passwords() or password.casefold() in common_passwords():
+        return "That is one of the most common passwords: pick something harder to guess."
+    if folded in {name.strip().casefold() for name in (username, email) if name}:
+        return "Your password cannot be your username or email."
     return None
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The 19,640 most common passwords (see COMMON_PASSWORDS.md), read once."""
+    data = resources.files(__package__).joinpath(COMMON_PASSWORDS_FILE).read_bytes()
+    return frozenset(gzip.decompress(data).decode().split())
 
 
 def hash_password(password: str) -> str:
@@ -88,7 +124,7 @@ def create_user(username: str, email: str, password: str) -> User:
     problem = username_problem(username)
     if problem:
         raise AccountError("username", problem)
-    problem = password_problem(password)
+    problem = password_problem(password, username, email)
     if problem:
         raise AccountError("password", problem)
     if db.session.scalar(select(User.id).where(User.username == username)):
@@ -126,10 +162,10 @@ def register(username: str, email: str, password: str) -> User:
 
 
 def set_password(user: User, password: str) -> None:
-    """Change the password and end every other session of the user. Commits."""
-    problem = password_problem(password)
+    """Change the password and end every session of the user. Commits."""
+    problem = password_problem(password, user.username, user.email)
     if problem:
         raise AccountError("password", problem)
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    user_sessions.revoke_all(user.id, commit=False)
     db.session.commit()

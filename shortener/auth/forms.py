@@ -36,8 +36,11 @@ def username_rules(_form, field) -> None:
         raise ValidationError(problem)
 
 
-def password_rules(_form, field) -> None:
-    problem = users.password_problem(field.data or "")
+def password_rules(form, field) -> None:
+    # On the reset form the account is only known later: users.set_password checks the names.
+    username, email = getattr(form, "username", None), getattr(form, "email", None)
+    problem = users.password_problem(field.data or "", username and username.data,
+                                     email and email.data)
     if problem:
         raise ValidationError(problem)
 
@@ -55,7 +58,8 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
     password = PasswordField(
         "Password",
         validators=[InputRequired(), password_rules],
-        description=f"At least {users.PASSWORD_MIN_LENGTH} characters.",
+        description=f"At least {users.PASSWORD_MIN_LENGTH} characters, not a common password "
+        "or your username or email. Spaces are fine: a few words make a good one.",
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

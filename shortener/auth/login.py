@@ -1,9 +1,9 @@
 """Flask-Login's side of sessions: which user a session id names."""
 
 from flask import Flask
-from sqlalchemy import select
 
-from ..extensions import db, login_manager
+from ..accounts import user_sessions
+from ..extensions import login_manager
 from ..models import User
 
 
@@ -16,10 +16,5 @@ def init_app(app: Flask) -> None:
 
 
 def load_user(session_id: str) -> User | None:
-    """Session ids are ``<user id>:<session version>``; a bumped version logs the session out."""
-    user_id, _, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    return db.session.scalar(
-        select(User).where(User.id == int(user_id), User.session_version == int(version))
-    )
+    """Session ids are the random ids of server-side logins: a revoked one names nobody."""
+    return user_sessions.load(session_id)

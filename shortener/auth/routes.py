@@ -13,9 +13,16 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from ..accounts import reset_tokens, users
+from ..accounts import reset_tokens, user_sessions, users
 from ..extensions import limiter
-from .forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from . import throttle
+from .forms import (
+    EMAIL_MAX_LENGTH,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from .next_url import safe_next_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -42,30 +49,58 @@ def register():
         except users.AccountError as error:
             getattr(form, error.field).errors.append(str(error))
         else:
-            login_user(user)
+            _log_in(user, remember=False)
             flash(f"Welcome, {user.username}! Your account is ready.", "success")
             return redirect(_dashboard())
     return render_template("auth/register.html", form=form)
 
 
-# --- login, throttled per IP and per account --------------------------------
+# --- login, throttled per address, per account and network, per account -------
+# Each limit counts the attempt before the password is checked (atomic, so parallel
+# attempts cannot slip through) and a successful login gives its counts back.
 
-def _login_failed(_response) -> bool:
-    # Only wrong passwords use up the allowance: people who log in fine are never throttled.
-    return g.get("login_failed", False)
+def _client() -> str:
+    return throttle.client_address(request.remote_addr)
 
 
-def _submitted(field: str) -> str:
-    # Flask-Limiter skips (and logs) an empty key; a blank field gets a bucket of its own.
-    return (request.form.get(field) or "").strip().lower()[:254] or "-"
+def _login_user():
+    """The account the login form names (username or email), looked up once per request."""
+    if "login_lookup" not in g:
+        login = (request.form.get("login") or "").strip()
+        plain = 0 < len(login) <= EMAIL_MAX_LENGTH and login.isprintable()
+        g.login_lookup = users.find_by_login(login) if plain else None
+        g.login_name = login.lower()[:EMAIL_MAX_LENGTH] or "-"
+    return g.login_lookup
+
+
+def _login_account() -> str:
+    # However it is spelled (username, email, any case), one account is one bucket.
+    user = _login_user()
+    return f"user:{user.id}" if user else f"name:{g.login_name}"
+
+
+def _known_device() -> str | None:
+    user = _login_user()
+    return throttle.known_device(request.cookies.get(throttle.DEVICE_COOKIE),
+                                 user.id if user else None)
+
+
+def _login_source() -> str:
+    # Per network, so guesses from elsewhere never block the owner's own network;
+    # per device for browsers the account logged in on before.
+    device = _known_device()
+    where = f"device:{device}" if device else f"net:{throttle.network(request.remote_addr)}"
+    return f"{_login_account()}|{where}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], key_func=get_remote_address,
-               scope="ip", methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
-               key_func=lambda: _submitted("login"), scope="account", methods=["POST"],
-               deduct_when=_login_failed)
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], key_func=_client,
+               scope="login-ip", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], key_func=_login_source,
+               scope="login-account", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT_GLOBAL"],
+               key_func=_login_account, scope="login-account-global", methods=["POST"],
+               exempt_when=lambda: _known_device() is not None)
 def login():
     if current_user.is_authenticated:
         return redirect(_next_url())
@@ -73,16 +108,35 @@ def login():
     if form.validate_on_submit():
         user = users.find_by_login(form.login.data)
         if users.verify_password(user, form.password.data):
-            login_user(user, remember=form.remember.data)
-            return redirect(_next_url())
-        g.login_failed = True
+            throttle.refund(limiter)  # the owner is never throttled by their own logins
+            _log_in(user, remember=form.remember.data)
+            return _remember_device(redirect(_next_url()), user)
         form.login.errors.append("Wrong username, email or password.")
     next_url = safe_next_url(request.args.get("next"))
     return render_template("auth/login.html", form=form, next_url=next_url)
 
 
+def _remember_device(response, user):
+    if _known_device() is None:
+        response.set_cookie(
+            throttle.DEVICE_COOKIE, throttle.new_device_cookie(user.id),
+            max_age=throttle.DEVICE_COOKIE_DAYS * 24 * 3600, path=url_for("auth.login"),
+            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax",
+        )
+    return response
+
+
+def _log_in(user, remember: bool) -> None:
+    # A new server-side login, so a new id in the cookies at every login.
+    user_sessions.start(user, remember, request.user_agent.string)
+    login_user(user, remember=remember)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Ends this login on the server: a copy of the session or remember cookie is worthless.
+        user_sessions.revoke(current_user.session_token)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -90,11 +144,18 @@ def logout():
 
 # --- password reset ----------------------------------------------------------
 
+def _reset_source() -> str:
+    # Per address and network: requests from elsewhere never block the owner's own.
+    # (How many mails an address gets at all is capped by the mail job, silently.)
+    email = (request.form.get("email") or "").strip().lower()[:EMAIL_MAX_LENGTH] or "-"
+    return f"{email}|{throttle.network(request.remote_addr)}"
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_RESET"], key_func=get_remote_address,
-               scope="ip", methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_RESET"],
-               key_func=lambda: _submitted("email"), scope="address", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESET"], key_func=_client,
+               scope="reset-ip", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESET"], key_func=_reset_source,
+               scope="reset-address", methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -123,7 +184,7 @@ def reset_password(token: str):
 
 def _after_reset(user):
     if current_user.is_authenticated and current_user.id == user.id:
-        logout_user()  # the bumped session version ended it; this drops the cookies too
+        logout_user()  # the reset revoked every login; this drops the cookies too
     flash("Your password has been changed. Log in with the new one.", "success")
     return redirect(url_for("auth.login"))
 

@@ -29,7 +29,8 @@ class LinkRow(NamedTuple):
 
 def resolve(username: str, slug: str) -> LinkRow | None:
     """The live link at ``username/slug``, or None if unknown, inactive or expired."""
-    row = _cached_row(username.lower(), slug)
+    # Usernames and slugs are both matched whatever their case.
+    row = _cached_row(username.lower(), slug.lower())
     if row is None or not row.is_active:
         return None
     if row.expires_at is not None and row.expires_at <= utcnow():
@@ -58,6 +59,6 @@ def _query(username: str, slug: str) -> LinkRow | None:
     row = db.session.execute(
         select(Link.id, Link.target_url, Link.is_active, Link.expires_at)
         .join(User, User.id == Link.owner_id)
-        .where(User.username == username, Link.slug == slug)
+        .where(User.username == username, Link.slug_key == slug)
     ).first()
     return None if row is None else LinkRow(*row)

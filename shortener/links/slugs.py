@@ -1,8 +1,8 @@
-"""Slugs: the last part of ``/<username>/<slug>``, unique per owner.
+"""Slugs: the last part of ``/<username>/<slug>``, unique per owner whatever their case.
 
 A new link gets the slug its owner asked for, or 7 random base62 characters
 (62**7, about 3.5e12 per owner, so a clash is rare but still handled). The
-unique constraint ``uq_links_owner_slug`` is the judge: we insert and look at
+unique constraint ``uq_links_owner_slug_key`` (on the lowercased slug) is the judge: we insert and look at
 what failed, which also covers two requests racing for the same slug.
 """
 
@@ -42,7 +42,7 @@ def random_slug() -> str:
 
 def slug_taken(owner_id: int, slug: str) -> bool:
     return db.session.scalar(
-        select(Link.id).where(Link.owner_id == owner_id, Link.slug == slug)
+        select(Link.id).where(Link.owner_id == owner_id, Link.slug_key == slug.lower())
     ) is not None
 
 

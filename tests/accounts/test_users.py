@@ -1,8 +1,9 @@
-"""shortener/accounts/users.py: the account rules, password hashing, lookup, session versions."""
+"""shortener/accounts/users.py: the account rules, password hashing, lookup."""
 
 import pytest
 from sqlalchemy import select
 
+from shortener.accounts import user_sessions
 from shortener.accounts import users as accounts
 from shortener.extensions import db
 from shortener.models import User
@@ -18,7 +19,7 @@ def ctx(app):
 
 def test_create_user_stores_names_lowercase_and_only_a_hash(ctx):
     user = accounts.create_user(" Alice ", "Alice@Example.COM ", PASSWORD)
-    assert (user.username, user.email, user.session_version) == ("alice", "alice@example.com", 1)
+    assert (user.username, user.email) == ("alice", "alice@example.com")
     assert PASSWORD not in user.password_hash and user.password_hash.startswith("$argon2id$")
 
 
@@ -41,10 +42,28 @@ def test_create_user_refuses_broken_rules(ctx, username, email, password, field)
     assert db.session.scalars(select(User.username)).all() == ["alice"]
 
 
-@pytest.mark.parametrize("name", ["auth", "links", "static", "api", "admin"])
-def test_the_site_own_path_names_are_reserved(name):
-    assert name in accounts.RESERVED_USERNAMES
+@pytest.mark.parametrize("name", ["auth", "links", "static", "api", "admin", "healthz", "readyz",
+                                  "settings", "you", "root", "support", "security", "postmaster",
+                                  "abuse", "well-known", "hostmaster", "webmaster"])
+def test_the_site_own_path_names_and_well_known_names_are_reserved(ctx, name):
+    assert name in accounts.reserved_usernames()
     assert "reserved" in accounts.username_problem(name)
+
+
+def test_every_first_path_segment_of_the_site_is_reserved(app):
+    with app.app_context():
+        reserved = accounts.reserved_usernames()
+    for rule in app.url_map.iter_rules():
+        segment = rule.rule.strip("/").split("/")[0]
+        if segment and "<" not in segment:
+            assert segment in reserved, rule.rule
+
+
+def test_a_page_added_later_is_reserved_too(make_app):
+    app = make_app()
+    app.add_url_rule("/pricing", "pricing", lambda: "")
+    with app.app_context():
+        assert "reserved" in accounts.username_problem("pricing")
 
 
 @pytest.mark.parametrize("login", ["alice", "ALICE", " alice ", "alice@example.com",
@@ -61,15 +80,16 @@ def test_verify_password(ctx):
     assert not accounts.verify_password(None, PASSWORD)
 
 
-def test_set_password_bumps_the_session_version(ctx):
+def test_set_password_ends_every_login(ctx):
     user = accounts.create_user("alice", "alice@example.com", PASSWORD)
-    old_session_id = user.get_id()
+    logins = [user_sessions.start(user, remember) for remember in (False, True)]
     accounts.set_password(user, "a whole new passphrase")
-    assert user.session_version == 2 and user.get_id() != old_session_id
+    assert [user_sessions.load(token) for token in logins] == [None, None]
     assert accounts.verify_password(user, "a whole new passphrase")
+    login = user_sessions.start(user, False)
     with pytest.raises(accounts.AccountError):
         accounts.set_password(user, "short")
-    assert user.session_version == 2
+    assert user_sessions.load(login) is not None  # a refused password ends nothing
 
 
 def test_register_queues_the_welcome_mail(ctx, fake_redis):
@@ -77,3 +97,40 @@ def test_register_queues_the_welcome_mail(ctx, fake_redis):
     [job] = email_queue(fake_redis).jobs
     assert (job.func_name, job.args) == ("jobs.email.send_welcome_email", (user.id,))
     assert job.retries_left == 5  # EMAIL_RETRY_MAX, from config
+
+
+# --- password rules (NIST SP 800-63B) -------------------------------------------------
+
+@pytest.mark.parametrize("password, fragment", [
+    ("short", "at least 8"),
+    ("password", "most common"),
+    ("PassWord", "most common"),
+    ("12345678", "most common"),
+    ("qwertyuiop", "most common"),
+    (" " * 8, "repeated"),
+    ("aaaaaaaaaaaa", "repeated"),
+    ("alice_in_chains", "username or email"),
+    ("ALICE_IN_CHAINS", "username or email"),
+    ("Alice@Example.com", "username or email"),
+    ("p" * 1025, "at most"),
+])
+def test_weak_passwords_are_refused(password, fragment):
+    problem = accounts.password_problem(password, "alice_in_chains", "alice@example.com")
+    assert problem is not None and fragment in problem.lower()
+
+
+@pytest.mark.parametrize("password", [
+    "correct horse battery", "12345678 is my number", "two  spaces  inside", "Tr0ub4dor&3x", "éèêëēėę!",
+])
+def test_long_uncommon_passwords_are_accepted_whatever_they_contain(password):
+    assert accounts.password_problem(password, "alice_in_chains", "alice@example.com") is None
+
+
+def test_the_common_password_list_is_large():
+    assert len(accounts.common_passwords()) >= 10_000
+
+
+def test_set_password_refuses_the_username(ctx):
+    user = accounts.create_user("alice_in_chains", "alice@example.com", PASSWORD)
+    with pytest.raises(accounts.AccountError, match="username or email"):
+        accounts.set_password(user, "Alice_In_Chains")

@@ -5,7 +5,7 @@ from rq import Queue
 
 from shortener.background.worker import InProcessWorker
 from tests.admin.conftest import admin_urls
-from tests.helpers import make_event
+from tests.helpers import make_event, sign_in
 
 
 @pytest.fixture
@@ -57,8 +57,7 @@ def test_dashboard_posts_need_the_csrf_header(make_app, redis_server, real_redis
     client = app.test_client()
     user_id = auth.create_user("boss")
     make_admin("boss")
-    with client.session_transaction() as session:  # the login form itself needs a token here
-        session["_user_id"] = f"{user_id}:1"
+    sign_in(app, client, user_id)  # the login form itself needs a token here
     Queue("clicks", connection=real_redis).enqueue("jobs.clicks.record_click", {"bad": "event"})
     with app.app_context():
         InProcessWorker(["clicks"], connection=real_redis).work(burst=True)

@@ -14,7 +14,7 @@ from shortener.background.redis_clients import worker_redis
 from shortener.background.worker import InProcessWorker
 from shortener.clicks import buffer, spool
 from shortener.timeutil import utcnow
-from tests.helpers import add_link, counts, make_event, run_jobs
+from tests.helpers import add_link, counts, make_event, run_jobs, sign_in
 
 
 @pytest.fixture
@@ -176,8 +176,7 @@ def test_actions_need_the_csrf_token_and_strangers_still_get_404(make_app, redis
     user_id = auth.create_user("boss")
     with app.app_context():
         set_admin(find_by_username("boss"), True)
-    with client.session_transaction() as session:  # the login form itself needs a token here
-        session["_user_id"] = f"{user_id}:1"
+    sign_in(app, client, user_id)  # the login form itself needs a token here
     assert client.post(url, data={"queue": CLICKS}).status_code == 400
     token = _csrf_token(client)
     assert client.post(url, data={"queue": CLICKS, "csrf_token": token}).status_code == 302

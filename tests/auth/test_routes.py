@@ -2,7 +2,9 @@
 
 import re
 import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select, text
@@ -11,7 +13,7 @@ from shortener.accounts import mail as mailer
 from shortener.accounts import users as accounts
 from shortener.auth.next_url import safe_next_url
 from shortener.extensions import db, limiter
-from shortener.models import User
+from shortener.models import User, UserSession
 from tests.conftest import PASSWORD, AuthActions
 from tests.helpers import NEW_PASSWORD, csrf_token, email_queue, register
 
@@ -19,6 +21,11 @@ from tests.helpers import NEW_PASSWORD, csrf_token, email_queue, register
 def logged_in_user_id(client) -> str | None:
     with client.session_transaction() as session:
         return session.get("_user_id")
+
+
+def is_session_id(value) -> bool:
+    """A server-side login's random id, never the user id (which would outlive a logout)."""
+    return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_-]{43}", value) is not None
 
 
 def is_logged_in(client) -> bool:
@@ -51,13 +58,18 @@ def test_register_logs_in_and_redirects_to_dashboard(app, client, fake_redis):
     assert response.headers["Location"] == "/"
     [user] = users(app)
     assert (user.username, user.email) == ("bob", "bob@example.com")
-    assert logged_in_user_id(client) == f"{user.id}:1"
+    assert is_session_id(logged_in_user_id(client))
     [job] = email_queue(fake_redis).jobs
     assert job.func_name == "jobs.email.send_welcome_email" and job.args == (user.id,)
     assert "Welcome, bob!" in client.get("/").get_data(as_text=True)
 
 
 INVALID_REGISTRATIONS = [
+    ("bob", None, "password", None, "password", "most common"),
+    ("bob", None, "12345678", None, "password", "most common"),
+    ("bob", None, " " * 8, None, "password", "repeated"),
+    ("bobby_tables", None, "bobby_tables", None, "password", "username or email"),
+    ("bob", None, "bob@example.com", None, "password", "username or email"),
     # (username, email, password, confirm, field in error, message fragment)
     ("ab", None, PASSWORD, None, "username", "3 to 32 characters"),
     ("a" * 33, "long@example.com", PASSWORD, None, "username", "3 to 32 characters"),
@@ -137,10 +149,10 @@ def test_register_page_redirects_logged_in_users(client, logged_in):
 @pytest.mark.parametrize("login", ["alice", "ALICE", " alice ", "alice@example.com",
                                    "Alice@Example.com"])
 def test_login_with_username_or_email(app, client, auth, login):
-    user_id = auth.create_user("alice")
+    auth.create_user("alice")
     response = auth.login(login)
     assert response.status_code == 302 and response.headers["Location"] == "/"
-    assert logged_in_user_id(client) == f"{user_id}:1"
+    assert is_session_id(logged_in_user_id(client))
 
 
 @pytest.mark.parametrize("login, password", [("alice", "wrong password"), ("nobody", PASSWORD),
@@ -312,15 +324,60 @@ def attempt(client, login, password="wrong password", ip="192.0.2.1"):
                        environ_base={"REMOTE_ADDR": ip})
 
 
-def test_failed_logins_are_throttled_per_account(make_app):
+def test_failed_logins_are_throttled_per_account_and_network(make_app):
     app = app_with_alice(make_app, RATELIMIT_LOGIN_ACCOUNT="3 per minute", RATELIMIT_LOGIN="100 per minute")
     client = app.test_client()
-    for ip in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):  # a botnet: one try per address
-        assert attempt(client, "alice", ip=ip).status_code == 200
-    blocked = attempt(client, "ALICE", PASSWORD, ip="192.0.2.4")
+    for login, ip in [("alice", "192.0.2.1"), ("ALICE", "192.0.2.2"), ("alice@example.com", "192.0.2.3")]:
+        assert attempt(client, login, ip=ip).status_code == 200  # one /24, every spelling
+    blocked = attempt(client, "Alice@Example.com", PASSWORD, ip="192.0.2.4")
     assert blocked.status_code == 429
     assert "Too many attempts" in blocked.get_data(as_text=True)
     assert attempt(client, "bob", ip="192.0.2.4").status_code == 200  # other accounts unaffected
+    assert attempt(app.test_client(), "alice", PASSWORD, ip="198.51.100.7").status_code == 302
+
+
+def test_wrong_passwords_from_many_addresses_do_not_lock_the_owner_out(make_app):
+    app = app_with_alice(make_app)  # the default limits: 5 per minute per account and network
+    attacker = app.test_client()
+    for n in range(1, 6):
+        assert attempt(attacker, "alice", ip=f"10.{n}.0.1").status_code == 200
+    assert attempt(app.test_client(), "alice", PASSWORD, ip="10.6.0.1").status_code == 302
+
+
+def test_ipv6_addresses_of_one_network_share_a_bucket(make_app):
+    app = app_with_alice(make_app, RATELIMIT_LOGIN_ACCOUNT="2 per minute")
+    client = app.test_client()
+    assert attempt(client, "alice", ip="2001:db8:1:2::1").status_code == 200
+    assert attempt(client, "alice", ip="2001:db8:1:2::ffff").status_code == 200
+    assert attempt(client, "alice", PASSWORD, ip="2001:db8:1:2:abcd::9").status_code == 429
+    assert attempt(client, "alice", PASSWORD, ip="2001:db8:1:3::1").status_code == 302
+
+
+def test_a_distributed_attack_slows_the_account_but_not_its_known_devices(make_app):
+    app = app_with_alice(make_app, RATELIMIT_LOGIN_ACCOUNT_GLOBAL="4 per hour")
+    owners_laptop = app.test_client()
+    assert attempt(owners_laptop, "alice", PASSWORD, ip="203.0.113.5").status_code == 302
+    owners_laptop.post("/auth/logout")
+    attacker = app.test_client()
+    for n in range(1, 5):
+        assert attempt(attacker, "alice", ip=f"10.{n}.0.1").status_code == 200
+    # Past the account's global allowance, a browser never used on it must wait ...
+    assert attempt(app.test_client(), "alice", PASSWORD, ip="10.9.0.1").status_code == 429
+    # ... while the owner's own browser (its device cookie) still gets in.
+    assert attempt(owners_laptop, "alice", PASSWORD, ip="10.9.0.1").status_code == 302
+
+
+def test_a_device_cookie_of_another_account_or_forged_is_not_trusted(make_app):
+    app = app_with_alice(make_app, RATELIMIT_LOGIN_ACCOUNT_GLOBAL="1 per hour")
+    AuthActions(app, app.test_client()).create_user("bob")
+    bobs_laptop = app.test_client()
+    assert attempt(bobs_laptop, "bob", PASSWORD).status_code == 302
+    bobs_laptop.post("/auth/logout")
+    assert attempt(app.test_client(), "alice", ip="10.1.0.1").status_code == 200
+    assert attempt(bobs_laptop, "alice", PASSWORD, ip="10.2.0.1").status_code == 429
+    forged = app.test_client()
+    forged.set_cookie("login_device", "eyJ1c2VyIjoxfQ.forged", path="/auth/login")
+    assert attempt(forged, "alice", PASSWORD, ip="10.3.0.1").status_code == 429
 
 
 def test_failed_logins_are_throttled_per_ip(make_app):
@@ -397,3 +454,95 @@ def test_registrations_are_throttled_per_ip(make_app):
         for n in range(3)
     ]
     assert statuses == [200, 200, 429]
+
+
+# --- server-side sessions ------------------------------------------------------
+
+def saved_cookies(client) -> dict[str, str]:
+    return {name: client.get_cookie(name).value for name in ("session", "remember_token")
+            if client.get_cookie(name) is not None}
+
+
+def replay(app, cookies: dict[str, str]):
+    """A fresh browser that presents ``cookies`` (copied earlier by an attacker)."""
+    client = app.test_client()
+    for name, value in cookies.items():
+        client.set_cookie(name, value)
+    return client
+
+
+def test_replayed_session_cookie_is_anonymous_after_logout(app, client, auth, logged_in):
+    stolen = saved_cookies(client)
+    assert is_logged_in(replay(app, stolen))
+    auth.logout()
+    assert not is_logged_in(replay(app, stolen))
+
+
+def test_replayed_remember_cookie_is_anonymous_after_logout(app, client, auth):
+    auth.create_user("alice")
+    assert auth.login("alice", remember="y").status_code == 302
+    stolen = saved_cookies(client)
+    only_remember = {"remember_token": stolen["remember_token"]}  # the browser was closed
+    assert is_logged_in(replay(app, only_remember))
+    auth.logout()
+    assert not is_logged_in(replay(app, only_remember))
+    assert not is_logged_in(replay(app, stolen))
+
+
+def test_logout_ends_only_that_device(app, auth, logged_in):
+    other_device = app.test_client()
+    assert AuthActions(app, other_device).login("alice", remember="y").status_code == 302
+    auth.logout()
+    assert is_logged_in(other_device)
+
+
+def test_every_login_gets_a_new_session_id(app, client, auth):
+    auth.create_user("alice")
+    ids = []
+    for _ in range(2):
+        auth.login("alice")
+        ids.append(logged_in_user_id(client))
+        auth.logout()
+    assert all(map(is_session_id, ids)) and ids[0] != ids[1]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(UserSession)) == 2
+
+
+def test_login_records_the_device(app, auth):
+    auth.create_user("alice")
+    auth.client.post("/auth/login", data={"login": "alice", "password": PASSWORD, "remember": "y"},
+                     headers={"User-Agent": DESKTOP_FIREFOX})
+    with app.app_context():
+        [login] = db.session.scalars(select(UserSession))
+    assert (login.remember, login.user_agent, login.revoked_at) == (True, "Firefox on Windows", None)
+
+
+DESKTOP_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+# --- throttling under concurrency ----------------------------------------------
+
+def test_parallel_wrong_passwords_are_counted_before_they_are_checked(make_app, redis_server,
+                                                                       real_redis, monkeypatch):
+    app = app_with_alice(make_app, RATELIMIT_STORAGE_URI=redis_server.url,
+                         RATELIMIT_LOGIN="10 per minute", RATELIMIT_LOGIN_ACCOUNT="5 per minute")
+    checked = []
+    real_verify = accounts.verify_password
+
+    def slow_verify(user, password):
+        checked.append(password)
+        time.sleep(0.3)  # widens the window in which a check-then-count limit lets others in
+        return real_verify(user, password)
+
+    monkeypatch.setattr(accounts, "verify_password", slow_verify)
+    start = threading.Barrier(24)
+
+    def one_attempt(n: int) -> int:
+        client = app.test_client()
+        start.wait()
+        return attempt(client, "alice", ip="192.0.2.1").status_code
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        statuses = list(pool.map(one_attempt, range(24)))
+    assert len(checked) <= 5
+    assert statuses.count(200) == len(checked) and statuses.count(429) == 24 - len(checked)

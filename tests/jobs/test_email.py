@@ -1,6 +1,7 @@
 """jobs/email.py: the welcome and password reset mail jobs (outbox, SMTP, retries of
 transient failures only) and the token cleanup job."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from aiosmtpd.controller import Controller
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from sqlalchemy import select, update
 
-from jobs.email import cleanup_expired_tokens, send_password_reset_email
+from jobs.email import cleanup_expired_tokens, send_password_reset_email, send_password_reset_for
 from shortener.accounts import reset_tokens
 from shortener.background import queues
 from shortener.background.worker import InProcessWorker
@@ -16,7 +17,7 @@ from shortener.dev.embedded_redis import free_port
 from shortener.extensions import db
 from shortener.models import PasswordResetToken, User
 from shortener.timeutil import utcnow
-from tests.conftest import use_redis
+from tests.conftest import AuthActions, use_redis
 from tests.helpers import NEW_PASSWORD, email_queue, issue_token, mail_bodies, register, sent_mails
 
 BASE_URL = "http://sho.rt.test"
@@ -48,11 +49,13 @@ def test_reset_link_is_built_from_base_url_not_the_host_header(app, client, auth
     auth.create_user("alice")
     client.post("/auth/forgot-password", data={"email": "alice@example.com"},
                 headers={"Host": "evil.example"})
-    token = email_queue(fake_redis).jobs[0].args[1]
     run_email_jobs(app, fake_redis)
     [message] = sent_mails(app)
     assert message["To"] == "alice@example.com"
     plain, html = mail_bodies(message)
+    token = re.search(r"/reset-password/([A-Za-z0-9_-]+)", plain).group(1)
+    with app.app_context():
+        assert reset_tokens.find_valid(token) is not None
     link = f"{BASE_URL}/auth/reset-password/{token}"
     assert link in plain and f'href="{link}"' in html
     assert "evil" not in plain + html
@@ -65,6 +68,24 @@ def test_reset_mail_is_not_sent_for_a_link_already_used(app, auth):
         reset_tokens.redeem(token, NEW_PASSWORD)
         send_password_reset_email(user_id, token)
     assert sent_mails(app) == []
+
+
+def test_reset_job_for_an_unknown_address_stores_and_sends_nothing(app, auth):
+    auth.create_user("alice")
+    with app.app_context():
+        send_password_reset_for("nobody@example.com")
+        assert db.session.scalar(select(PasswordResetToken)) is None
+    assert sent_mails(app) == []
+
+
+def test_an_address_gets_at_most_the_capped_number_of_reset_mails(make_app, auth, caplog):
+    app = make_app(RATELIMIT_RESET_MAIL="2 per hour")
+    AuthActions(app, app.test_client()).create_user("alice")
+    with app.app_context():
+        for _ in range(4):
+            send_password_reset_for("Alice@example.com")
+    assert len(sent_mails(app)) == 2
+    assert "over RATELIMIT_RESET_MAIL" in caplog.text
 
 
 def test_cleanup_removes_only_expired_or_used_tokens(app, auth):

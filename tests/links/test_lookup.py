@@ -22,6 +22,15 @@ def test_a_cached_link_is_served_without_a_query_until_it_expires(make_app, auth
         assert resolve("bob", "go").target_url == "https://new.example/"
 
 
+def test_the_cache_shares_one_entry_for_every_case(make_app, auth):
+    app = make_app(LINK_CACHE_SECONDS=60)
+    add_link(app, auth.create_user("bob"), "Go")
+    with app.app_context():
+        for spelling in ("Go", "go", "GO"):
+            assert resolve("bob", spelling) is not None
+        assert list(app.extensions["link_cache"]) == [("bob", "go")]
+
+
 def test_unknown_links_are_not_cached(make_app, auth):
     app = make_app(LINK_CACHE_SECONDS=60)
     user_id = auth.create_user("bob")

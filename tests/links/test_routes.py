@@ -13,7 +13,7 @@ from shortener.extensions import db
 from shortener.links import slugs
 from shortener.models import Link
 from shortener.timeutil import utcnow
-from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, csrf_token
+from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, csrf_token, sign_in
 
 LINK_PAGES = ["/links/{id}", "/links/{id}/edit", "/links/{id}/delete"]
 
@@ -108,12 +108,20 @@ def test_duplicate_custom_slug_is_a_form_error(app, client, logged_in):
     assert [link.target_url for link in links_of(app, logged_in)] == ["https://example.com/old"]
 
 
-def test_same_slug_in_another_case_is_another_link(app, client, logged_in):
+def test_same_slug_in_another_case_is_the_same_link(app, client, logged_in):
     add_link(app, logged_in, slug="docs")
     data = {"target_url": "https://example.com/", "slug": "Docs"}
     response = client.post("/links/new", data=data)
-    assert response.status_code == 302
-    assert len(links_of(app, logged_in)) == 2
+    assert response.status_code == 200
+    assert "You already have a link at /Docs" in page_text(response)
+    assert len(links_of(app, logged_in)) == 1
+
+
+def test_a_link_is_followed_whatever_the_case_of_its_slug(app, client, logged_in):
+    add_link(app, logged_in, slug="Launch", target="https://example.com/launch")
+    for path in ("/alice/Launch", "/alice/launch", "/ALICE/LAUNCH"):
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"] == "https://example.com/launch"
 
 
 @pytest.mark.parametrize(
@@ -349,11 +357,9 @@ def test_delete_needs_the_csrf_token(make_app):
     with app.app_context():
         from shortener.accounts.users import create_user
 
-        user = create_user("alice", "alice@example.com", "correct horse battery")
-        user_id, session_id = user.id, user.get_id()
+        user_id = create_user("alice", "alice@example.com", "correct horse battery").id
     link_id = add_link(app, user_id)
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id  # Flask-Login's own session key
+    sign_in(app, client, user_id)
     html = page_text(client.get(f"/links/{link_id}/delete"))
     assert client.post(f"/links/{link_id}/delete").status_code == 400
     assert get_link(app, link_id) is not None

@@ -62,13 +62,14 @@ def test_taken_custom_slug_raises_and_keeps_the_first(app, owner_id):
         assert _slugs_of(owner_id) == ["launch"]
 
 
-def test_slugs_are_case_sensitive_and_per_owner(app, auth, owner_id):
+def test_slugs_are_unique_whatever_their_case_and_per_owner(app, auth, owner_id):
     bob_id = auth.create_user("bob")
     with app.app_context():
-        save_new_link(_new_link(owner_id), "launch")
         save_new_link(_new_link(owner_id), "Launch")
+        with pytest.raises(SlugTaken):
+            save_new_link(_new_link(owner_id), "launch")
         save_new_link(_new_link(bob_id), "launch")
-        assert _slugs_of(owner_id) == ["Launch", "launch"]
+        assert _slugs_of(owner_id) == ["Launch"]  # kept as typed
         assert _slugs_of(bob_id) == ["launch"]
 
 

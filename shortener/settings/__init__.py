@@ -1,0 +1,1 @@
+"""The account's settings pages: the logins of the account, and ending them."""
