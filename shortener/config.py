@@ -96,6 +96,10 @@ def from_environ(env=None) -> dict:
         "RATELIMIT_RESET": env.get("RATELIMIT_RESET") or "5 per minute;20 per hour",
         "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER") or "10 per hour",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        # Password-protected links: wrong passwords per link and per IP, and how long a right one lasts.
+        "RATELIMIT_LINK_PASSWORD": env.get("RATELIMIT_LINK_PASSWORD") or "10 per minute;50 per hour",
+        "RATELIMIT_LINK_PASSWORD_IP": env.get("RATELIMIT_LINK_PASSWORD_IP") or "5 per minute;30 per hour",
+        "LINK_PASSWORD_COOKIE_SECONDS": _int(env, "LINK_PASSWORD_COOKIE_SECONDS", 12 * 3600),
         # Click pipeline (see README "Click tracking").
         "CLICK_TRACKING": _choice(env, "CLICK_TRACKING", "job", CLICK_TRACKING_MODES),
         "CLICK_RETRY_MAX": _int(env, "CLICK_RETRY_MAX", 5),

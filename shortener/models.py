@@ -57,6 +57,8 @@ class Link(db.Model):
         Index("ix_links_owner_created", "owner_id", "created_at"),
         CheckConstraint("click_count >= 0", name="click_count_not_negative"),
         CheckConstraint("bot_count >= 0", name="bot_count_not_negative"),
+        CheckConstraint("click_limit IS NULL OR click_limit > 0", name="click_limit_positive"),
+        CheckConstraint("redirect_code IN (301, 302, 307, 308)", name="redirect_code_known"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -72,12 +74,23 @@ class Link(db.Model):
     bot_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Link options (shortener.links.service holds their rules). NULL/default means "off",
+    # and a link with every option off takes the redirect's fast path.
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime)
+    click_limit: Mapped[int | None] = mapped_column(Integer)  # human clicks, as click_count
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2id, as accounts
+    redirect_code: Mapped[int] = mapped_column(Integer, default=302, server_default="302")
+    forward_query: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     owner: Mapped[User] = relationship(back_populates="links")
 
     def is_live(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
-        return self.is_active and (self.expires_at is None or self.expires_at > now)
+        return (self.is_active and (self.expires_at is None or self.expires_at > now)
+                and (self.starts_at is None or self.starts_at <= now))
+
+    def limit_reached(self) -> bool:
+        return self.click_limit is not None and self.click_count >= self.click_limit
 
 
 class Click(db.Model):
@@ -105,6 +118,8 @@ class Click(db.Model):
     country: Mapped[str | None] = mapped_column(String(16))
     # A keyed hash of (address, agent, link) under a salt that is deleted after two days.
     visitor_key: Mapped[str | None] = mapped_column(String(32))
+    # How the visitor came when the URL says so ("qr": the link's QR code); else NULL.
+    source: Mapped[str | None] = mapped_column(String(16))
 
 
 class DailyClicks(db.Model):

@@ -41,9 +41,11 @@ def create():
     if form.validate_on_submit():
         try:
             link = service.create_link(current_user.id, form.target_url.data, form.title.data,
-                                       form.expires_at.data, form.slug.data)
+                                       form.expires_at.data, form.slug.data, form.options())
         except SlugError as exc:
             form.slug.errors.append(str(exc))
+        except service.LinkOptionError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
         else:
             flash(f"Short link created: {_short_url(link)}", "success")
             return redirect(url_for(".detail", link_id=link.id))
@@ -85,12 +87,17 @@ def export_clicks(link_id: int):
 @login_required
 def edit(link_id: int):
     link = _own_link_or_404(link_id)
-    form = EditLinkForm(obj=link, own_hosts=_own_hosts())
+    form = EditLinkForm(link=link, own_hosts=_own_hosts())
     if form.validate_on_submit():
-        form.populate_obj(link)
-        service.save_link(link)
-        flash("Link updated.", "success")
-        return redirect(url_for(".detail", link_id=link.id))
+        try:
+            service.update_link(link, form.options(), target_url=form.target_url.data,
+                                title=form.title.data, expires_at=form.expires_at.data,
+                                is_active=form.is_active.data)
+        except service.LinkOptionError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            flash("Link updated.", "success")
+            return redirect(url_for(".detail", link_id=link.id))
     return render_template("links/form.html", form=form, link=link, short=_short_url(link))
 
 
