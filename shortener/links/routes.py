@@ -16,7 +16,7 @@ from ..clicks import charts, export, stats
 from ..clicks.pending import clicks_in_flight
 from ..models import Link
 from ..timeutil import utcnow
-from . import service, urls
+from . import qr, service, urls
 from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm
 from .slugs import SlugError
 
@@ -81,6 +81,23 @@ def export_clicks(link_id: int):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{link.slug}-clicks.csv"'},
     )
+
+
+QR_FORMATS = {"svg": ("image/svg+xml", qr.qr_svg), "png": ("image/png", qr.qr_png)}
+
+
+@bp.route(f"/links/{LINK_ID}/qr.<any(svg, png):kind>")
+@login_required
+def qr_code(link_id: int, kind: str):
+    link = _own_link_or_404(link_id)
+    mimetype, render = QR_FORMATS[kind]
+    response = Response(render(_short_url(link)), mimetype=mimetype)
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{link.slug}-qr.{kind}"'
+    # The code only changes with the short URL: let the owner's browser keep it (private: a login).
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.route(f"/links/{LINK_ID}/edit", methods=["GET", "POST"])
