@@ -1,4 +1,4 @@
-"""link options (start, click limit, password, redirect type, query forwarding); click source
+"""link options (start, click limit, password, redirect type, query forwarding); click source; imports
 
 Revision ID: 0004
 Revises: 0003
@@ -26,9 +26,31 @@ def upgrade():
         batch_op.create_check_constraint(op.f('ck_links_redirect_code_known'), 'redirect_code IN (301, 302, 307, 308)')
     with op.batch_alter_table('clicks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source', sa.String(length=16), nullable=True))
+    op.create_table('imports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('csv_text', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('total_rows', sa.Integer(), nullable=False),
+    sa.Column('processed_rows', sa.Integer(), nullable=False),
+    sa.Column('created_count', sa.Integer(), nullable=False),
+    sa.Column('skipped_count', sa.Integer(), nullable=False),
+    sa.Column('rejected_count', sa.Integer(), nullable=False),
+    sa.Column('report', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_imports_owner_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_imports'))
+    )
+    with op.batch_alter_table('imports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_imports_owner_id'), ['owner_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('imports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_imports_owner_id'))
+    op.drop_table('imports')
     with op.batch_alter_table('clicks', schema=None) as batch_op:
         batch_op.drop_column('source')
     with op.batch_alter_table('links', schema=None) as batch_op:

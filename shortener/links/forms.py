@@ -1,6 +1,7 @@
 import unicodedata
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -158,3 +159,13 @@ class EditLinkForm(LinkForm):
 
 class DeleteLinkForm(FlaskForm):
     """No fields: it carries the CSRF token of the confirmation."""
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        validators=[FileRequired("Choose a CSV file."), FileAllowed(["csv", "txt"], "Choose a .csv file.")],
+        description="A header row, then one link per row: target (required), slug, title, expiry "
+                    "(e.g. 2030-12-31 23:59, UTC). Exports from Kutt and YOURLS work as they are.",
+        render_kw={"accept": ".csv,text/csv"},
+    )

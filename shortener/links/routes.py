@@ -11,13 +11,15 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..clicks import charts, export, stats
 from ..clicks.pending import clicks_in_flight
+from ..extensions import csrf
 from ..models import Link
 from ..timeutil import utcnow
-from . import qr, service, urls
-from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm
+from . import imports, qr, service, urls
+from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm, ImportForm
 from .slugs import SlugError
 
 bp = Blueprint("links", __name__)
@@ -128,6 +130,43 @@ def delete(link_id: int):
         flash(f"Deleted {short}. It now answers 404.", "success")
         return redirect(url_for(".index"))
     return render_template("links/confirm_delete.html", form=form, link=link, short=short)
+
+
+# Multipart framing around the file; anything past the file limit plus this is refused unread.
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+@bp.route("/links/import", methods=["GET", "POST"])
+@login_required
+@csrf.exempt  # checked below, after the size limit (CSRFProtect would read the body first)
+def import_links():
+    max_bytes = current_app.config["IMPORT_MAX_BYTES"]
+    request.max_content_length = max_bytes + UPLOAD_OVERHEAD  # this route's own MAX_CONTENT_LENGTH
+    try:
+        if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()  # what CSRFProtect would have done, now under the size limit
+        form = ImportForm()
+    except RequestEntityTooLarge:
+        message = f"The file is larger than {max_bytes / 1024 / 1024:g} MB. Split it, then import each part."
+        return render_template("links/import.html", form=ImportForm(formdata=None), error=message), 413
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            link_import = imports.start_import(current_user.id, upload.filename, upload.read(max_bytes + 1))
+        except imports.ImportFileError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            return redirect(url_for(".import_progress", import_id=link_import.id))
+    return render_template("links/import.html", form=form, error=None)
+
+
+@bp.route("/imports/<int(max=2147483647):import_id>")
+@login_required
+def import_progress(import_id: int):
+    link_import = imports.get_import(current_user.id, import_id)
+    if link_import is None:
+        abort(404)
+    return render_template("links/import_progress.html", job=link_import)
 
 
 def _own_link_or_404(link_id: int) -> Link:
