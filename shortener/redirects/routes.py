@@ -59,7 +59,8 @@ def unlock(username: str, slug: str):
     link = resolve(username, slug)
     if link is None:
         return _not_found()
-    source = QR if request.path.endswith("/q") else None
+    scanned = request.endpoint == "redirects.unlock_qr"  # not the path: a slug may be "q"
+    source = QR if scanned else None
     if link.options is None or link.options.password_hash is None:
         # Not protected (any more): back to the plain GET, which follows and counts.
         return redirect(request.full_path.rstrip("?"), code=303)
@@ -74,7 +75,7 @@ def unlock(username: str, slug: str):
         return _password_page(form, 403)
     # 303: the browser follows with a GET, whatever the link's own redirect type.
     response = _record_and_redirect(link, source, code=303)
-    _remember(response, link)
+    _remember(response, link, request.path.removesuffix("/q") if scanned else request.path)
     return response
 
 
@@ -110,9 +111,9 @@ def _remembered(link: LinkRow) -> bool:
                              config["SECRET_KEY"], config["LINK_PASSWORD_COOKIE_SECONDS"])
 
 
-def _remember(response, link: LinkRow) -> None:
+def _remember(response, link: LinkRow, path: str) -> None:
+    """The cookie covers the short URL and its /q below it, and nothing else."""
     config = current_app.config
-    path = request.path.removesuffix("/q")
     response.set_cookie(
         access.cookie_name(link), access.access_cookie(link, config["SECRET_KEY"]),
         max_age=config["LINK_PASSWORD_COOKIE_SECONDS"], path=path, httponly=True,
