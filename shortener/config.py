@@ -105,6 +105,10 @@ def from_environ(env=None) -> dict:
         "RATELIMIT_RESET_MAIL": env.get("RATELIMIT_RESET_MAIL") or "3 per hour;10 per day",
         "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER") or "10 per hour",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        # Password-protected links: wrong passwords per link and per IP, and how long a right one lasts.
+        "RATELIMIT_LINK_PASSWORD": env.get("RATELIMIT_LINK_PASSWORD") or "10 per minute;50 per hour",
+        "RATELIMIT_LINK_PASSWORD_IP": env.get("RATELIMIT_LINK_PASSWORD_IP") or "5 per minute;30 per hour",
+        "LINK_PASSWORD_COOKIE_SECONDS": _int(env, "LINK_PASSWORD_COOKIE_SECONDS", 12 * 3600),
         # Click pipeline (see README "Click tracking").
         "CLICK_TRACKING": _choice(env, "CLICK_TRACKING", "job", CLICK_TRACKING_MODES),
         "CLICK_RETRY_MAX": _int(env, "CLICK_RETRY_MAX", 5),
@@ -143,6 +147,14 @@ def from_environ(env=None) -> dict:
         "EMAIL_FAILURE_TTL": _int(env, "EMAIL_FAILURE_TTL", 7 * 24 * 3600),
         "EMAIL_JOB_TIMEOUT": _int(env, "EMAIL_JOB_TIMEOUT", 60),
         "PASSWORD_RESET_TTL": _int(env, "PASSWORD_RESET_TTL", 3600),
+        # CSV import of links (the `imports` queue).
+        "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_BYTES", 5 * 1024 * 1024),
+        "IMPORT_MAX_ROWS": _int(env, "IMPORT_MAX_ROWS", 10_000),
+        "IMPORT_BATCH_SIZE": _int(env, "IMPORT_BATCH_SIZE", 200),
+        "IMPORT_RETRY_MAX": _int(env, "IMPORT_RETRY_MAX", 3),
+        "IMPORT_RETRY_INTERVALS": _int_list(env, "IMPORT_RETRY_INTERVALS", [10, 60, 300]),
+        "IMPORT_JOB_TIMEOUT": _int(env, "IMPORT_JOB_TIMEOUT", 900),
+        "IMPORT_FAILURE_TTL": _int(env, "IMPORT_FAILURE_TTL", 7 * 24 * 3600),
     }
 
 
@@ -181,6 +193,8 @@ def finalize(config: dict, instance_path: str) -> dict:
         raise ConfigError("CLICK_RETRY_INTERVALS needs one interval per retry (CLICK_RETRY_MAX)")
     if len(config["EMAIL_RETRY_INTERVALS"]) < config["EMAIL_RETRY_MAX"]:
         raise ConfigError("EMAIL_RETRY_INTERVALS needs one interval per retry (EMAIL_RETRY_MAX)")
+    if len(config["IMPORT_RETRY_INTERVALS"]) < config["IMPORT_RETRY_MAX"]:
+        raise ConfigError("IMPORT_RETRY_INTERVALS needs one interval per retry (IMPORT_RETRY_MAX)")
     config["CLICK_SPOOL_DIR"] = config.get("CLICK_SPOOL_DIR") or os.path.join(instance_path, "spool")
     config["MAIL_OUTBOX_DIR"] = config.get("MAIL_OUTBOX_DIR") or os.path.join(instance_path, "outbox")
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config["REDIS_URL"]

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     Uuid,
     false,
@@ -80,6 +82,8 @@ class Link(db.Model):
         Index("ix_links_owner_last_clicked", "owner_id", "last_clicked_at"),
         CheckConstraint("click_count >= 0", name="click_count_not_negative"),
         CheckConstraint("bot_count >= 0", name="bot_count_not_negative"),
+        CheckConstraint("click_limit IS NULL OR click_limit > 0", name="click_limit_positive"),
+        CheckConstraint("redirect_code IN (301, 302, 307, 308)", name="redirect_code_known"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -98,6 +102,13 @@ class Link(db.Model):
     last_clicked_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Link options (shortener.links.service holds their rules). NULL/default means "off",
+    # and a link with every option off takes the redirect's fast path.
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime)
+    click_limit: Mapped[int | None] = mapped_column(Integer)  # human clicks, as click_count
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2id, as accounts
+    redirect_code: Mapped[int] = mapped_column(Integer, default=302, server_default="302")
+    forward_query: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     owner: Mapped[User] = relationship(back_populates="links")
 
@@ -108,7 +119,11 @@ class Link(db.Model):
 
     def is_live(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
-        return self.is_active and (self.expires_at is None or self.expires_at > now)
+        return (self.is_active and (self.expires_at is None or self.expires_at > now)
+                and (self.starts_at is None or self.starts_at <= now))
+
+    def limit_reached(self) -> bool:
+        return self.click_limit is not None and self.click_count >= self.click_limit
 
 
 class Click(db.Model):
@@ -136,6 +151,8 @@ class Click(db.Model):
     country: Mapped[str | None] = mapped_column(String(16))
     # A keyed hash of (address, agent, link) under a salt that is deleted after two days.
     visitor_key: Mapped[str | None] = mapped_column(String(32))
+    # How the visitor came when the URL says so ("qr": the link's QR code); else NULL.
+    source: Mapped[str | None] = mapped_column(String(16))
 
 
 class DailyClicks(db.Model):
@@ -204,3 +221,27 @@ class PasswordResetToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LinkImport(db.Model):
+    """An uploaded CSV of links and the progress of the job importing it.
+
+    The file itself is stored here (not on a disk), so any worker can read it.
+    """
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    csv_text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, running, done, failed
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    processed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"row": 7, "slug": "...", "reason": "..."}], rows numbered as in a spreadsheet (header = 1).
+    report: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -105,6 +105,11 @@ def verify_password(user: User | None, password: str) -> bool:
     return True
 
 
+def check_password_hash(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches an argon2 hash made by ``hash_password`` (e.g. a link's)."""
+    return _safe_verify(password_hash, password)
+
+
 def _safe_verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)

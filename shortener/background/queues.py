@@ -12,7 +12,8 @@ from .redis_clients import web_redis, worker_redis
 
 CLICKS = "clicks"
 EMAIL = "email"
-QUEUE_NAMES = (CLICKS, EMAIL)
+IMPORTS = "imports"  # CSV imports: long jobs, kept off the clicks and email queues
+QUEUE_NAMES = (CLICKS, EMAIL, IMPORTS)
 # Seconds RQ keeps a finished job (and its result). Click jobs keep theirs briefly for speed:
 # with 0, RQ deletes the job at once with Job.delete(), which reads the job's status and
 # executions outside the completion pipeline: with RQ's own worker, 27 Redis round trips a
@@ -20,9 +21,10 @@ QUEUE_NAMES = (CLICKS, EMAIL)
 # seconds, the job hash, its result and a FinishedJobRegistry entry are written in that
 # pipeline and expire by themselves: about 6 KB a job, under 10 MB at 300 clicks/s. Mail jobs
 # keep 0: their arguments carry password-reset tokens, which should not outlive the job.
-RESULT_TTL = {CLICKS: 5, EMAIL: 0}
+# Import jobs keep 0 too: their progress and report live in the imports table.
+RESULT_TTL = {CLICKS: 5, EMAIL: 0, IMPORTS: 0}
 # Settings prefix of each queue's policy (CLICK_RETRY_MAX, EMAIL_JOB_TIMEOUT, ...).
-POLICY_PREFIX = {CLICKS: "CLICK", EMAIL: "EMAIL"}
+POLICY_PREFIX = {CLICKS: "CLICK", EMAIL: "EMAIL", IMPORTS: "IMPORT"}
 
 
 def job_policy(queue_name: str) -> dict:

@@ -21,7 +21,7 @@ from .reliable_worker import ReliableWorkerMixin
 from .schedule import ID_PREFIX
 
 # Imported once in the worker process, so a forked work horse finds them loaded.
-JOB_MODULES = ("jobs.clicks", "jobs.email", "jobs.periodic")
+JOB_MODULES = ("jobs.clicks", "jobs.email", "jobs.imports", "jobs.periodic")
 
 
 def worker_app() -> Flask:

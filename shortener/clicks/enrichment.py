@@ -23,9 +23,12 @@ import ua_parser
 from crawlerdetect import CrawlerDetect
 from flask import Flask, current_app
 
+from .events import QR
+
 UNKNOWN = "unknown"
 DIRECT = "direct"
 INTERNAL = "internal"
+QR_CODE = "QR code"  # the referrer host of a scan of a link's QR code (event source "qr")
 EMPTY_AGENT = "empty user agent"
 
 NAME_MAX = 64  # browser, os, bot name columns
@@ -184,6 +187,12 @@ class Enricher:
         # An app opening the link (android-app://com.slack/): keep the scheme so it can't pass for a site.
         return f"{parts.scheme.lower()}:{host}"[:HOST_MAX]
 
+    def origin(self, event: dict) -> str:
+        """Where the click came from: "QR code" for a scan (camera apps send no referrer), else the host."""
+        if event.get("source") == QR:
+            return QR_CODE
+        return self.referrer_host(event.get("referrer"))
+
     # -- country ----------------------------------------------------------------------------------
 
     def country(self, ip: str | None) -> str:
@@ -208,7 +217,7 @@ class Enricher:
     # -- one click --------------------------------------------------------------------------------
 
     def enrich(self, event: dict) -> dict:
-        """The enrichment columns for one click event (keys user_agent, referrer, ip_address)."""
+        """The enrichment columns for one click event (keys user_agent, referrer, ip_address, source)."""
         agent = self.agent(event.get("user_agent"))
         return {
             "is_bot": agent.is_bot,
@@ -216,7 +225,7 @@ class Enricher:
             "browser": agent.browser,
             "os": agent.os,
             "device": agent.device,
-            "referrer_host": self.referrer_host(event.get("referrer")),
+            "referrer_host": self.origin(event),
             "country": self.country(event.get("ip_address")),
         }
 

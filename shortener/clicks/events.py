@@ -9,10 +9,12 @@ from datetime import datetime
 
 REFERRER_MAX = 1024
 USER_AGENT_MAX = 512
+QR = "qr"  # the source of a scan of the link's QR code
+SOURCES = frozenset({QR})
 
 
 def new_event(link_id: int, clicked_at: datetime, referrer, user_agent, ip_address,
-              visitor_key: str | None = None) -> dict:
+              visitor_key: str | None = None, source: str | None = None) -> dict:
     event = {
         "id": str(uuid.uuid4()),
         "link_id": link_id,
@@ -23,6 +25,8 @@ def new_event(link_id: int, clicked_at: datetime, referrer, user_agent, ip_addre
     }
     if visitor_key:  # absent when no salt could be had (Redis down)
         event["visitor_key"] = visitor_key
+    if source:  # absent for most clicks, so their events stay as small as before
+        event["source"] = source
     return event
 
 
@@ -36,4 +40,6 @@ def to_row(event: dict) -> dict:
         "user_agent": event.get("user_agent"),
         "ip_address": event.get("ip_address"),
         "visitor_key": event.get("visitor_key"),
+        # Only known sources: an event is data from Redis or the spool, not trusted text.
+        "source": event.get("source") if event.get("source") in SOURCES else None,
     }

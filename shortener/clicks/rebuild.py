@@ -20,7 +20,7 @@ from .enrichment import app_enricher
 
 log = logging.getLogger(__name__)
 
-READ_COLUMNS = (Click.id, Click.link_id, Click.referrer, Click.user_agent, Click.ip_address)
+READ_COLUMNS = (Click.id, Click.link_id, Click.referrer, Click.user_agent, Click.ip_address, Click.source)
 
 
 def reenrich_clicks(batch_size: int) -> tuple[int, set[int]]:

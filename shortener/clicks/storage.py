@@ -65,7 +65,7 @@ COLUMNS = {
     "id": "uuid", "link_id": "integer", "clicked_at": "timestamp", "referrer": "varchar",
     "user_agent": "varchar", "ip_address": "varchar", "is_bot": "boolean", "bot_name": "varchar",
     "browser": "varchar", "os": "varchar", "device": "varchar", "referrer_host": "varchar",
-    "country": "varchar", "visitor_key": "varchar",
+    "country": "varchar", "visitor_key": "varchar", "source": "varchar",
 }
 # PostgreSQL: the batch as one array per column, so the statement is short and parsed
 # once, whatever the batch size (a multi-row VALUES list is re-parsed per batch).

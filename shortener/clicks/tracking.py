@@ -22,7 +22,7 @@ from .visitors import key_for_click
 
 
 def track_click(link_id: int, remote_addr: str | None, referrer: str | None,
-                user_agent: str | None) -> None:
+                user_agent: str | None, source: str | None = None) -> None:
     """Record a click on ``link_id`` by the configured mode; never raises for Redis or the database."""
     config = current_app.config
     mode = config["CLICK_TRACKING"]
@@ -32,7 +32,7 @@ def track_click(link_id: int, remote_addr: str | None, referrer: str | None,
     # The full address goes into the hash only; what is stored is anonymized.
     key = key_for_click(link_id, remote_addr, user_agent, now)
     ip = anonymize_ip(remote_addr, config["IP_ANONYMIZATION"])
-    event = new_event(link_id, now, referrer, user_agent, ip, visitor_key=key)
+    event = new_event(link_id, now, referrer, user_agent, ip, visitor_key=key, source=source)
     if mode == "sync":
         store_or_spool(event)
     elif mode == "job":

@@ -1,10 +1,21 @@
 import unicodedata
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, StringField, URLField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..timeutil import utcnow
+from .service import DEFAULT_REDIRECT_CODE, LinkOptions, option_problems
 from .slugs import SlugError, validate_slug
 from .urls import MAX_URL_LENGTH, InvalidTargetURL, validate_target_url
 
@@ -39,6 +50,40 @@ class LinkForm(FlaskForm):
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         description="Optional. After this moment the short link answers 404.",
     )
+    starts_at = DateTimeLocalField(
+        "Valid from (UTC)",
+        validators=[Optional()],
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        description="Optional. Before this moment the short link answers 404, as if it did not exist.",
+    )
+    click_limit = IntegerField(
+        "Click limit",
+        validators=[Optional()],
+        render_kw={"min": 1, "inputmode": "numeric"},
+        description="Optional. After this many human clicks (bots are not counted) the link answers "
+                    "410. Clicks are counted in the background, so the limit is reached within "
+                    "seconds, not to the exact click: a few more visits may get through.",
+    )
+    password = PasswordField(
+        "Password",
+        validators=[Optional()],
+        render_kw={"autocomplete": "new-password"},
+        description="Optional. Visitors must enter it before they are sent on; a right password is "
+                    "remembered in their browser for a while.",
+    )
+    redirect_code = SelectField(
+        "Redirect type",
+        choices=[SelectChoice(302, "302 Found (default)"), SelectChoice(301, "301 Moved Permanently"),
+                 SelectChoice(307, "307 Temporary Redirect"), SelectChoice(308, "308 Permanent Redirect")],
+        coerce=int,
+        default=DEFAULT_REDIRECT_CODE,
+        description="Browsers cache a 301 or 308: their repeat visits skip this site, so they are not "
+                    "counted, and later changes, limits or expiry do not reach them.",
+    )
+    forward_query = BooleanField(
+        "Forward the query",
+        description="Append what follows '?' in the short URL (e.g. ?utm_source=news) to the destination.",
+    )
 
     def __init__(self, *args, own_hosts=frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,6 +99,29 @@ class LinkForm(FlaskForm):
         # PostgreSQL refuses NUL in text, and no title needs control characters.
         if any(unicodedata.category(char) == "Cc" for char in field.data):
             raise ValidationError("The title cannot contain control characters.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not valid:
+            return False
+        # The rules live in the domain (links.service), shared with every other way in.
+        for problem in option_problems(self.options(), self.expires_at.data):
+            getattr(self, problem.field).errors.append(str(problem))
+            valid = False
+        return valid
+
+    def options(self) -> LinkOptions:
+        return LinkOptions(
+            starts_at=self.starts_at.data,
+            click_limit=self.click_limit.data,
+            redirect_code=self.redirect_code.data,
+            forward_query=self.forward_query.data,
+            password=self.password.data or None,
+            remove_password=self._removes_password(),
+        )
+
+    def _removes_password(self) -> bool:
+        return False
 
 
 class CreateLinkForm(LinkForm):
@@ -78,7 +146,26 @@ class CreateLinkForm(LinkForm):
 
 class EditLinkForm(LinkForm):
     is_active = BooleanField("Active", description="Inactive links answer 404.")
+    remove_password = BooleanField("Remove the password", description="Anyone with the link may visit.")
+
+    def __init__(self, *args, link=None, **kwargs):
+        super().__init__(*args, obj=link, **kwargs)
+        if link is not None and link.password_hash:
+            self.password.description = "Protected. Leave empty to keep the current password."
+
+    def _removes_password(self) -> bool:
+        return self.remove_password.data
 
 
 class DeleteLinkForm(FlaskForm):
     """No fields: it carries the CSRF token of the confirmation."""
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        validators=[FileRequired("Choose a CSV file."), FileAllowed(["csv", "txt"], "Choose a .csv file.")],
+        description="A header row, then one link per row: target (required), slug, title, expiry "
+                    "(e.g. 2030-12-31 23:59, UTC). Exports from Kutt and YOURLS work as they are.",
+        render_kw={"accept": ".csv,text/csv"},
+    )

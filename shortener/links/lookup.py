@@ -2,8 +2,12 @@
 
 Found links are remembered per process for ``LINK_CACHE_SECONDS``, so a hot
 link costs no query at all; an edit or deactivation reaches the redirect
-within that time, while expiry is checked on every request. Unknown links are
-not cached, so a link works the moment it is created.
+within that time, while expiry and the scheduled start are checked on every
+request. Unknown links are not cached, so a link works the moment it is created.
+
+A link's options ride in the same cached row (``LinkRow.options``), None for
+a link with every option off: such a link costs the redirect one attribute
+check more than before options existed.
 """
 
 import time
@@ -18,6 +22,26 @@ from ..models import Link, User
 from ..timeutil import utcnow
 
 CACHE_MAX_ENTRIES = 10_000
+PLAIN_REDIRECT_CODE = 302
+
+
+class OptionsRow(NamedTuple):
+    """What the redirect enforces beyond active and expiry.
+
+    ``click_count`` is as of the row's query: the click limit is reached within
+    ``LINK_CACHE_SECONDS`` plus the click pipeline's lag, not to the click.
+    """
+
+    starts_at: datetime | None
+    click_limit: int | None
+    click_count: int
+    password_hash: str | None
+    redirect_code: int
+    forward_query: bool
+
+    @property
+    def limit_reached(self) -> bool:
+        return self.click_limit is not None and self.click_count >= self.click_limit
 
 
 class LinkRow(NamedTuple):
@@ -25,16 +49,19 @@ class LinkRow(NamedTuple):
     target_url: str
     is_active: bool
     expires_at: datetime | None
+    options: OptionsRow | None = None
 
 
 def resolve(username: str, slug: str) -> LinkRow | None:
-    """The live link at ``username/slug``, or None if unknown, inactive or expired."""
+    """The live link at ``username/slug``: None if unknown, inactive, expired or not started."""
     # Usernames and slugs are both matched whatever their case.
     row = _cached_row(username.lower(), slug.lower())
     if row is None or not row.is_active:
         return None
     if row.expires_at is not None and row.expires_at <= utcnow():
         return None
+    if row.options is not None and row.options.starts_at is not None and row.options.starts_at > utcnow():
+        return None  # scheduled: until it starts it is indistinguishable from a missing link
     return row
 
 
@@ -57,8 +84,20 @@ def _cached_row(username: str, slug: str) -> LinkRow | None:
 
 def _query(username: str, slug: str) -> LinkRow | None:
     row = db.session.execute(
-        select(Link.id, Link.target_url, Link.is_active, Link.expires_at)
+        select(Link.id, Link.target_url, Link.is_active, Link.expires_at, Link.starts_at,
+               Link.click_limit, Link.click_count, Link.password_hash, Link.redirect_code,
+               Link.forward_query)
         .join(User, User.id == Link.owner_id)
         .where(User.username == username, Link.slug_key == slug)
     ).first()
-    return None if row is None else LinkRow(*row)
+    if row is None:
+        return None
+    options = OptionsRow(*row[4:])
+    if _all_off(options):
+        options = None
+    return LinkRow(*row[:4], options)
+
+
+def _all_off(options: OptionsRow) -> bool:
+    return (options.starts_at is None and options.click_limit is None and options.password_hash is None
+            and options.redirect_code == PLAIN_REDIRECT_CODE and not options.forward_query)

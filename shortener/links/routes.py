@@ -11,14 +11,16 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..clicks import charts, export, stats
 from ..clicks.pending import clicks_in_flight
+from ..extensions import csrf
 from ..models import Link
 from ..timeutil import utcnow
-from . import service, urls
+from . import imports, qr, service, urls
 from .export import links_csv as export_links_csv
-from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm
+from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm, ImportForm
 from .slugs import SlugError
 
 bp = Blueprint("links", __name__)
@@ -60,9 +62,11 @@ def create():
     if form.validate_on_submit():
         try:
             link = service.create_link(current_user.id, form.target_url.data, form.title.data,
-                                       form.expires_at.data, form.slug.data)
+                                       form.expires_at.data, form.slug.data, form.options())
         except SlugError as exc:
             form.slug.errors.append(str(exc))
+        except service.LinkOptionError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
         else:
             flash(f"Short link created: {_short_url(link)}", "success")
             return redirect(url_for(".detail", link_id=link.id))
@@ -100,16 +104,38 @@ def export_clicks(link_id: int):
     )
 
 
+QR_FORMATS = {"svg": ("image/svg+xml", qr.qr_svg), "png": ("image/png", qr.qr_png)}
+
+
+@bp.route(f"/links/{LINK_ID}/qr.<any(svg, png):kind>")
+@login_required
+def qr_code(link_id: int, kind: str):
+    link = _own_link_or_404(link_id)
+    mimetype, render = QR_FORMATS[kind]
+    response = Response(render(_short_url(link)), mimetype=mimetype)
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{link.slug}-qr.{kind}"'
+    # The code only changes with the short URL: let the owner's browser keep it (private: a login).
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
 @bp.route(f"/links/{LINK_ID}/edit", methods=["GET", "POST"])
 @login_required
 def edit(link_id: int):
     link = _own_link_or_404(link_id)
-    form = EditLinkForm(obj=link, own_hosts=_own_hosts())
+    form = EditLinkForm(link=link, own_hosts=_own_hosts())
     if form.validate_on_submit():
-        form.populate_obj(link)
-        service.save_link(link)
-        flash("Link updated.", "success")
-        return redirect(url_for(".detail", link_id=link.id))
+        try:
+            service.update_link(link, form.options(), target_url=form.target_url.data,
+                                title=form.title.data, expires_at=form.expires_at.data,
+                                is_active=form.is_active.data)
+        except service.LinkOptionError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            flash("Link updated.", "success")
+            return redirect(url_for(".detail", link_id=link.id))
     return render_template("links/form.html", form=form, link=link, short=_short_url(link))
 
 
@@ -123,6 +149,43 @@ def delete(link_id: int):
         flash(f"Deleted {short}. It now answers 404.", "success")
         return redirect(url_for(".index"))
     return render_template("links/confirm_delete.html", form=form, link=link, short=short)
+
+
+# Multipart framing around the file; anything past the file limit plus this is refused unread.
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+@bp.route("/links/import", methods=["GET", "POST"])
+@login_required
+@csrf.exempt  # checked below, after the size limit (CSRFProtect would read the body first)
+def import_links():
+    max_bytes = current_app.config["IMPORT_MAX_BYTES"]
+    request.max_content_length = max_bytes + UPLOAD_OVERHEAD  # this route's own MAX_CONTENT_LENGTH
+    try:
+        if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()  # what CSRFProtect would have done, now under the size limit
+        form = ImportForm()
+    except RequestEntityTooLarge:
+        message = f"The file is larger than {max_bytes / 1024 / 1024:g} MB. Split it, then import each part."
+        return render_template("links/import.html", form=ImportForm(formdata=None), error=message), 413
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            link_import = imports.start_import(current_user.id, upload.filename, upload.read(max_bytes + 1))
+        except imports.ImportFileError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            return redirect(url_for(".import_progress", import_id=link_import.id))
+    return render_template("links/import.html", form=form, error=None)
+
+
+@bp.route("/imports/<int(max=2147483647):import_id>")
+@login_required
+def import_progress(import_id: int):
+    link_import = imports.get_import(current_user.id, import_id)
+    if link_import is None:
+        abort(404)
+    return render_template("links/import_progress.html", job=link_import)
 
 
 def _own_link_or_404(link_id: int) -> Link:

@@ -4,9 +4,13 @@ Every function takes the owner's id, so a link of someone else is never
 found, changed or deleted: to the caller it does not exist.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, or_, select
 
+from ..accounts.users import PASSWORD_MAX_LENGTH, hash_password
 from ..extensions import db
 from ..models import Link
 from .slugs import save_new_link
@@ -22,6 +26,75 @@ SORTS = {
     "recent": (Link.last_clicked_at.desc().nulls_last(), Link.id.desc()),
 }
 DEFAULT_SORT = "newest"
+
+# --- link options ---------------------------------------------------------------------------
+
+REDIRECT_CODES = (302, 301, 307, 308)
+DEFAULT_REDIRECT_CODE = 302
+CLICK_LIMIT_MAX = 1_000_000_000  # fits the INTEGER column with room to spare
+LINK_PASSWORD_MIN_LENGTH = 4
+
+
+class LinkOptionError(ValueError):
+    """A link option breaks a rule; ``field`` names it (a form field, an API attribute)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    """The options of a link as the owner sets them.
+
+    ``password`` is the new password in plain text (None: keep the current one);
+    ``remove_password`` takes the protection away. Neither is ever stored as given.
+    """
+
+    starts_at: datetime | None = None
+    click_limit: int | None = None
+    redirect_code: int = DEFAULT_REDIRECT_CODE
+    forward_query: bool = False
+    password: str | None = None
+    remove_password: bool = False
+
+
+def option_problems(options: LinkOptions, expires_at: datetime | None) -> list[LinkOptionError]:
+    """Every rule ``options`` break (with the link's expiry), as errors naming their field."""
+    problems = []
+    if options.starts_at and expires_at and options.starts_at >= expires_at:
+        problems.append(LinkOptionError("starts_at", "The start must come before the expiry."))
+    if options.click_limit is not None and not 1 <= options.click_limit <= CLICK_LIMIT_MAX:
+        problems.append(LinkOptionError(
+            "click_limit", f"Use a whole number from 1 to {CLICK_LIMIT_MAX:,}, or leave it empty."))
+    if options.redirect_code not in REDIRECT_CODES:
+        problems.append(LinkOptionError("redirect_code", "Pick 301, 302, 307 or 308."))
+    # The message never repeats the password: errors end up in logs and API answers.
+    password_length = None if options.password is None else len(options.password)
+    if password_length is not None and not LINK_PASSWORD_MIN_LENGTH <= password_length <= PASSWORD_MAX_LENGTH:
+        problems.append(LinkOptionError(
+            "password", f"Use {LINK_PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."))
+    return problems
+
+
+def apply_options(link: Link, options: LinkOptions) -> None:
+    """Set ``options`` on ``link`` (not committed); raises the first LinkOptionError."""
+    problems = option_problems(options, link.expires_at)
+    if problems:
+        raise problems[0]
+    link.starts_at = options.starts_at
+    link.click_limit = options.click_limit
+    link.redirect_code = options.redirect_code
+    link.forward_query = options.forward_query
+    if options.remove_password:
+        link.password_hash = None
+    elif options.password:
+        link.password_hash = hash_password(options.password)
+
+
+def options_of(link: Link) -> LinkOptions:
+    """The link's current options (without its password, which is only a hash)."""
+    return LinkOptions(link.starts_at, link.click_limit, link.redirect_code, link.forward_query)
 
 
 def parse_sort(value: object) -> str:
@@ -58,14 +131,40 @@ def get_link(owner_id: int, link_id: int) -> Link | None:
 
 
 def create_link(owner_id: int, target_url: str, title: str | None = None, expires_at=None,
-                slug: str | None = None) -> Link:
-    """Create and commit a link under ``slug`` or a random one; raises SlugError, SlugTaken."""
+                slug: str | None = None, options: LinkOptions | None = None) -> Link:
+    """Create and commit a link under ``slug`` or a random one.
+
+    Raises SlugError, SlugTaken or LinkOptionError.
+    """
     link = Link(owner_id=owner_id, target_url=target_url, title=title, expires_at=expires_at)
+    apply_options(link, options or LinkOptions())
     return save_new_link(link, slug)
 
 
 def save_link(link: Link) -> None:
     """Commit the changes made to ``link``."""
+    db.session.commit()
+
+
+EDITABLE = frozenset({"target_url", "title", "expires_at", "is_active"})
+
+
+def update_link(link: Link, options: LinkOptions | None = None, **fields) -> None:
+    """Change ``fields`` (target_url, title, expires_at, is_active) and ``options``; commit.
+
+    Raises LinkOptionError before changing anything the options reject.
+    """
+    unknown = set(fields) - EDITABLE
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    if options is not None:
+        problems = option_problems(options, fields.get("expires_at", link.expires_at))
+        if problems:
+            raise problems[0]
+    for name, value in fields.items():
+        setattr(link, name, value)
+    if options is not None:
+        apply_options(link, options)
     db.session.commit()
 
 

@@ -338,3 +338,9 @@ def _seconds_per_click(enricher, events):
     for event in events:
         enricher.enrich(event)
     return (time.perf_counter() - started) / len(events)
+
+
+def test_a_qr_scan_has_the_qr_code_as_its_referrer_host():
+    enricher = Enricher()
+    assert enricher.enrich({"source": "qr", "referrer": "https://ref.test/"})["referrer_host"] == "QR code"
+    assert enricher.enrich({"source": "other"})["referrer_host"] == "direct"

@@ -466,3 +466,61 @@ def test_done_when_journey(app, client, logged_in):
         assert f'<span class="ranked-value">{value}</span>' in html, value
     assert re.search(r'data-dimension="referrer">\s*<li><span class="ranked-value">slack.com</span>'
                      r'<span class="ranked-count">2 · 100.0%', html)
+
+
+# --- link options ---------------------------------------------------------------------
+
+def test_create_with_options(app, client, logged_in):
+    response = client.post("/links/new", data={
+        "target_url": "https://example.com/", "slug": "opts", "click_limit": "100",
+        "password": "open sesame", "redirect_code": "308", "forward_query": "y",
+        "starts_at": "2030-01-01T10:00",
+    })
+    assert response.status_code == 302
+    with app.app_context():
+        link = db.session.scalar(select(Link).where(Link.slug == "opts"))
+        assert (link.click_limit, link.redirect_code, link.forward_query) == (100, 308, True)
+        assert link.starts_at == datetime(2030, 1, 1, 10, 0)
+        assert link.password_hash.startswith("$argon2id$")
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"click_limit": "0"}, "Use a whole number from 1"),
+    ({"redirect_code": "303"}, "Not a valid choice"),
+    ({"password": "abc"}, "Use 4 to"),
+    ({"starts_at": "2031-01-01T10:00", "expires_at": "2030-01-01T10:00"}, "The start must come before"),
+])
+def test_bad_options_are_form_errors(client, logged_in, data, message):
+    response = client.post("/links/new", data={"target_url": "https://example.com/", **data})
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+
+
+def test_the_form_explains_the_limit_lag_and_the_301_cache(client, logged_in):
+    page = client.get("/links/new").get_data(as_text=True)
+    assert "within seconds" in page
+    assert "Browsers cache a 301" in page
+
+
+def test_edit_keeps_the_password_unless_changed_or_removed(app, client, logged_in):
+    client.post("/links/new", data={"target_url": "https://example.com/", "slug": "pw",
+                                    "password": "open sesame"})
+    with app.app_context():
+        link = db.session.scalar(select(Link).where(Link.slug == "pw"))
+        link_id, first_hash = link.id, link.password_hash
+    page = client.get(f"/links/{link_id}/edit").get_data(as_text=True)
+    assert "Leave empty to keep the current password" in page and "open sesame" not in page
+    client.post(f"/links/{link_id}/edit", data={"target_url": "https://example.com/", "is_active": "y",
+                                                "redirect_code": "302"})
+    with app.app_context():
+        assert db.session.get(Link, link_id).password_hash == first_hash
+    client.post(f"/links/{link_id}/edit", data={"target_url": "https://example.com/", "is_active": "y",
+                                                "redirect_code": "302", "remove_password": "y"})
+    with app.app_context():
+        assert db.session.get(Link, link_id).password_hash is None
+
+
+def test_dashboard_shows_clicks_against_the_limit(app, client, logged_in):
+    add_link(app, logged_in, "limited", click_count=42, click_limit=100)
+    page = client.get("/").get_data(as_text=True)
+    assert "42 / 100" in page

@@ -1,0 +1,246 @@
+"""jobs/imports.py and shortener/links/imports.py: CSV import from the upload to the report,
+the job run by a real in-process RQ worker on the real Redis."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from rq import Queue
+from sqlalchemy import func, select
+
+from shortener.background.worker import InProcessWorker
+from shortener.extensions import db
+from shortener.links import imports
+from shortener.models import Link, LinkImport
+from shortener.timeutil import utcnow
+from tests.conftest import AuthActions, use_redis
+from tests.helpers import add_link, csrf_token
+
+FUTURE = (utcnow() + timedelta(days=30)).strftime("%Y-%m-%d %H:%M")
+GOOD = f"""target,slug,title,expiry
+https://example.com/one,one,First,{FUTURE}
+https://example.com/two,two,,
+https://example.com/three,,Random slug,
+"""
+BAD = """target,slug,title,expiry
+https://example.com/ok,ok,,
+not a url,bad1,,
+https://example.com/x,bad slug!,,
+https://example.com/y,y,,2001-01-01 00:00
+https://example.com/z,z,,next tuesday
+,empty-target,,
+https://example.com/other,ok,,
+"""
+
+
+@pytest.fixture
+def job_app(make_app, redis_server, real_redis):
+    app = make_app(REDIS_URL=redis_server.url, IMPORT_BATCH_SIZE=2)
+    use_redis(app, real_redis)
+    return app
+
+
+@pytest.fixture
+def alice(job_app):
+    """A logged-in client of user alice, and her id."""
+    client = job_app.test_client()
+    actions = AuthActions(job_app, client)
+    user_id = actions.create_user("alice")
+    assert actions.login("alice").status_code == 302
+    return client, user_id
+
+
+def upload(client, text: str | bytes, filename="links.csv"):
+    data = text.encode() if isinstance(text, str) else text
+    return client.post("/links/import", data={"file": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data")
+
+
+def run_import_jobs(app, connection) -> None:
+    """Run the queued import jobs with a real (in-process) RQ worker, in burst mode."""
+    with app.app_context():
+        InProcessWorker(["imports"], connection=connection).work(burst=True, with_scheduler=True)
+
+
+def the_import(app, import_id: int) -> LinkImport:
+    with app.app_context():
+        link_import = db.session.get(LinkImport, import_id)
+        db.session.expunge(link_import)
+        return link_import
+
+
+def import_id_of(response) -> int:
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def links_of(app, owner_id: int) -> dict[str, str]:
+    with app.app_context():
+        query = select(Link.slug, Link.target_url).where(Link.owner_id == owner_id)
+        return dict(db.session.execute(query).all())
+
+
+# --- a good file, through the page and the worker -------------------------------------------
+
+def test_a_good_file_is_imported_by_the_worker_with_progress(job_app, alice, real_redis):
+    client, owner = alice
+    import_id = import_id_of(upload(client, GOOD))
+    assert Queue("imports", connection=real_redis).count == 1
+    page = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert '<meta http-equiv="refresh"' in page
+    assert "<script>" not in page  # no inline script (static files only)
+    assert the_import(job_app, import_id).status == "queued"
+    run_import_jobs(job_app, real_redis)
+    done = the_import(job_app, import_id)
+    assert (done.status, done.total_rows, done.processed_rows) == ("done", 3, 3)
+    assert (done.created_count, done.skipped_count, done.rejected_count, done.report) == (3, 0, 0, [])
+    links = links_of(job_app, owner)
+    assert links["one"] == "https://example.com/one" and links["two"] == "https://example.com/two"
+    assert "https://example.com/three" in links.values()
+    with job_app.app_context():
+        one = db.session.scalar(select(Link).where(Link.slug == "one"))
+        assert one.title == "First" and one.expires_at is not None
+    page = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert "Done." in page and 'http-equiv="refresh"' not in page
+    assert 'value="3" max="3"' in page
+
+
+def test_a_file_with_bad_rows_reports_each_row_and_why(job_app, alice, real_redis):
+    client, owner = alice
+    import_id = import_id_of(upload(client, BAD))
+    run_import_jobs(job_app, real_redis)
+    done = the_import(job_app, import_id)
+    assert (done.created_count, done.skipped_count, done.rejected_count) == (1, 0, 6)
+    reasons = {item["row"]: item["reason"] for item in done.report}
+    assert sorted(reasons) == [3, 4, 5, 6, 7, 8]
+    assert "in the past" in reasons[5] and "not a date" in reasons[6]
+    assert "already used for another link" in reasons[8]
+    assert links_of(job_app, owner) == {"ok": "https://example.com/ok"}
+    page = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert "Rejected rows" in page and "in the past" in page
+
+
+def test_the_same_file_twice_creates_nothing_twice(job_app, alice, real_redis):
+    client, owner = alice
+    first = import_id_of(upload(client, GOOD))
+    run_import_jobs(job_app, real_redis)
+    second = import_id_of(upload(client, GOOD))
+    run_import_jobs(job_app, real_redis)
+    again = the_import(job_app, second)
+    assert (again.created_count, again.skipped_count, again.rejected_count) == (0, 3, 0)
+    assert len(links_of(job_app, owner)) == 3
+    assert the_import(job_app, first).created_count == 3
+
+
+def test_a_retried_job_resumes_and_creates_nothing_twice(job_app, alice, real_redis):
+    client, owner = alice
+    import_id = import_id_of(upload(client, GOOD))
+    with job_app.app_context():  # as if a first run died after its first batch of two rows
+        link_import = db.session.get(LinkImport, import_id)
+        for _number, row, columns in list(imports._data_rows(link_import.csv_text))[:2]:
+            imports.import_row(owner, imports._cells(row, columns), frozenset())
+        link_import.processed_rows, link_import.created_count, link_import.status = 2, 2, "running"
+        db.session.commit()
+        imports.run_import(import_id)
+        imports.run_import(import_id)  # a redelivery after it finished
+    done = the_import(job_app, import_id)
+    assert (done.status, done.processed_rows, done.created_count) == ("done", 3, 3)
+    assert len(links_of(job_app, owner)) == 3
+
+
+@pytest.mark.parametrize(("header", "row"), [
+    # Kutt: its "link" is the short URL and must not be taken for the target.
+    ("id,address,target,link,description,expire_in,visit_count,created_at",
+     "7,kutt-one,https://example.com/kutt,https://kutt.it/kutt-one,From Kutt,,12,2024-01-01T00:00:00Z"),
+    # YOURLS: keyword,url,title,timestamp,ip,clicks (timestamp is the creation time).
+    ("keyword,url,title,timestamp,ip,clicks",
+     "kutt-one,https://example.com/kutt,From Kutt,2012-01-01 10:00:00,127.0.0.1,4"),
+])
+def test_kutt_and_yourls_exports_are_recognised(job_app, alice, real_redis, header, row):
+    client, owner = alice
+    import_id = import_id_of(upload(client, f"{header}\n{row}\n"))
+    run_import_jobs(job_app, real_redis)
+    assert the_import(job_app, import_id).created_count == 1
+    assert links_of(job_app, owner) == {"kutt-one": "https://example.com/kutt"}
+    with job_app.app_context():
+        link = db.session.scalar(select(Link))
+        assert (link.title, link.expires_at) == ("From Kutt", None)
+
+
+# --- uploads refused before any job --------------------------------------------------------
+
+def test_an_oversized_file_is_refused_with_a_clear_error(make_app, real_redis, redis_server):
+    app = make_app(REDIS_URL=redis_server.url, IMPORT_MAX_BYTES=10_000)
+    use_redis(app, real_redis)
+    client = app.test_client()
+    AuthActions(app, client).create_user("alice")
+    AuthActions(app, client).login("alice")
+    # Under 500 KB, so the test client keeps the body in memory.
+    big = "target\n" + "https://example.com/a-long-enough-path\n" * 4_000
+    response = upload(client, big)
+    assert response.status_code == 413
+    assert "larger than" in response.get_data(as_text=True)
+    # Just over the file limit but under the request's: refused by the same rule.
+    response = upload(client, "target\n" + "https://example.com/x\n" * 500)
+    assert response.status_code == 200 and "larger than" in response.get_data(as_text=True)
+    assert Queue("imports", connection=real_redis).count == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LinkImport)) == 0
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("target\n" + "https://example.com/\n" * 11, "at most 10 can be imported"),
+    ("title,slug\nx,y\n", "one for the destination"),
+    ("target\n", "no rows"),
+    ("", "empty"),
+    (b"target\n\xff\xfe\n", "not UTF-8"),
+    ("target\nhttps://example.com/\x00\n", "not a CSV"),
+])
+def test_files_that_cannot_be_imported_are_form_errors(make_app, real_redis, redis_server, content, message):
+    app = make_app(REDIS_URL=redis_server.url, IMPORT_MAX_ROWS=10)
+    use_redis(app, real_redis)
+    client = app.test_client()
+    AuthActions(app, client).create_user("alice")
+    AuthActions(app, client).login("alice")
+    response = upload(client, content)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert Queue("imports", connection=real_redis).count == 0
+
+
+def test_the_limits_default_to_ten_thousand_rows_and_five_megabytes(app):
+    assert (app.config["IMPORT_MAX_ROWS"], app.config["IMPORT_MAX_BYTES"]) == (10_000, 5 * 1024 * 1024)
+
+
+def test_the_upload_needs_its_csrf_token(make_app, real_redis, redis_server):
+    app = make_app(REDIS_URL=redis_server.url, WTF_CSRF_ENABLED=True)
+    use_redis(app, real_redis)
+    client = app.test_client()
+    AuthActions(app, client).create_user("alice")
+    page = client.get("/auth/login").get_data(as_text=True)
+    client.post("/auth/login", data={"login": "alice", "password": "correct horse battery",
+                                     "csrf_token": csrf_token(page)})
+    response = upload(client, GOOD)
+    assert response.status_code == 400 and "security token" in response.get_data(as_text=True)
+    assert Queue("imports", connection=real_redis).count == 0
+
+
+def test_another_users_import_is_404(job_app, alice, real_redis):
+    client, _ = alice
+    bob = AuthActions(job_app, job_app.test_client()).create_user("bob")
+    with job_app.app_context():
+        link_import = LinkImport(owner_id=bob, filename="b.csv", csv_text="target\n", report=[])
+        db.session.add(link_import)
+        db.session.commit()
+        bobs = link_import.id
+    assert client.get(f"/imports/{bobs}").status_code == 404
+    assert client.get("/imports/999999").status_code == 404
+
+
+def test_an_import_skips_links_that_already_exist(job_app, alice, real_redis):
+    client, owner = alice
+    add_link(job_app, owner, "one", "https://example.com/one")
+    import_id = import_id_of(upload(client, GOOD))
+    run_import_jobs(job_app, real_redis)
+    done = the_import(job_app, import_id)
+    assert (done.created_count, done.skipped_count) == (2, 1)
