@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as settings
+from . import config as configuration  # not "settings": that is the settings pages package
 from . import logs
 from .extensions import csrf, db, limiter, mail, migrate
 
@@ -33,9 +33,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def load_config(app: Flask, overrides: dict | None) -> None:
-    values = settings.from_environ()
+    values = configuration.from_environ()
     values.update(overrides or {})
-    app.config.update(settings.finalize(values, app.instance_path))
+    app.config.update(configuration.finalize(values, app.instance_path))
     os.makedirs(app.instance_path, exist_ok=True)
     app.wsgi_app = logs.RequestIdMiddleware(app.wsgi_app)
     if app.config["PROXY_FIX_X_FOR"]:
@@ -77,9 +77,11 @@ def register_blueprints(app: Flask) -> None:
     from .health.routes import bp as health_bp
     from .links.routes import bp as links_bp
     from .redirects.routes import bp as redirects_bp
+    from .settings.routes import bp as settings_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(links_bp)
+    app.register_blueprint(settings_bp)
     app.register_blueprint(admin_routes.bp)
     admin_routes.init_app(app)
     app.register_blueprint(health_bp)

@@ -1,0 +1,1 @@
+"""Account settings pages: personal API tokens."""
