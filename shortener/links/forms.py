@@ -1,10 +1,8 @@
-import unicodedata
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, StringField, URLField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..timeutil import utcnow
+from .service import InvalidLink, check_new_expiry, check_title
 from .slugs import SlugError, validate_slug
 from .urls import MAX_URL_LENGTH, InvalidTargetURL, validate_target_url
 
@@ -51,9 +49,10 @@ class LinkForm(FlaskForm):
             raise ValidationError(str(exc)) from exc
 
     def validate_title(self, field):
-        # PostgreSQL refuses NUL in text, and no title needs control characters.
-        if any(unicodedata.category(char) == "Cc" for char in field.data):
-            raise ValidationError("The title cannot contain control characters.")
+        try:
+            check_title(field.data)
+        except InvalidLink as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class CreateLinkForm(LinkForm):
@@ -72,8 +71,10 @@ class CreateLinkForm(LinkForm):
             raise ValidationError(str(exc)) from exc
 
     def validate_expires_at(self, field):
-        if field.data is not None and field.data <= utcnow():
-            raise ValidationError("Pick a moment in the future.")
+        try:
+            check_new_expiry(field.data)
+        except InvalidLink as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class EditLinkForm(LinkForm):
