@@ -6,13 +6,23 @@ so no API route can be driven by another site through a visitor's browser (no CS
 
 import json
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from ..clicks import export, stats
 from ..extensions import csrf, db, limiter
 from ..links import service, slugs, urls
 from ..models import Link, User
-from . import schemas, tokens
+from . import openapi, schemas, tokens
 from .errors import ApiError, init_blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -24,8 +34,6 @@ LINK_ID = "<int:link_id>"
 # refuses a value makes werkzeug answer 405 for the methods of the routes beside it.
 MAX_LINK_ID = 2**31 - 1
 MAX_BODY_BYTES = 64 * 1024
-MAX_PER_PAGE = 100
-MAX_SEARCH_LENGTH = 200
 # Endpoints anyone may read: the document and its page.
 PUBLIC_ENDPOINTS = {"api.openapi_document", "api.docs"}
 
@@ -52,6 +60,20 @@ def authenticate():
     g.api_token_id, g.api_owner_id = row.id, row.owner_id
 
 
+# --- the document and its page --------------------------------------------------------------------
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document())
+
+
+@bp.get("/docs")
+def docs():
+    base = (current_app.config["BASE_URL"] or request.host_url.rstrip("/")) + bp.url_prefix
+    return render_template("api/docs.html", doc=openapi.document(), base=base,
+                           rate_limit=current_app.config["RATELIMIT_API"], error_codes=openapi.ERROR_CODES)
+
+
 # --- links ---------------------------------------------------------------------------------------
 
 @bp.get("/links")
@@ -60,8 +82,8 @@ def list_links():
     page = service.list_links(
         g.api_owner_id,
         page=_int_arg("page", 1, 1, service.MAX_PAGE),
-        per_page=_int_arg("per_page", current_app.config["LINKS_PER_PAGE"], 1, MAX_PER_PAGE),
-        search=_str_arg("q", MAX_SEARCH_LENGTH),
+        per_page=_int_arg("per_page", current_app.config["LINKS_PER_PAGE"], 1, schemas.MAX_PER_PAGE),
+        search=_str_arg("q", schemas.MAX_SEARCH_LENGTH),
         sort=_choice_arg("sort", "newest", tuple(service.SORTS)),
     )
     owner = _owner()

@@ -15,6 +15,9 @@ from ..links import service, slugs, urls
 from ..models import Link
 from .errors import ApiError
 
+MAX_PER_PAGE = 100
+MAX_SEARCH_LENGTH = 200
+
 
 @dataclass(frozen=True)
 class Context:
