@@ -28,7 +28,7 @@ BODY_ERRORS = {"400": _error("The body is not JSON."), "413": _error("The body i
                "415": _error("The body is not application/json."),
                "422": _error("A field is missing, unknown or invalid.")}
 LINK_ID = {"name": "link_id", "in": "path", "required": True,
-           "schema": {"type": "integer", "minimum": 0}}
+           "schema": {"type": "integer", "minimum": 0}, "example": 1}
 
 
 def _query(name: str, schema: dict, description: str) -> dict:
