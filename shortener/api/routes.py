@@ -79,6 +79,7 @@ def docs():
 @bp.get("/links")
 @rate_limit
 def list_links():
+    _known_args("page", "per_page", "q", "sort")
     page = service.list_links(
         g.api_owner_id,
         page=_int_arg("page", 1, 1, service.MAX_PAGE),
@@ -94,6 +95,7 @@ def list_links():
 @bp.post("/links")
 @rate_limit
 def create_link():
+    _known_args()
     values = schemas.parse_create(_json_body(), _context())
     try:
         link = service.create_link(g.api_owner_id, values["target_url"], values.get("title"),
@@ -109,12 +111,14 @@ def create_link():
 @bp.get(f"/links/{LINK_ID}")
 @rate_limit
 def get_link(link_id: int):
+    _known_args()
     return jsonify(_link_json(_own_link(link_id), _owner()))
 
 
 @bp.patch(f"/links/{LINK_ID}")
 @rate_limit
 def update_link(link_id: int):
+    _known_args()
     link = _own_link(link_id)
     for name, value in schemas.parse_update(_json_body(), _context()).items():
         setattr(link, name, value)
@@ -125,6 +129,7 @@ def update_link(link_id: int):
 @bp.delete(f"/links/{LINK_ID}")
 @rate_limit
 def delete_link(link_id: int):
+    _known_args()
     service.delete_link(_own_link(link_id))
     return "", 204
 
@@ -132,6 +137,7 @@ def delete_link(link_id: int):
 @bp.get(f"/links/{LINK_ID}/stats")
 @rate_limit
 def link_stats(link_id: int):
+    _known_args("range")
     link = _own_link(link_id)
     range_name = _choice_arg("range", stats.DEFAULT_RANGE, tuple(stats.RANGES))
     return jsonify(schemas.stats_json(stats.link_stats(link.id, range_name)))
@@ -140,6 +146,7 @@ def link_stats(link_id: int):
 @bp.get(f"/links/{LINK_ID}/clicks.csv")
 @rate_limit
 def link_clicks_csv(link_id: int):
+    _known_args()
     link = _own_link(link_id)
     return Response(stream_with_context(export.clicks_csv(link.id)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{link.slug}-clicks.csv"'})
@@ -148,6 +155,7 @@ def link_clicks_csv(link_id: int):
 @bp.get(f"/links/{LINK_ID}/clicks.jsonl")
 @rate_limit
 def link_clicks_jsonl(link_id: int):
+    _known_args()
     link = _own_link(link_id)
     return Response(stream_with_context(export.clicks_jsonl(link.id)), mimetype="application/jsonl")
 
@@ -181,6 +189,13 @@ def _json_body() -> object:
         return json.loads(request.get_data(cache=False))
     except (ValueError, RecursionError) as exc:  # ValueError covers bad UTF-8 and huge integers
         raise ApiError(400, "invalid_json", "The body is not valid JSON.") from exc
+
+
+def _known_args(*names: str) -> None:
+    # A misspelt parameter (?per-page=5) would otherwise be ignored without a word.
+    unknown = set(request.args) - set(names)
+    if unknown:
+        raise ApiError(400, "invalid_parameter", f"Unknown query parameter '{sorted(unknown)[0]}'.")
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

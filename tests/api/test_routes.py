@@ -181,7 +181,8 @@ def test_list_shows_only_the_owners_links(app, auth, api):
 
 
 @pytest.mark.parametrize("query", ["page=0", "page=-1", "page=x", "page=99999999999999999999", "per_page=0",
-                                   "per_page=101", "sort=oldest", "q=" + "x" * 201, "q=%00"])
+                                   "per_page=101", "sort=oldest", "q=" + "x" * 201, "q=%00",
+                                   "per-page=5", "=null"])
 def test_bad_list_parameters_are_400(api, query):
     response = api.get(f"/links?{query}")
     assert response.status_code == 400 and error_code(response) == "invalid_parameter"
@@ -238,8 +239,15 @@ def test_stats_are_the_link_pages_figures(app, api, alice):
     assert api.get(f"/links/{link_id}/stats").get_json()["range"] == stats.DEFAULT_RANGE
 
 
-def test_an_unknown_stats_range_is_400(app, api, alice):
-    response = api.get(f"/links/{add_link(app, alice)}/stats?range=1y")
+@pytest.mark.parametrize("query", ["range=1y", "range=7d&extra=1"])
+def test_an_unknown_stats_range_or_parameter_is_400(app, api, alice, query):
+    response = api.get(f"/links/{add_link(app, alice)}/stats?{query}")
+    assert response.status_code == 400 and error_code(response) == "invalid_parameter"
+
+
+@pytest.mark.parametrize(("method", "path"), LINK_ROUTES)
+def test_link_routes_take_no_unknown_parameters(app, api, alice, method, path):
+    response = getattr(api, method)(path.format(id=add_link(app, alice)) + "?x=1", json={})
     assert response.status_code == 400 and error_code(response) == "invalid_parameter"
 
 

@@ -45,7 +45,7 @@ def token_headers(app, auth):
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
+@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_the_api_conforms_to_its_document(case, token_headers):
