@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as configuration
+from . import config as configuration  # not "settings": that is the settings pages package
 from . import logs
 from .extensions import csrf, db, limiter, mail, migrate
 
@@ -73,6 +73,7 @@ def init_limiter(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin import routes as admin_routes
+    from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .health.routes import bp as health_bp
     from .links.routes import bp as links_bp
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(admin_routes.bp)
     admin_routes.init_app(app)
     app.register_blueprint(health_bp)

@@ -104,6 +104,8 @@ def from_environ(env=None) -> dict:
         # Reset mails one address gets, whoever asks: past it, requests are answered but not mailed.
         "RATELIMIT_RESET_MAIL": env.get("RATELIMIT_RESET_MAIL") or "3 per hour;10 per day",
         "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER") or "10 per hour",
+        # Requests per API token, shared by every /api/v1 route.
+        "RATELIMIT_API": env.get("RATELIMIT_API") or "600 per minute",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         # Password-protected links: wrong passwords per link and per IP, and how long a right one lasts.
         "RATELIMIT_LINK_PASSWORD": env.get("RATELIMIT_LINK_PASSWORD") or "10 per minute;50 per hour",

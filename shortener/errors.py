@@ -4,6 +4,9 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .api import errors as api_errors
 
 log = logging.getLogger(__name__)
 
@@ -11,6 +14,7 @@ MESSAGES = {
     400: ("Bad request", "The request was not understood."),
     404: ("Not found", "There is nothing here. It may have been removed or mistyped."),
     405: ("Method not allowed", "That action is not available here."),
+    413: ("Too large", "What you sent is too large."),
     429: ("Too many attempts", "Slow down a little, then try again."),
     500: ("Something went wrong", "The error was logged. Please try again in a moment."),
 }
@@ -31,6 +35,18 @@ def render_error(status: int, message: str | None = None):
     return page, status
 
 
+def _api_or_page(status: int):
+    """The handler of ``status`` for errors outside any blueprint's handlers (routing's 404 and
+    405): JSON under /api, a page elsewhere."""
+    def handle(error):
+        if api_errors.is_api_request():
+            if not isinstance(error, HTTPException):
+                error = InternalServerError()
+            return api_errors.http_error(error)
+        return render_error(status)
+    return handle
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
@@ -41,9 +57,9 @@ def init_app(app: Flask) -> None:
         return render_error(429, f"Too many attempts ({error.description}). Wait, then retry.")
 
     @app.errorhandler(500)
-    def internal_error(_error):
+    def internal_error(error):
         log.error("unhandled error on %s %s", request.method, request.path)
-        return render_error(500)
+        return _api_or_page(500)(error)
 
-    for status in (400, 404, 405):
-        app.register_error_handler(status, lambda _error, status=status: render_error(status))
+    for status in (400, 404, 405, 413):
+        app.register_error_handler(status, _api_or_page(status))

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from shortener.accounts import reset_tokens, user_sessions
+from shortener.api import tokens as api_tokens
 from shortener.background.worker import InProcessWorker
 from shortener.clicks.events import new_event
 from shortener.clicks.storage import save_clicks
@@ -58,6 +59,13 @@ def issue_token(app, user_id: int, now: datetime | None = None, **changes) -> st
                                .values(**changes))
             db.session.commit()
         return token
+
+
+def make_api_token(app, owner_id: int, name: str = "script") -> tuple[int, str]:
+    """A personal API token of ``owner_id``: (its id, the token itself)."""
+    with app.app_context():
+        row, token = api_tokens.create_token(owner_id, name)
+        return row.id, token
 
 
 # --- pages -----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """server-side login sessions (replacing users.session_version); slugs unique whatever their case
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

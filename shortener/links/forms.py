@@ -1,5 +1,3 @@
-import unicodedata
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -14,8 +12,14 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..timeutil import utcnow
-from .service import DEFAULT_REDIRECT_CODE, LinkOptions, option_problems
+from .service import (
+    DEFAULT_REDIRECT_CODE,
+    InvalidLink,
+    LinkOptions,
+    check_new_expiry,
+    check_title,
+    option_problems,
+)
 from .slugs import SlugError, validate_slug
 from .urls import MAX_URL_LENGTH, InvalidTargetURL, validate_target_url
 
@@ -96,9 +100,10 @@ class LinkForm(FlaskForm):
             raise ValidationError(str(exc)) from exc
 
     def validate_title(self, field):
-        # PostgreSQL refuses NUL in text, and no title needs control characters.
-        if any(unicodedata.category(char) == "Cc" for char in field.data):
-            raise ValidationError("The title cannot contain control characters.")
+        try:
+            check_title(field.data)
+        except InvalidLink as exc:
+            raise ValidationError(str(exc)) from exc
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -140,8 +145,10 @@ class CreateLinkForm(LinkForm):
             raise ValidationError(str(exc)) from exc
 
     def validate_expires_at(self, field):
-        if field.data is not None and field.data <= utcnow():
-            raise ValidationError("Pick a moment in the future.")
+        try:
+            check_new_expiry(field.data)
+        except InvalidLink as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class EditLinkForm(LinkForm):

@@ -4,6 +4,7 @@ Every function takes the owner's id, so a link of someone else is never
 found, changed or deleted: to the caller it does not exist.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,10 +14,37 @@ from sqlalchemy import Select, or_, select
 from ..accounts.users import PASSWORD_MAX_LENGTH, hash_password
 from ..extensions import db
 from ..models import Link
+from ..timeutil import utcnow
 from .slugs import save_new_link
 
 # Far past any real dashboard, and far below where OFFSET overflows 64 bits.
 MAX_PAGE = 1_000_000
+TITLE_MAX_LENGTH = 200  # the width of Link.title
+
+
+class InvalidLink(ValueError):
+    """A title or expiry breaks a rule; the message says why, for the user."""
+
+
+def check_title(title: str | None) -> str | None:
+    """The title as stored (None for none); raises InvalidLink."""
+    if title is None:
+        return None
+    if len(title) > TITLE_MAX_LENGTH:
+        raise InvalidLink(f"The title is too long (at most {TITLE_MAX_LENGTH} characters).")
+    # PostgreSQL refuses NUL in text, and no title needs control characters.
+    if any(unicodedata.category(char) == "Cc" for char in title):
+        raise InvalidLink("The title cannot contain control characters.")
+    return title or None
+
+
+def check_new_expiry(expires_at: datetime | None, now: datetime | None = None) -> datetime | None:
+    """A new link's expiry (naive UTC) must lie in the future; raises InvalidLink."""
+    if expires_at is not None and expires_at <= (now or utcnow()):
+        raise InvalidLink("Pick a moment in the future.")
+    return expires_at
+
+
 # Longer than any slug or title; a longer search is cut, not refused.
 MAX_QUERY = 200
 # The dashboard's orders; the id breaks ties so pages never overlap.

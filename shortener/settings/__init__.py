@@ -1,1 +1,1 @@
-"""The account's settings pages: the logins of the account, and ending them."""
+"""The account's settings pages: its logins (and ending them) and personal API tokens."""

@@ -1,11 +1,46 @@
-"""``/settings/sessions``: where the account is logged in, and logging any of it out."""
+"""Settings pages: where the account is logged in (and logging any of it out), and personal
+API tokens (create, shown once; list; revoke)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
 from ..accounts import user_sessions
+from ..api import tokens
+from .forms import CreateTokenForm, RevokeTokenForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
+TOKEN_ID = "<int(max=2147483647):token_id>"
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens():
+    form = CreateTokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _row, new_token = tokens.create_token(current_user.id, form.name.data)
+        except tokens.TokenError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            form = CreateTokenForm(formdata=None)
+    # The new token is rendered into this response only: never a flash message (the session
+    # cookie is signed, not encrypted) and never a redirect target.
+    page = render_template("settings/tokens.html", form=form, new_token=new_token,
+                           tokens=tokens.list_tokens(current_user.id))
+    return page, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route(f"/tokens/{TOKEN_ID}/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    if not RevokeTokenForm().validate_on_submit():
+        abort(400)
+    if not tokens.revoke_token(current_user.id, token_id):
+        abort(404)  # someone else's token is indistinguishable from a missing one
+    flash("Token revoked. Requests with it now get 401.", "success")
+    return redirect(url_for(".api_tokens"))
+
 
 
 @bp.get("/sessions")

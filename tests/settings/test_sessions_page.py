@@ -1,4 +1,5 @@
-"""/settings/sessions: the account's logins, each one revocable, and "log out everywhere else"."""
+"""shortener/settings/routes.py, the sessions page: the logins of the account, each one
+revocable, and "log out everywhere else"."""
 
 import re
 

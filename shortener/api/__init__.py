@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1: personal tokens, schemas, errors, the OpenAPI document, routes."""

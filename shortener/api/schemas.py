@@ -1,0 +1,204 @@
+"""The API's link schema: every field in one table, with its JSON Schema, its parser and whether
+clients may set it on create and on update. The OpenAPI document, the input parsing and the
+output are all derived from ``LINK_FIELDS``: a new link option is one more row here.
+
+Parsing reuses the domain's rules (``validate_target_url``, ``validate_slug``, ``check_title``,
+``check_new_expiry``); this module only checks JSON types and turns domain errors into ApiErrors.
+"""
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ..clicks.stats import LinkStats
+from ..links import service, slugs, urls
+from ..models import Link
+from .errors import ApiError
+
+MAX_PER_PAGE = 100
+MAX_SEARCH_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Context:
+    """What parsers need to know besides the value: this site's hosts."""
+
+    own_hosts: Collection[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    schema: dict
+    create: bool = False  # clients may set it when creating a link
+    update: bool = False  # ... when updating one
+    required: bool = False  # on create
+    parse: Callable[[object, Context], object] | None = None  # JSON value -> column value
+    dump: Callable[[Link], object] | None = None  # column value -> JSON (default: the attribute)
+
+
+def invalid(field: str, message: str, code: str = "invalid_field") -> ApiError:
+    return ApiError(422, code, message, field)
+
+
+def _string(name: str, value: object, max_length: int) -> str:
+    if not isinstance(value, str):
+        raise invalid(name, f"'{name}' must be a string.")
+    if len(value) > max_length:
+        raise invalid(name, f"'{name}' is too long (at most {max_length} characters).")
+    return value
+
+
+def parse_target_url(value: object, context: Context) -> str:
+    try:
+        return urls.validate_target_url(_string("target_url", value, urls.MAX_URL_LENGTH).strip(),
+                                        context.own_hosts)
+    except urls.InvalidTargetURL as exc:
+        raise invalid("target_url", str(exc), "invalid_target_url") from exc
+
+
+def parse_slug(value: object, _context: Context) -> str | None:
+    if value is None:
+        return None
+    try:
+        return slugs.validate_slug(_string("slug", value, 64).strip())
+    except slugs.SlugError as exc:
+        raise invalid("slug", str(exc), "invalid_slug") from exc
+
+
+def parse_title(value: object, _context: Context) -> str | None:
+    if value is None:
+        return None
+    try:
+        return service.check_title(_string("title", value, service.TITLE_MAX_LENGTH).strip())
+    except service.InvalidLink as exc:
+        raise invalid("title", str(exc)) from exc
+
+
+def parse_datetime(name: str, value: object) -> datetime | None:
+    """An RFC 3339 date-time as naive UTC; one without an offset is taken as UTC."""
+    if value is None:
+        return None
+    text = _string(name, value, 40)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        # Overflows at the ends of the calendar (year 1 with a positive offset).
+        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    except (ValueError, OverflowError) as exc:
+        raise invalid(name, f"'{name}' must be a date-time such as 2030-01-31T12:00:00Z.") from exc
+
+
+def parse_boolean(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise invalid(name, f"'{name}' must be true or false.")
+    return value
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """Naive UTC from the database as RFC 3339 with a Z."""
+    return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
+
+
+DATE_TIME = {"type": "string", "format": "date-time"}
+NULLABLE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+LINK_FIELDS: tuple[Field, ...] = (
+    Field("id", {"type": "integer", "readOnly": True}),
+    Field("slug", {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,64}$",
+                   "description": "The last part of the short URL; random when omitted or null.",
+                   "examples": ["launch"]},
+          create=True, parse=parse_slug),
+    Field("short_url", {"type": "string", "readOnly": True}),
+    Field("target_url", {"type": "string", "minLength": 1, "maxLength": urls.MAX_URL_LENGTH,
+                         "description": "An http(s) address; not one of this site's.",
+                         "examples": ["https://example.com/a/long/page"]},
+          create=True, update=True, required=True, parse=parse_target_url),
+    Field("title", {"type": ["string", "null"], "maxLength": service.TITLE_MAX_LENGTH},
+          create=True, update=True, parse=parse_title),
+    Field("is_active", {"type": "boolean", "description": "Inactive links answer 404."},
+          update=True, parse=lambda value, _c: parse_boolean("is_active", value)),
+    Field("expires_at", {**NULLABLE_DATE_TIME,
+                         "description": "UTC; after it the short link answers 404. In the future on create."},
+          create=True, update=True, parse=lambda value, _c: parse_datetime("expires_at", value),
+          dump=lambda link: timestamp(link.expires_at)),
+    Field("is_live", {"type": "boolean", "readOnly": True,
+                      "description": "Active and not expired: the short link redirects."},
+          dump=lambda link: link.is_live()),
+    Field("click_count", {"type": "integer", "readOnly": True, "description": "Human clicks."}),
+    Field("bot_count", {"type": "integer", "readOnly": True}),
+    Field("created_at", {**DATE_TIME, "readOnly": True}, dump=lambda link: timestamp(link.created_at)),
+    Field("updated_at", {**DATE_TIME, "readOnly": True}, dump=lambda link: timestamp(link.updated_at)),
+)
+FIELDS_BY_NAME = {field.name: field for field in LINK_FIELDS}
+
+
+def _parse(data: object, context: Context, allowed: Callable[[Field], bool]) -> dict:
+    if not isinstance(data, dict):
+        raise ApiError(422, "invalid_body", "The body must be a JSON object.")
+    values = {}
+    for name, value in data.items():
+        field = FIELDS_BY_NAME.get(name)
+        if field is None or not allowed(field):
+            raise invalid(name, f"Unknown or read-only field '{name}'.", "unknown_field")
+        values[name] = field.parse(value, context)
+    return values
+
+
+def parse_create(data: object, context: Context) -> dict:
+    """The columns of a new link from a JSON body; raises ApiError (422)."""
+    values = _parse(data, context, lambda field: field.create)
+    for field in LINK_FIELDS:
+        if field.required and field.name not in values:
+            raise invalid(field.name, f"'{field.name}' is required.", "missing_field")
+    try:
+        service.check_new_expiry(values.get("expires_at"))
+    except service.InvalidLink as exc:
+        raise invalid("expires_at", str(exc)) from exc
+    return values
+
+
+def parse_update(data: object, context: Context) -> dict:
+    """The columns to change from a JSON body (PATCH: only those sent); raises ApiError (422)."""
+    return _parse(data, context, lambda field: field.update)
+
+
+def link_json(link: Link, short_url: str) -> dict:
+    values = {}
+    for field in LINK_FIELDS:
+        if field.name == "short_url":
+            values[field.name] = short_url
+        else:
+            values[field.name] = field.dump(link) if field.dump else getattr(link, field.name)
+    return values
+
+
+def stats_json(stats: LinkStats) -> dict:
+    def shares(items):
+        return [{"value": share.value, "clicks": share.clicks, "percent": share.percent} for share in items]
+
+    return {
+        "range": stats.range_name,
+        "totals": stats.totals._asdict(),
+        "points": [{"start": point.start.isoformat(), "label": point.label, "humans": point.humans,
+                    "bots": point.bots} for point in stats.points],
+        "breakdowns": {dimension: shares(items) for dimension, items in stats.breakdowns.items()},
+        "bots": shares(stats.bots),
+    }
+
+
+# -- schemas of the OpenAPI document, from the table above -------------------------------------------
+
+def link_schema() -> dict:
+    return {"type": "object", "required": [field.name for field in LINK_FIELDS],
+            "properties": {field.name: field.schema for field in LINK_FIELDS},
+            "additionalProperties": False}
+
+
+def input_schema(mode: str) -> dict:
+    fields = [field for field in LINK_FIELDS if getattr(field, mode)]
+    properties = {field.name: {key: value for key, value in field.schema.items() if key != "readOnly"}
+                  for field in fields}
+    schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if mode == "create":
+        schema["required"] = [field.name for field in fields if field.required]
+    return schema

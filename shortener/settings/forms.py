@@ -1,0 +1,19 @@
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from ..api.tokens import NAME_MAX_LENGTH
+
+
+class CreateTokenForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[InputRequired("Give the token a name."), Length(max=NAME_MAX_LENGTH)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        description="What will use it, e.g. \"backup script\". Only you see it.",
+        render_kw={"maxlength": NAME_MAX_LENGTH, "autocomplete": "off"},
+    )
+
+
+class RevokeTokenForm(FlaskForm):
+    """No fields: it carries the CSRF token of the revocation."""

@@ -1,0 +1,75 @@
+"""shortener/settings/routes.py, the token page: create (shown once), list, revoke."""
+
+import re
+
+from sqlalchemy import select
+
+from shortener.api import tokens
+from shortener.extensions import db
+from shortener.models import ApiToken
+from tests.helpers import csrf_token, make_api_token
+
+
+def shown_token(html: str) -> str | None:
+    found = re.search(r"shr_[A-Za-z0-9_-]{43}", html)
+    return found.group(0) if found else None
+
+
+def rows(app) -> list[ApiToken]:
+    with app.app_context():
+        found = list(db.session.scalars(select(ApiToken)))
+        db.session.expunge_all()
+        return found
+
+
+def test_the_page_needs_login(client):
+    response = client.get("/settings/tokens")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login")
+
+
+def test_a_created_token_is_shown_once(app, client, logged_in):
+    response = client.post("/settings/tokens", data={"name": "backup"})
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    token = shown_token(response.get_data(as_text=True))
+    [row] = rows(app)
+    assert row.name == "backup" and row.token_hash == tokens.hash_token(token)
+    again = client.get("/settings/tokens").get_data(as_text=True)
+    assert "backup" in again and shown_token(again) is None and "never" in again
+
+
+def test_an_empty_name_is_a_form_error(app, client, logged_in):
+    response = client.post("/settings/tokens", data={"name": "  "})
+    assert response.status_code == 200 and "Give the token a name" in response.get_data(as_text=True)
+    assert rows(app) == []
+
+
+def test_revoke(app, client, logged_in):
+    token_id, _token = make_api_token(app, logged_in, "ci")
+    response = client.post(f"/settings/tokens/{token_id}/revoke")
+    assert response.status_code == 302
+    assert rows(app)[0].revoked_at is not None
+    assert "ci" not in client.get("/settings/tokens").get_data(as_text=True).split("Your tokens")[1]
+
+
+def test_someone_elses_token_is_404(app, auth, client, logged_in):
+    bob = auth.create_user("bob")
+    token_id, _token = make_api_token(app, bob, "bobs")
+    assert client.post(f"/settings/tokens/{token_id}/revoke").status_code == 404
+    assert rows(app)[0].revoked_at is None
+
+
+def test_forms_need_their_csrf_token(make_app, auth):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    auth.app, auth.client = app, client
+    auth.create_user("alice")
+    page = client.get("/auth/login").get_data(as_text=True)
+    client.post("/auth/login", data={"login": "alice", "password": "correct horse battery",
+                                     "csrf_token": csrf_token(page)})
+    assert client.post("/settings/tokens", data={"name": "x"}).status_code == 400
+    page = client.get("/settings/tokens").get_data(as_text=True)
+    response = client.post("/settings/tokens", data={"name": "x", "csrf_token": csrf_token(page)})
+    assert shown_token(response.get_data(as_text=True))
+    [row] = rows(app)
+    assert client.post(f"/settings/tokens/{row.id}/revoke").status_code == 400
+    assert rows(app)[0].revoked_at is None
