@@ -2,6 +2,7 @@ from flask import Blueprint, redirect, render_template, request
 
 from ..clicks.tracking import track_click
 from ..links.lookup import resolve
+from ..security import redirect_headers
 
 bp = Blueprint("redirects", __name__)
 
@@ -18,4 +19,4 @@ def follow(username: str, slug: str):
     response = redirect(link.target_url, code=302)
     # A cached 301 would hide repeat clicks from the stats.
     response.headers["Cache-Control"] = "private, max-age=0"
-    return response
+    return redirect_headers(response)
