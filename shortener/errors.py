@@ -11,6 +11,7 @@ MESSAGES = {
     400: ("Bad request", "The request was not understood."),
     404: ("Not found", "There is nothing here. It may have been removed or mistyped."),
     405: ("Method not allowed", "That action is not available here."),
+    413: ("Too large", "That was more than this site accepts in one request."),
     429: ("Too many attempts", "Slow down a little, then try again."),
     500: ("Something went wrong", "The error was logged. Please try again in a moment."),
 }
@@ -39,6 +40,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(429)
     def too_many_requests(error):
         return render_error(429, f"Too many attempts ({error.description}). Wait, then retry.")
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        return render_error(413, f"That was more than this site accepts in one request "
+                                 f"(at most {limit // 1024} KB). Shorten it and try again.")
 
     @app.errorhandler(500)
     def internal_error(_error):

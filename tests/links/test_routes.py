@@ -397,3 +397,16 @@ def test_done_when_journey(app, client, logged_in):
         assert f'<span class="ranked-value">{value}</span>' in html, value
     assert re.search(r'data-dimension="referrer">\s*<li><span class="ranked-value">slack.com</span>'
                      r'<span class="ranked-count">2 · 100.0%', html)
+
+
+@pytest.mark.parametrize("page", ["9223372036854775807", "9223372036854775808", "1" + "0" * 40, "-3", "0",
+                                  "abc", "1e9", "１２", ""])
+def test_any_page_number_shows_a_page_never_an_error(client, logged_in, page):
+    assert client.get(f"/?page={page}").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["1" + "0" * 40, "-1", "x", "%00", "7d%00"])
+def test_any_range_shows_the_default_never_an_error(app, client, logged_in, value):
+    link_id = add_link(app, logged_in)
+    assert client.get(f"/links/{link_id}?range={value}").status_code == 200
+
