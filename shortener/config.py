@@ -98,6 +98,7 @@ def from_environ(env=None) -> dict:
         "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT") or "5 per minute;20 per hour",
         "RATELIMIT_RESET": env.get("RATELIMIT_RESET") or "5 per minute;20 per hour",
         "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER") or "10 per hour",
+        "RATELIMIT_LINK_CREATE": env.get("RATELIMIT_LINK_CREATE") or "30 per minute;500 per day",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         # Click pipeline (see README "Click tracking").
         "CLICK_TRACKING": _choice(env, "CLICK_TRACKING", "job", CLICK_TRACKING_MODES),
@@ -108,6 +109,8 @@ def from_environ(env=None) -> dict:
         "CLICK_JOB_TIMEOUT": _int(env, "CLICK_JOB_TIMEOUT", 30),
         "CLICK_BATCH_SIZE": _int(env, "CLICK_BATCH_SIZE", 1000),
         "CLICK_BUFFER_MAX": _int(env, "CLICK_BUFFER_MAX", 1_000_000),
+        # Job mode's bound: past this many waiting click jobs (~2 KB each), clicks are written directly.
+        "CLICK_QUEUE_MAX": _int(env, "CLICK_QUEUE_MAX", 100_000),
         "CLICK_BUFFER_TIMEOUT": _int(env, "CLICK_BUFFER_TIMEOUT", 300),
         "CLICK_FLUSH_INTERVAL": _int(env, "CLICK_FLUSH_INTERVAL", 10),
         "CLICK_FLUSH_TIME_BUDGET": _float(env, "CLICK_FLUSH_TIME_BUDGET", 30.0),

@@ -39,6 +39,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many_requests(error):
+        if error.response is not None:  # the view's own page for its limit (link creation)
+            return error.response
         return render_error(429, f"Too many attempts ({error.description}). Wait, then retry.")
 
     @app.errorhandler(413)
