@@ -7,6 +7,7 @@ The app runs with TESTING, so an unhandled exception fails the test rather than 
 """
 
 import os
+import uuid
 from urllib.parse import quote
 
 import pytest
@@ -86,7 +87,7 @@ def test_forgot_password_form(fuzz_app, form):
 @given(form=fields("password", "confirm"), token=st.one_of(st.none(), value))
 def test_reset_password_form_and_token(fuzz_app, form, token):
     if token is None:  # a real, valid token: the form itself is reached
-        token = issue_token(fuzz_app, AuthActions(fuzz_app, None).create_user(f"u{id(form)}"))
+        token = issue_token(fuzz_app, AuthActions(fuzz_app, None).create_user(f"u{uuid.uuid4().hex[:12]}"))
     client = fuzz_app.test_client()
     path = f"/auth/reset-password/{quote(token, safe='')}"
     no_server_error(client.get(path))
