@@ -29,6 +29,8 @@ class LinkRow(NamedTuple):
 
 def resolve(username: str, slug: str) -> LinkRow | None:
     """The live link at ``username/slug``, or None if unknown, inactive or expired."""
+    if "\x00" in username or "\x00" in slug:
+        return None  # no name has a NUL, and PostgreSQL would refuse the query (a 500)
     row = _cached_row(username.lower(), slug)
     if row is None or not row.is_active:
         return None
