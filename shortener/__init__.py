@@ -43,10 +43,10 @@ def load_config(app: Flask, overrides: dict | None) -> None:
 
 
 def init_extensions(app: Flask) -> None:
-    from . import database, sessions
+    from . import database, security, sessions
     from .auth import login
     from .background import redis_clients
-    from .clicks import enrichment, fallback, visitors
+    from .clicks import enrichment, fallback, tracking, visitors
 
     db.init_app(app)
     database.init_app(app)
@@ -54,10 +54,12 @@ def init_extensions(app: Flask) -> None:
     login.init_app(app)
     sessions.init_app(app)
     csrf.init_app(app)
+    security.init_app(app)
     init_limiter(app)
     mail.init_app(app)
     redis_clients.init_app(app)
     fallback.init_app(app)
+    tracking.init_app(app)
     enrichment.init_app(app)
     visitors.init_app(app)
 

@@ -93,6 +93,9 @@ def from_environ(env=None) -> dict:
         # A login without "remember me" ends after this long unused (the server forgets it).
         "SESSION_IDLE_HOURS": _int(env, "SESSION_IDLE_HOURS", 24),
         "LINKS_PER_PAGE": _int(env, "LINKS_PER_PAGE", 20),
+        # Bytes of a request body; past it, a 413. Flask reads it; an upload view may raise it per
+        # request (request.max_content_length). The proxy in front should refuse more, earlier.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 64 * 1024),
         "LINK_CACHE_SECONDS": _float(env, "LINK_CACHE_SECONDS", 5.0),
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN") or "10 per minute;50 per hour",
         # Failed logins on one account from one network (/24, /64) or one known device.
@@ -106,6 +109,7 @@ def from_environ(env=None) -> dict:
         "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER") or "10 per hour",
         # Requests per API token, shared by every /api/v1 route.
         "RATELIMIT_API": env.get("RATELIMIT_API") or "600 per minute",
+        "RATELIMIT_LINK_CREATE": env.get("RATELIMIT_LINK_CREATE") or "30 per minute;500 per day",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         # Password-protected links: wrong passwords per link and per IP, and how long a right one lasts.
         "RATELIMIT_LINK_PASSWORD": env.get("RATELIMIT_LINK_PASSWORD") or "10 per minute;50 per hour",
@@ -120,6 +124,8 @@ def from_environ(env=None) -> dict:
         "CLICK_JOB_TIMEOUT": _int(env, "CLICK_JOB_TIMEOUT", 30),
         "CLICK_BATCH_SIZE": _int(env, "CLICK_BATCH_SIZE", 1000),
         "CLICK_BUFFER_MAX": _int(env, "CLICK_BUFFER_MAX", 1_000_000),
+        # Job mode's bound: past this many waiting click jobs (~2 KB each), clicks are written directly.
+        "CLICK_QUEUE_MAX": _int(env, "CLICK_QUEUE_MAX", 100_000),
         "CLICK_BUFFER_TIMEOUT": _int(env, "CLICK_BUFFER_TIMEOUT", 300),
         "CLICK_FLUSH_INTERVAL": _int(env, "CLICK_FLUSH_INTERVAL", 10),
         "CLICK_FLUSH_TIME_BUDGET": _float(env, "CLICK_FLUSH_TIME_BUDGET", 30.0),

@@ -4,10 +4,12 @@ import rq_dashboard
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from rq.exceptions import NoSuchJobError
 from rq_dashboard.web import setup_rq_connection
 
 from ..background.queues import QUEUE_NAMES
 from ..background.redis_clients import worker_redis
+from ..errors import render_error
 from ..extensions import csrf
 from . import actions, status
 from .forms import ActionForm, RequeueFailedForm
@@ -25,6 +27,8 @@ DASHBOARD_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-s
 DASHBOARD_CSRF_COOKIE = "_csrf_token"
 # A GET that changes something could be triggered by any page an admin visits: refused.
 DASHBOARD_MUTATING_GETS = {f"{DASHBOARD}.requeue_all"}
+# Its page numbers go into Redis LRANGE offsets: keep them far below 64 bits.
+MAX_DASHBOARD_NUMBER = 1_000_000
 
 # No inline script or style anywhere under /admin: a stolen admin page is the worst XSS target.
 CONTENT_SECURITY_POLICY = (
@@ -40,6 +44,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(rq_dashboard.blueprint, url_prefix=DASHBOARD_PREFIX)
     app.before_request(_guard_dashboard)
     app.after_request(_dashboard_headers)
+    # Its job pages raise this for an unknown or expired job id: a 404, not a 500.
+    app.register_error_handler(NoSuchJobError, lambda _error: render_error(404))
     # So that a stranger's POST gets a 404, not a CSRF error, both check CSRF themselves.
     csrf.exempt(bp)
     csrf.exempt(rq_dashboard.blueprint)
@@ -58,7 +64,9 @@ def admins_only():
 
 @bp.after_request
 def strict_csp(response):
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    # Not on strangers' 404s: those carry the site's usual headers, like any missing page.
+    if response.status_code < 400:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
 
 
@@ -67,10 +75,23 @@ def _guard_dashboard() -> None:
     if request.blueprint != DASHBOARD:
         return
     _require_admin()
+    _check_dashboard_numbers(request.view_args or {})
     if request.method == "GET" and request.endpoint in DASHBOARD_MUTATING_GETS:
         abort(405)
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()  # the X-CSRFToken header its scripts send
+
+
+def _check_dashboard_numbers(view_args: dict) -> None:
+    """rq-dashboard turns an unknown instance or a page/per_page that is not a positive
+    number into a 500 (LookupError, ValueError, ZeroDivisionError): a 404 here instead."""
+    instances = len(current_app.config["RQ_DASHBOARD_REDIS_URL"])
+    if view_args.get("instance_number", 0) >= instances:
+        abort(404)
+    for name in ("page", "per_page"):
+        value = str(view_args.get(name, "1"))
+        if not (value.isascii() and value.isdigit() and 0 < int(value) <= MAX_DASHBOARD_NUMBER):
+            abort(404)
 
 
 def _dashboard_headers(response):

@@ -49,11 +49,22 @@ def get_queue(name: str, *, web: bool = True) -> Queue:
 
 def enqueue(queue_name: str, func: str, *args, web: bool = True, **options):
     """Enqueue the job at dotted path ``func`` with the queue's policy. Call it after the commit."""
+    return _enqueue(queue_name, func, args, web, options, count=False)[0]
+
+
+def enqueue_counting(queue_name: str, func: str, *args, web: bool = True, **options) -> tuple[object, int]:
+    """As ``enqueue``; also how many jobs wait on the queue with this one, read in the same round trip."""
+    return _enqueue(queue_name, func, args, web, options, count=True)
+
+
+def _enqueue(queue_name: str, func: str, args: tuple, web: bool, options: dict, count: bool):
     policy = job_policy(queue_name)
     policy.update(options)
     queue = get_queue(queue_name, web=web)
     # One MULTI/EXEC round trip instead of RQ's two: it matters on the redirect.
     with queue.connection.pipeline() as pipe:
         job = queue.enqueue(func, args=args, pipeline=pipe, **policy)
-        pipe.execute()
-    return job
+        if count:
+            pipe.llen(queue.key)
+        results = pipe.execute()
+    return job, (results[-1] if count else None)

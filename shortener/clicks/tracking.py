@@ -8,10 +8,11 @@ failure on top of that to the local spool (``fallback``). Each step is
 idempotent by the click's UUID, so no path counts a click twice.
 """
 
-from flask import current_app
+from flask import Flask, current_app
 from redis.exceptions import RedisError
 
-from ..background.queues import CLICKS, enqueue
+from ..background.queues import CLICKS, enqueue, enqueue_counting
+from ..background.redis_clients import CircuitBreaker
 from ..background.redis_clients import state as redis_state
 from ..timeutil import utcnow
 from . import buffer
@@ -19,6 +20,15 @@ from .events import new_event
 from .fallback import store_or_spool, warn
 from .ips import anonymize_ip
 from .visitors import key_for_click
+
+# Once the click queue is past CLICK_QUEUE_MAX, a process writes clicks directly this long
+# before it enqueues (and so reads the queue's length) again.
+QUEUE_FULL_RECHECK_SECONDS = 1.0
+
+
+def init_app(app: Flask) -> None:
+    # Closed while the click queue is full; its cooldown is the time until the next look.
+    app.extensions["click_queue_gate"] = CircuitBreaker(QUEUE_FULL_RECHECK_SECONDS)
 
 
 def track_click(link_id: int, remote_addr: str | None, referrer: str | None,
@@ -36,7 +46,7 @@ def track_click(link_id: int, remote_addr: str | None, referrer: str | None,
     if mode == "sync":
         store_or_spool(event)
     elif mode == "job":
-        _via_redis(event, enqueue_click)
+        _via_redis(event, _enqueue_below_max)
     else:
         _via_redis(event, _push_to_buffer)
 
@@ -44,6 +54,22 @@ def track_click(link_id: int, remote_addr: str | None, referrer: str | None,
 def enqueue_click(event: dict, *, web: bool = True) -> bool:
     """Queue ``record_click`` for ``event``; the click id doubles as job id (never two jobs)."""
     enqueue(CLICKS, "jobs.clicks.record_click", event, web=web, job_id=f"click-{event['id']}")
+    return True
+
+
+def _enqueue_below_max(event: dict) -> bool:
+    """Enqueue the click unless the queue was found full a moment ago: job mode's bound, like the
+    buffer's. The length is read in the enqueue's own round trip and acted on from the next click."""
+    gate = current_app.extensions["click_queue_gate"]
+    if not gate.allows():
+        return False
+    maximum = current_app.config["CLICK_QUEUE_MAX"]
+    _job, waiting = enqueue_counting(CLICKS, "jobs.clicks.record_click", event,
+                                     job_id=f"click-{event['id']}")
+    if waiting >= maximum:
+        gate.record_failure()
+        warn("queue-full", "click queue holds %s jobs (CLICK_QUEUE_MAX=%s): writing clicks directly",
+             waiting, maximum)
     return True
 
 

@@ -54,6 +54,8 @@ class LinkRow(NamedTuple):
 
 def resolve(username: str, slug: str) -> LinkRow | None:
     """The live link at ``username/slug``: None if unknown, inactive, expired or not started."""
+    if "\x00" in username or "\x00" in slug:
+        return None  # no name has a NUL, and PostgreSQL would refuse the query (a 500)
     # Usernames and slugs are both matched whatever their case.
     row = _cached_row(username.lower(), slug.lower())
     if row is None or not row.is_active:

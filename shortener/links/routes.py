@@ -4,18 +4,20 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
     stream_with_context,
     url_for,
 )
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..clicks import charts, export, stats
 from ..clicks.pending import clicks_in_flight
-from ..extensions import csrf
+from ..extensions import csrf, limiter
 from ..models import Link
 from ..timeutil import utcnow
 from . import imports, qr, service, urls
@@ -55,8 +57,19 @@ def export_links():
     )
 
 
+def _creation_limit_reached(limit: RequestLimit):
+    """The form again, as typed, with the reason: a 429 that reads like any form error."""
+    form = CreateLinkForm(own_hosts=_own_hosts())  # filled from the request: what was typed stays
+    form.form_errors.append(f"You have created a lot of links in a short time (at most {limit.limit}). "
+                            "Wait a little, then try again.")
+    return make_response(_create_page(form), 429)
+
+
+# Every POST counts (counted before the view, atomically), per user, not per address.
 @bp.route("/links/new", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["RATELIMIT_LINK_CREATE"], key_func=lambda: str(current_user.id),
+               scope="link-create", methods=["POST"], on_breach=_creation_limit_reached)
 def create():
     form = CreateLinkForm(own_hosts=_own_hosts())
     if form.validate_on_submit():
@@ -70,6 +83,10 @@ def create():
         else:
             flash(f"Short link created: {_short_url(link)}", "success")
             return redirect(url_for(".detail", link_id=link.id))
+    return _create_page(form)
+
+
+def _create_page(form: CreateLinkForm) -> str:
     prefix = _short_url_of(current_user.username, "")
     return render_template("links/form.html", form=form, link=None, slug_prefix=prefix)
 

@@ -43,7 +43,7 @@ def validate_target_url(url: str, own_hosts: Collection[str] = ()) -> str:
     if scheme not in ALLOWED_SCHEMES:
         raise InvalidTargetURL("Only http:// and https:// addresses can be shortened.")
     host, port = _host_and_port(parts.netloc)
-    if host in own_hosts:
+    if is_own_host(host, own_hosts):
         raise InvalidTargetURL("Links to this site's own short links are not allowed.")
     netloc = f"{host}:{port}" if port else host
     normalized = urlunsplit(
@@ -156,6 +156,36 @@ _KEEP = string.ascii_letters + string.digits + string.punctuation
 
 def _ascii(component: str) -> str:
     return quote(component, safe=_KEEP)
+
+
+def is_own_host(host: str, own_hosts: Collection[str]) -> bool:
+    """Whether the normalized ``host`` reaches this site: one of ``own_hosts`` in any spelling
+    (IPv4-mapped IPv6 folded), or any loopback or unspecified address when the site itself is
+    served on one (a link to 127.0.0.2 or [::] of a site on localhost loops back to it)."""
+    key = _fold_mapped(host)
+    own = {_fold_mapped(own_host) for own_host in own_hosts}
+    return key in own or (_is_local(key) and any(map(_is_local, own)))
+
+
+def _fold_mapped(host: str) -> str:
+    # [::ffff:127.0.0.1] is the IPv4 address 127.0.0.1 to every dual-stack socket.
+    if host.startswith("["):
+        mapped = ipaddress.IPv6Address(host[1:-1]).ipv4_mapped
+        if mapped is not None:
+            return str(mapped)
+    return host
+
+
+def _is_local(host: str) -> bool:
+    """Loopback (localhost and *.localhost, RFC 6761; 127.0.0.0/8, ::1) or unspecified (0.0.0.0, ::):
+    browsers connect both to the machine they run on."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def own_hosts(base_url: str | None, request_host: str | None) -> frozenset[str]:

@@ -6,6 +6,7 @@ from ..clicks.tracking import track_click
 from ..extensions import limiter
 from ..links import access
 from ..links.lookup import LinkRow, resolve
+from ..security import redirect_headers
 from .forms import LinkPasswordForm
 
 bp = Blueprint("redirects", __name__)
@@ -26,7 +27,7 @@ def follow(username: str, slug: str):
     response = redirect(link.target_url, code=302)
     # A cached 301 would hide repeat clicks from the stats.
     response.headers["Cache-Control"] = NO_STORE
-    return response
+    return redirect_headers(response)
 
 
 @bp.route("/<username>/<slug>/q", methods=["GET", "HEAD"])
@@ -102,7 +103,7 @@ def _record_and_redirect(link: LinkRow, source: str | None, code: int | None = N
         # A permanent redirect is the owner's choice to let browsers cache it (the form says
         # repeat visits then go uncounted); every other one must come back to be counted.
         response.headers["Cache-Control"] = NO_STORE
-    return response
+    return redirect_headers(response)
 
 
 def _remembered(link: LinkRow) -> bool:

@@ -67,3 +67,17 @@ def test_dashboard_posts_need_the_csrf_header(make_app, redis_server, real_redis
     response = client.post("/admin/rq/requeue/clicks", headers={"X-CSRFToken": token})
     assert response.status_code == 200 and response.get_json()["count"] == 1
     assert Queue("clicks", connection=real_redis).count == 1
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/rq/5/view/workers",
+    "/admin/rq/0/data/jobs/clicks/queued/0/asc/1.json",
+    "/admin/rq/0/data/jobs/clicks/queued/x/asc/1.json",
+    "/admin/rq/0/data/jobs/clicks/queued/10/asc/-1.json",
+    "/admin/rq/0/data/jobs/clicks/queued/10/asc/99999999999999999999.json",
+    "/admin/rq/0/view/jobs/clicks/queued/10/asc/0",
+    "/admin/rq/0/view/job/no-such-job",
+    "/admin/rq/0/data/job/no-such-job.json",
+])
+def test_dashboard_numbers_out_of_range_are_404_not_500(app, client, admin_logged_in, url):
+    assert client.get(url).status_code == 404

@@ -8,6 +8,8 @@ import time
 from datetime import datetime
 
 import pytest
+import redis
+import redis.client
 from rq import Queue
 
 from shortener.background.queues import CLICKS, RESULT_TTL
@@ -161,3 +163,51 @@ def test_an_unwritable_spool_still_answers_the_redirect_and_logs_the_loss(make_a
         click(app.test_client())
     assert counts(app, link_id) == (0, 0, 0)
     assert "lost: Redis, the database and the spool all failed" in caplog.text
+
+
+# --- job mode is bounded like the buffer ---------------------------------------------------
+
+def test_past_click_queue_max_clicks_go_straight_to_the_database(make_app, auth, fake_redis):
+    app = make_app(CLICK_TRACKING="job", CLICK_QUEUE_MAX=3)
+    link_id = add_link(app, auth.create_user("bob"), "go")
+    click(app.test_client(), times=5)
+    # The third enqueue saw 3 waiting: the clicks after it were written directly, none lost.
+    assert Queue("clicks", connection=fake_redis).count == 3
+    assert counts(app, link_id) == (2, 2, 2)
+
+
+def test_a_full_queue_is_read_again_after_a_moment(make_app, auth, fake_redis, monkeypatch):
+    app = make_app(CLICK_TRACKING="job", CLICK_QUEUE_MAX=1)
+    link_id = add_link(app, auth.create_user("bob"), "go")
+    client = app.test_client()
+    click(client, times=2)
+    assert Queue("clicks", connection=fake_redis).count == 1 and counts(app, link_id)[0] == 1
+    Queue("clicks", connection=fake_redis).empty()  # the workers caught up
+    later = time.monotonic() + 60
+    monkeypatch.setattr("shortener.background.redis_clients.time.monotonic", lambda: later)
+    click(client)
+    assert Queue("clicks", connection=fake_redis).count == 1 and counts(app, link_id)[0] == 1
+
+
+def test_a_job_mode_click_is_still_one_redis_round_trip(make_app, auth, redis_server, real_redis,
+                                                       monkeypatch):
+    # A real Redis: fakeredis has no INFO, so RQ would ask for the server version every time.
+    app = make_app(CLICK_TRACKING="job", REDIS_URL=redis_server.url)
+    add_link(app, auth.create_user("bob"), "go")
+    client = app.test_client()
+    click(client)  # the salt and the server version are read once per process: not counted below
+    round_trips = []
+    command, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+    def counted_command(self, *args, **options):
+        round_trips.append(args[0])
+        return command(self, *args, **options)
+
+    def counted_execute(self, *args, **options):
+        round_trips.append("execute")
+        return execute(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted_command)
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counted_execute)
+    click(client)
+    assert round_trips == ["execute"]

@@ -51,3 +51,12 @@ def test_expiry_is_exact_even_when_cached(make_app, auth, monkeypatch):
         monkeypatch.setattr(lookup, "utcnow", lambda: expires_at)
         assert ("bob", "go") in app.extensions["link_cache"]
         assert resolve("bob", "go") is None
+
+
+def test_a_nul_in_the_path_is_a_404_not_a_database_error(app, client, auth):
+    # PostgreSQL refuses NUL in text parameters; found by tests/test_fuzz.py.
+    add_link(app, auth.create_user("bob"), "go")
+    for path in ("/bob/%00", "/%00/go", "/bob/go%00"):
+        assert client.get(path).status_code == 404
+    with app.test_request_context():
+        assert resolve("bob", "go\x00") is None

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from shortener.clicks import export
 from shortener.clicks.events import new_event
 from shortener.clicks.storage import store_clicks
+from shortener.config import from_environ
 from shortener.extensions import db
 from shortener.links import slugs
 from shortener.models import Link
@@ -524,3 +525,44 @@ def test_dashboard_shows_clicks_against_the_limit(app, client, logged_in):
     add_link(app, logged_in, "limited", click_count=42, click_limit=100)
     page = client.get("/").get_data(as_text=True)
     assert "42 / 100" in page
+
+
+@pytest.mark.parametrize("page", ["9223372036854775807", "9223372036854775808", "1" + "0" * 40, "-3", "0",
+                                  "abc", "1e9", "１２", ""])
+def test_any_page_number_shows_a_page_never_an_error(client, logged_in, page):
+    assert client.get(f"/?page={page}").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["1" + "0" * 40, "-1", "x", "%00", "7d%00"])
+def test_any_range_shows_the_default_never_an_error(app, client, logged_in, value):
+    link_id = add_link(app, logged_in)
+    assert client.get(f"/links/{link_id}?range={value}").status_code == 200
+
+
+def test_link_creation_is_limited_per_user_with_a_clear_message(make_app, auth):
+    app = make_app(RATELIMIT_LINK_CREATE="2 per minute")
+    client = app.test_client()
+    auth = type(auth)(app, client)
+    auth.create_user("alice")
+    auth.login("alice")
+    for number in range(2):
+        response = client.post("/links/new", data={"target_url": f"https://example.com/{number}"})
+        assert response.status_code == 302
+    assert client.get("/links/new").status_code == 200  # looking at the form costs nothing
+    response = client.post("/links/new", data={"target_url": "https://example.com/third"})
+    assert response.status_code == 429
+    page = page_text(response)
+    assert "You have created a lot of links in a short time" in page and "2 per 1 minute" in page
+    assert 'value="https://example.com/third"' in page  # what was typed is kept
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Link)) == 2
+    # Another user has an allowance of their own.
+    other = type(auth)(app, app.test_client())
+    other.create_user("carol")
+    other.login("carol")
+    assert other.client.post("/links/new", data={"target_url": "https://example.com/c"}).status_code == 302
+
+
+def test_link_creation_limits_are_settings():
+    assert from_environ({})["RATELIMIT_LINK_CREATE"] == "30 per minute;500 per day"
+    assert from_environ({"RATELIMIT_LINK_CREATE": "5 per hour"})["RATELIMIT_LINK_CREATE"] == "5 per hour"

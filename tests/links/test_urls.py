@@ -28,7 +28,7 @@ OWN = frozenset({"sho.rt.test", "localhost"})
         ("https://example.com:/x", "https://example.com/x"),
         ("https://my_host.example.com/", "https://my_host.example.com/"),
         ("http://[2001:DB8::0001]:80/", "http://[2001:db8::1]:80/"),
-        ("http://2130706433/", "http://127.0.0.1/"),
+        ("http://3221225985/", "http://192.0.2.1/"),
         ("https://example.com/a%20b?x=%2F", "https://example.com/a%20b?x=%2F"),
         ("https://example.com/" + "a" * (MAX_URL_LENGTH - 20), None),
     ],
@@ -140,3 +140,42 @@ def test_normalize_host_lowercases_and_strips_the_trailing_dot():
 def test_short_url_joins_the_base_and_quotes_the_parts():
     assert short_url("http://sho.rt.test/", "alice", "abc") == "http://sho.rt.test/alice/abc"
     assert short_url("https://links.example:8443", "alice", "a b") == "https://links.example:8443/alice/a%20b"
+
+
+# Every way to write "this machine": loopback names and addresses, unspecified ones, IPv4-mapped IPv6.
+LOCAL_SPELLINGS = [
+    "http://localhost/a/b", "http://LOCALHOST./a/b", "http://app.localhost/a/b",
+    "http://127.0.0.1/a/b", "http://127.0.0.2/a/b", "http://127.255.255.254:8080/a/b", "http://0x7f.1/a/b",
+    "http://[::1]/a/b", "http://[0:0:0:0:0:0:0:1]:5000/a/b",
+    "http://[::ffff:127.0.0.1]/a/b", "http://[::ffff:7f00:2]/a/b",
+    "http://0.0.0.0/a/b", "http://0/a/b", "http://[::]/a/b", "http://[::ffff:0.0.0.0]/a/b",
+]
+
+
+@pytest.mark.parametrize("site", [
+    ("http://localhost:5000", None), (None, "127.0.0.1:5000"), (None, "[::1]:5000"),
+    (None, "0.0.0.0:5000"), (None, "localhost"), ("http://[::ffff:127.0.0.1]:5000", None),
+])
+@pytest.mark.parametrize("url", LOCAL_SPELLINGS)
+def test_a_site_on_a_loopback_address_refuses_every_local_spelling(site, url):
+    with pytest.raises(InvalidTargetURL, match="this site"):
+        validate_target_url(url, own_hosts(*site))
+
+
+@pytest.mark.parametrize("url", LOCAL_SPELLINGS)
+def test_a_public_site_lets_links_point_at_the_visitors_own_machine(url):
+    # Not a loop: a visitor's localhost is not this site.
+    assert validate_target_url(url, own_hosts("https://sho.rt", "sho.rt"))
+
+
+def test_ipv4_mapped_ipv6_is_folded_for_a_public_ip_site():
+    hosts = own_hosts(None, "203.0.113.7")
+    for url in ("http://[::ffff:203.0.113.7]/a/b", "http://[::ffff:cb00:7107]/a/b"):
+        with pytest.raises(InvalidTargetURL, match="this site"):
+            validate_target_url(url, hosts)
+    assert validate_target_url("http://[::ffff:203.0.113.8]/a/b", hosts)
+
+
+def test_a_site_on_a_mapped_address_refuses_its_ipv4_spelling():
+    with pytest.raises(InvalidTargetURL, match="this site"):
+        validate_target_url("http://203.0.113.7/a", own_hosts("http://[::ffff:203.0.113.7]", None))
