@@ -6,6 +6,7 @@ from flask import current_app
 
 from shortener.background import schedule
 from shortener.background.queues import get_queue
+from shortener.background.schedule import DESCRIPTION_PREFIX
 
 
 def run_periodic(name: str) -> str:
@@ -19,6 +20,6 @@ def run_periodic(name: str) -> str:
         retry=definition.retry(),
         result_ttl=0,
         failure_ttl=24 * 3600,
-        description=f"{definition.name} (periodic)",
+        description=f"{DESCRIPTION_PREFIX}{definition.name}",
     )
     return job.id

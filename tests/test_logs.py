@@ -72,8 +72,11 @@ def test_a_periodic_jobs_routine_success_is_not_logged_at_info(redis_app, real_r
         run_periodic("cleanup_click_buffer")
     Queue("clicks", connection=real_redis).enqueue("jobs.clicks.cleanup_click_buffer")  # not periodic
     run_jobs(redis_app, real_redis)
-    job_ok = [line for line in json_lines(capsys.readouterr().err) if "Job OK" in line["message"]]
+    lines = json_lines(capsys.readouterr().err)
+    job_ok = [line for line in lines if "Job OK" in line["message"]]
     assert len(job_ok) == 1 and "periodic-" not in job_ok[0]["message"]
+    completed = [line["message"] for line in lines if line["message"].startswith("Successfully completed")]
+    assert len(completed) == 1 and "periodic" not in completed[0]  # only the plain job's
 
 
 def test_periodic_entries_leave_results_that_expire(redis_app, real_redis):

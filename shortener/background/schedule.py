@@ -30,6 +30,9 @@ from .queues import CLICKS, EMAIL
 warnings.filterwarnings("ignore", message="Version 0.22.0", category=FutureWarning)
 
 ID_PREFIX = "periodic-"
+# Every periodic job's description starts so: RQ logs descriptions, and the worker
+# tells routine periodic lines by it (background.worker.RoutinePeriodicFilter).
+DESCRIPTION_PREFIX = "periodic "
 DISPATCH = "jobs.periodic.run_periodic"
 # rq-scheduler reuses one job hash per entry and cancels an entry whose hash is
 # gone, so results must outlive the longest interval (hourly cron) by far; a

@@ -18,7 +18,7 @@ from .. import create_app
 from ..extensions import db
 from .redis_health import warn_about_persistence
 from .reliable_worker import ReliableWorkerMixin
-from .schedule import ID_PREFIX
+from .schedule import DESCRIPTION_PREFIX, ID_PREFIX
 
 # Imported once in the worker process, so a forked work horse finds them loaded.
 JOB_MODULES = ("jobs.clicks", "jobs.email", "jobs.imports", "jobs.periodic")
@@ -32,14 +32,17 @@ def worker_app() -> Flask:
 class RoutinePeriodicFilter(logging.Filter):
     """RQ logs every job's dequeue and success at INFO; for periodic jobs that is DEBUG.
 
-    A periodic job every few seconds would otherwise drown the log. Their ids
-    start with ID_PREFIX (the scheduled entry and the job it enqueues alike);
-    failures are logged at WARNING or above and are left alone.
+    A periodic job every few seconds would otherwise drown the log. RQ's lines
+    name a job by its id or its description: a periodic job's id starts with
+    ID_PREFIX and its description with DESCRIPTION_PREFIX (the scheduled entry
+    and the job it enqueues alike); failures are logged at WARNING or above and
+    are left alone.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         routine = record.levelno == logging.INFO and any(
-            isinstance(arg, str) and arg.startswith(ID_PREFIX) for arg in record.args or ()
+            isinstance(arg, str) and arg.startswith((ID_PREFIX, DESCRIPTION_PREFIX))
+            for arg in record.args or ()
         )
         if not routine:
             return True
