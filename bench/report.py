@@ -6,6 +6,7 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+from .ingest import FORKING, worker_label
 from .lag import target_seconds
 from .machine import line as machine_line
 
@@ -69,7 +70,8 @@ def check(results: dict, flush_interval: int) -> list[Target]:
                 if rate and row["clicks_per_second"] else None
             targets.append(Target(INGEST_TARGET, row["database"], ratio, INGEST_OVER_REDIRECT,
                                   True, "x"))
-        if row["mode"] in INGEST_RATES and not row["worker_class"].endswith(".Worker"):
+        if row["mode"] in INGEST_RATES and row["worker_class"] != FORKING \
+                and row.get("processes", 1) == 1:
             targets.append(Target(ingest_target(row), row["database"], row["clicks_per_second"],
                                   INGEST_RATES[row["mode"]], True, " clicks/s"))
     targets += [Target(f"lag p99, {row['mode']} mode", row["database"], row["lag_p99_s"],
@@ -124,13 +126,13 @@ def render(results: dict, targets: list[Target]) -> str:
                            "web CPU ms/req", "machine busy", "conns per worker", "vs bare",
                            "target"], body, right={2, 3, 4, 5, 6, 7, 9})]
     if results.get("ingest") is not None:
-        body = [[row["database"], row["mode"], row["worker_class"].rpartition(".")[2],
+        body = [[row["database"], row["mode"], worker_label(row["worker_class"], row.get("processes", 1)),
                  row["persisted"], row["seconds"], row["clicks_per_second"], row["wall_seconds"],
                  "yes" if row["consistent"] else "NO",
                  verdict(ingest_target(row), row) or verdict(INGEST_TARGET, row)
                  if row["mode"] == "buffer" else verdict(ingest_target(row), row)]
                 for row in results["ingest"]]
-        out += ["", table("Ingestion (one rq worker process, burst, pre-filled queue or buffer)",
+        out += ["", table("Ingestion (rq worker --burst, or worker-pool, on a pre-filled queue or buffer)",
                           ["database", "mode", "worker", "clicks", "seconds", "clicks/s", "wall s",
                            "consistent", "target"], body, right={3, 4, 5, 6})]
         cost = results.get("enrichment") or {}

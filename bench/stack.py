@@ -137,11 +137,13 @@ def web(run: Run, database: Database | None, mode: str, path: str):
         yield server
 
 
-def burst_worker(run: Run, database: Database, worker_class: str) -> Child:
-    """``rq worker --worker-class ... --url ... --burst clicks``, started now."""
-    args = [os.path.join(procfile.BIN, "rq"), "worker", "--worker-class", worker_class,
+def burst_worker(run: Run, database: Database, worker_class: str, processes: int = 1) -> Child:
+    """``rq worker --worker-class ... --url ... --burst clicks``, started now; with
+    ``processes`` > 1, ``rq worker-pool --num-workers N`` of the same."""
+    pool = ["worker-pool", "--num-workers", str(processes)] if processes > 1 else ["worker"]
+    args = [os.path.join(procfile.BIN, "rq"), *pool, "--worker-class", worker_class,
             "--url", run.redis.url, "--burst", "clicks"]
-    name = f"ingest-{database.kind}-{worker_class.rpartition('.')[2]}"
+    name = f"ingest-{database.kind}-{worker_class.rpartition('.')[2]}-{processes}"
     return Child(name, args, run.env(database), run.workdir)
 
 

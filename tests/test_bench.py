@@ -49,7 +49,8 @@ def test_quick_run_measures_every_part_and_writes_json(tmp_path):
     assert [row["mode"] for row in results["redirect"]] == ["bare", "off", "sync", "job", "buffer",
                                                              "bare, again"]
     assert all(row["requests"] > 0 and row["errors"] == 0 for row in results["redirect"])
-    assert [row["mode"] for row in results["ingest"]] == ["job", "job", "buffer"]
+    assert [(row["mode"], row["processes"]) for row in results["ingest"]] == [
+        ("job", 1), ("job", 1), ("job", 2), ("buffer", 1)]
     assert all(row["persisted"] > 0 and row["consistent"] for row in results["ingest"])
     assert [row["mode"] for row in results["lag"]] == ["job", "buffer"]
     assert all(row["redirects"] > 0 and row["consistent"] for row in results["lag"])
