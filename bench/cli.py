@@ -71,7 +71,7 @@ def databases(args: argparse.Namespace, workdir: str, notes: list[str]) -> list:
 def run_parts(run: Run, only: list[str], results: dict) -> list[str]:
     """Run the parts asked for, in order; a failing part is reported and the rest go on."""
     steps = {"redirect": lambda: redirect.run_part(run), "ingest": lambda: ingest.run_part(run, results),
-             "lag": lambda: lag.run_part(run, results.get("redirect") or []),
+             "lag": lambda: lag.run_part(run, results),
              "scale": lambda: scale.run_part(run)}
     failed = []
     for part in (part for part in PARTS if part in only):
