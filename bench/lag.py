@@ -25,7 +25,7 @@ from . import ingest, load, redirect
 from .context import REDIRECT_PATH, Run
 from .loadgen import percentile
 from .services import Database
-from .stack import running, start_process, start_web, wait_scheduler, wait_worker
+from .stack import app_processes
 
 MODES = ("job", "buffer")
 POLL_SECONDS = 0.1
@@ -78,39 +78,13 @@ def measure(run: Run, database: Database, mode: str, rate: float, capacity: floa
     run.reset_clicks(database)
     print(f"lag: {database.kind} / {mode}: {rate:g} redirects/s for {plan.lag_seconds:g} s",
           flush=True)
-    server = start_web(run, database, mode, REDIRECT_PATH)
-    worker = start_process(run, database, "worker", mode)
-    scheduler = start_process(run, database, "scheduler", mode) if mode == "buffer" else None
-    samples: list[tuple[float, int]] = []  # (wall time the query started, clicks committed)
-    stop = threading.Event()
-
-    def poll() -> None:
-        while not stop.is_set():
-            started = time.time()
-            samples.append((started, run.persisted(database)))
-            stop.wait(POLL_SECONDS)
-
-    def stored() -> int:
-        return samples[-1][1] if samples else 0
-
-    with running(*filter(None, (server, worker, scheduler))):
-        server.wait_ready()
-        wait_worker(run, worker)
-        if scheduler:
-            wait_scheduler(run, scheduler)
-        poller = threading.Thread(target=poll, daemon=True)
-        poller.start()
-        try:
-            result = load.fixed_rate(server.url, rate, plan.lag_seconds, plan.lag_connections,
-                                     run.workdir)
-            answered = result.pop("redirect_times")
-            deadline = time.time() + target + plan.lag_slack_seconds
-            while stored() < len(answered) and time.time() < deadline:
-                time.sleep(POLL_SECONDS)
-        finally:
-            stop.set()
-            poller.join(10)
-    lags, unseen = click_lags(answered, samples, time.time())
+    with app_processes(run, database, mode, REDIRECT_PATH) as (server, _), \
+            CommitPoller(run, database) as poller:
+        result = load.fixed_rate(server.url, rate, plan.lag_seconds, plan.lag_connections,
+                                 run.workdir)
+        answered = result.pop("redirect_times")
+        poller.wait_for(len(answered), target + plan.lag_slack_seconds)
+    lags, unseen = click_lags(answered, poller.samples, time.time())
     return {
         "database": database.kind, "mode": mode, "capacity": capacity,
         "worker_class": procfile_worker_class(), "one_worker_rate": worker_rate,
@@ -119,7 +93,7 @@ def measure(run: Run, database: Database, mode: str, rate: float, capacity: floa
         "rate": rate, "achieved_rate": result["requests_per_second"],
         "redirects": len(answered), "errors": result["errors"],
         "redirect_latency_ms": result["latency_ms"],
-        "stored": stored(), "unseen": unseen,
+        "stored": poller.stored(), "unseen": unseen,
         "lag_p50_s": _rounded(percentile(lags, 50)),
         "lag_p99_s": _rounded(percentile(lags, 99)),
         "lag_max_s": _rounded(max(lags) if lags else None),
@@ -128,6 +102,39 @@ def measure(run: Run, database: Database, mode: str, rate: float, capacity: floa
         "flush_interval": plan.flush_interval,
         "consistent": run.consistent(database),
     }
+
+
+class CommitPoller:
+    """In a thread, every POLL_SECONDS: (wall time the query started, clicks committed)."""
+
+    def __init__(self, run: Run, database: Database):
+        self.run, self.database = run, database
+        self.samples: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> "CommitPoller":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            started = time.time()
+            self.samples.append((started, self.run.persisted(self.database)))
+            self._stop.wait(POLL_SECONDS)
+
+    def stored(self) -> int:
+        return self.samples[-1][1] if self.samples else 0
+
+    def wait_for(self, count: int, seconds: float) -> None:
+        """Until ``count`` clicks are committed, or ``seconds`` have passed."""
+        deadline = time.time() + seconds
+        while self.stored() < count and time.time() < deadline:
+            time.sleep(POLL_SECONDS)
 
 
 def click_lags(answered: list[float], samples: list[tuple[float, int]],

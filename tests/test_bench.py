@@ -19,7 +19,7 @@ from bench.services import BenchSetupError, RedisTarget
 from shortener.dev import procfile
 from tests.conftest import PROJECT_ROOT
 
-SMOKE_TIMEOUT = 120  # the run takes about 35 s; this only stops a hung one
+SMOKE_TIMEOUT = 300  # the run takes one to two minutes; this only stops a hung one
 
 
 def _bench_env() -> dict:
@@ -61,8 +61,12 @@ def test_quick_run_measures_every_part_and_writes_json(tmp_path):
         "link page 24h", "link page 7d", "link page 30d", "link page 90d", "link page all",
         "dashboard", "CSV first bytes"}
     assert all(row["consistent"] for row in results["scale"])
+    processes = [row["process"] for row in results["memory"]]
+    assert processes[0] == "web worker 1" and processes[-1] == "rq worker"
+    assert all(row["stored"] > 0 and row["consistent"] and row["growth_mib"] is not None
+               for row in results["memory"])
     assert results["targets"]
-    for heading in ("Redirect throughput", "Ingestion", "Lag", "Scale", "Targets:"):
+    for heading in ("Redirect throughput", "Ingestion", "Lag", "Scale", "Memory", "Targets:"):
         assert heading in done.stdout
 
 
