@@ -21,10 +21,9 @@ from shortener.links.lookup import CACHE_MAX_ENTRIES
 
 from . import load
 from .context import REDIRECT_PATH, Run
+from .ingest import watch
 from .services import Database
 from .stack import Child, WebServer, app_processes
-
-POLL_SECONDS = 0.25
 
 
 def cache_bounds() -> dict:
@@ -72,16 +71,15 @@ def process_ids(server: WebServer, worker: Child) -> dict[str, int]:
 def drive(run: Run, database: Database, server: WebServer, worker: Child, clicks: int) -> int:
     """``clicks`` redirects as fast as they are answered, then wait (to the cap) until the
     worker has stored them; how many of them it stored."""
-    plan, start = run.plan, run.persisted(database)
-    deadline = time.monotonic() + plan.memory_cap_seconds
+    plan, start, started = run.plan, run.persisted(database), time.monotonic()
     result = load.closed_loop("python", server.url, plan.memory_cap_seconds, plan.connections,
                               clicks, run.workdir)
     answered = sum(count for status, count in result["statuses"].items()
                    if status.startswith("3"))
-    while run.persisted(database) - start < answered and time.monotonic() < deadline:
-        worker.check_alive()
-        time.sleep(POLL_SECONDS)
-    return run.persisted(database) - start
+    cap = plan.memory_cap_seconds - (time.monotonic() - started)
+    samples = watch(run, database, worker, start + answered, cap)
+    worker.check_alive()
+    return samples[-1][1] - start
 
 
 def rss_mib(pid: int) -> float | None:
