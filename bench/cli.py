@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 
 from shortener import PROJECT_ROOT
 
-from . import ingest, lag, load, machine, redirect, report, scale
+from . import ingest, lag, load, machine, memory, redirect, report, scale
 from .context import Plan, Run
 from .services import BenchSetupError, RedisTarget, postgresql_database, sqlite_database
 
-PARTS = ("redirect", "ingest", "lag", "scale")
+PARTS = ("redirect", "ingest", "lag", "scale", "memory")
 RESULTS_DIR = os.path.join(PROJECT_ROOT, "bench", "results")
 
 
@@ -71,8 +71,8 @@ def databases(args: argparse.Namespace, workdir: str, notes: list[str]) -> list:
 def run_parts(run: Run, only: list[str], results: dict) -> list[str]:
     """Run the parts asked for, in order; a failing part is reported and the rest go on."""
     steps = {"redirect": lambda: redirect.run_part(run), "ingest": lambda: ingest.run_part(run, results),
-             "lag": lambda: lag.run_part(run, results.get("redirect") or []),
-             "scale": lambda: scale.run_part(run)}
+             "lag": lambda: lag.run_part(run, results),
+             "scale": lambda: scale.run_part(run), "memory": lambda: memory.run_part(run, results)}
     failed = []
     for part in (part for part in PARTS if part in only):
         started = time.monotonic()
@@ -90,39 +90,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="shortener-bench-")
-    notes: list[str] = []
-    plan = Plan.quick() if args.quick else Plan()
-    if args.flush_interval:
-        plan = dataclasses.replace(plan, flush_interval=args.flush_interval)
     try:
-        redis_target = (RedisTarget.existing(args.redis_url) if args.redis_url
-                        else RedisTarget.own_server(workdir))
-        run = Run(plan, workdir, redis_target, databases(args, workdir, notes),
-                  load.choose(args.load_generator), notes=notes)
+        run = open_run(args, workdir)
     except BenchSetupError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
-    if run.generator == "python" and args.load_generator == "auto":
-        run.note("wrk is not installed (apt-get install -y wrk): throughput measured with "
-                 "the Python load generator, which takes a core from the server")
     results = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
                "options": {"quick": args.quick, "only": args.only,
-                           "databases": [db.kind for db in run.databases], **vars(plan)},
-               "machine": machine.describe(run), "part_seconds": {}, "notes": notes}
-    load_average = results["machine"]["load_average_at_start"][0]
-    if load_average >= 0.5:
-        run.note(f"the machine was not idle at the start (load average {load_average:g}): other "
-                 f"work competes for its {results['machine']['cpu_count']} cores; "
-                 "expect noisy numbers")
-    if args.quick:
-        run.note("quick run: tiny durations and seeds; its numbers check the harness, "
-                 "not the app")
+                           "databases": [db.kind for db in run.databases], **vars(run.plan)},
+               "machine": machine.describe(run), "part_seconds": {}, "notes": run.notes}
+    note_conditions(run, args, results["machine"])
     try:
         failed = run_parts(run, args.only, results)
     finally:
         run.close()
     results["elapsed_seconds"] = round(time.monotonic() - started, 1)
-    targets = report.check(results, plan.flush_interval)
+    targets = report.check(results, run.plan.flush_interval)
     results["targets"] = [target.as_dict() for target in targets]
     print("\n" + report.render(results, targets))
     path = report.write(results, args.results_dir)
@@ -132,3 +115,29 @@ def main(argv: list[str] | None = None) -> int:
     else:
         shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failed else 0
+
+
+def open_run(args: argparse.Namespace, workdir: str) -> Run:
+    """The plan, the run's Redis and databases, the load generator."""
+    notes: list[str] = []
+    plan = Plan.quick() if args.quick else Plan()
+    if args.flush_interval:
+        plan = dataclasses.replace(plan, flush_interval=args.flush_interval)
+    redis_target = (RedisTarget.existing(args.redis_url) if args.redis_url
+                    else RedisTarget.own_server(workdir))
+    return Run(plan, workdir, redis_target, databases(args, workdir, notes),
+               load.choose(args.load_generator), notes=notes)
+
+
+def note_conditions(run: Run, args: argparse.Namespace, described: dict) -> None:
+    """What makes this run's numbers less than the machine's best."""
+    if run.generator == "python" and args.load_generator == "auto":
+        run.note("wrk is not installed (apt-get install -y wrk): throughput measured with "
+                 "the Python load generator, which takes a core from the server")
+    load_average = described["load_average_at_start"][0]
+    if load_average >= 0.5:
+        run.note(f"the machine was not idle at the start (load average {load_average:g}): other "
+                 f"work competes for its {described['cpu_count']} cores; expect noisy numbers")
+    if args.quick:
+        run.note("quick run: tiny durations and seeds; its numbers check the harness, "
+                 "not the app")

@@ -59,6 +59,9 @@ class Plan:
     scale_links_per_user: int = 10
     scale_renders: int = 10
     scale_seconds_per_page: float = 5.0  # 7 pages x 2 databases
+    memory_warmup_clicks: int = 2_000
+    memory_clicks: int = 100_000
+    memory_cap_seconds: float = 900.0  # the worker stores them at its rate: minutes
 
     @classmethod
     def quick(cls) -> "Plan":
@@ -69,6 +72,7 @@ class Plan:
             lag_slack_seconds=1.0,
             flush_interval=1, scale_big=10_000, scale_small=1_000, scale_links_per_user=3,
             scale_renders=3, scale_seconds_per_page=1.0,
+            memory_warmup_clicks=500, memory_clicks=5_000, memory_cap_seconds=90.0,
         )
 
 

@@ -23,20 +23,23 @@ from .context import Run, make_events
 from .services import Database
 from .stack import burst_worker, running
 
-WORKERS = ("shortener.background.worker.Worker", "shortener.background.worker.InProcessWorker")
+FORKING = "shortener.background.worker.Worker"
+POOL_PROCESSES = 2  # ``rq worker-pool --num-workers 2``: what a second process adds
 POLL_SECONDS = 0.05
 CHUNK = 1000
 
 
 def run_part(run: Run, results: dict) -> list[dict]:
     results["enrichment"] = enrichment_cost(run.plan.enrichment_clicks)
+    plan, procfile_class = run.plan, procfile_worker_class()
+    job_runs = ((FORKING, 1, plan.ingest_jobs_forking),
+                (procfile_class, 1, plan.ingest_jobs_in_process),
+                (procfile_class, POOL_PROCESSES, plan.ingest_jobs_in_process))
     rows = []
-    sizes = {WORKERS[0]: run.plan.ingest_jobs_forking, WORKERS[1]: run.plan.ingest_jobs_in_process}
     for database in run.databases:
-        for worker_class in WORKERS:
-            rows.append(measure(run, database, "job", worker_class, sizes[worker_class]))
-        rows.append(measure(run, database, "buffer", procfile_worker_class(),
-                            run.plan.ingest_buffer))
+        rows += [measure(run, database, "job", worker_class, count, processes)
+                 for worker_class, processes, count in job_runs]
+        rows.append(measure(run, database, "buffer", procfile_class, plan.ingest_buffer))
     return rows
 
 
@@ -61,23 +64,29 @@ def _distinct_agents(events: list[dict]) -> list[dict]:
             for index, event in enumerate(events)]
 
 
-def measure(run: Run, database: Database, mode: str, worker_class: str, count: int) -> dict:
+def measure(run: Run, database: Database, mode: str, worker_class: str, count: int,
+            processes: int = 1) -> dict:
     events = make_events(run.fixtures(database)[1:], count)
     run.reset_clicks(database)
     with run.app(database).app_context():
         (prefill_queue if mode == "job" else prefill_buffer)(events)
-    label = f"{database.kind} / {mode} / {worker_class.rpartition('.')[2]}"
+    label = f"{database.kind} / {mode} / {worker_label(worker_class, processes)}"
     print(f"ingest: {label}: {count} clicks waiting", flush=True)
-    with running(burst_worker(run, database, worker_class)) as (worker,):
+    with running(burst_worker(run, database, worker_class, processes)) as (worker,):
         samples = watch(run, database, worker, count, run.plan.ingest_cap_seconds)
         exit_code = worker.process.poll()  # None: still running at the cap
     row = {"database": database.kind, "mode": mode, "worker_class": worker_class,
-           "clicks_waiting": count, **summarize(samples), "worker_exit": exit_code,
-           "consistent": run.consistent(database)}
+           "processes": processes, "clicks_waiting": count, **summarize(samples),
+           "worker_exit": exit_code, "consistent": run.consistent(database)}
     if row["persisted"] < count:
         run.note(f"ingest {label}: {row['persisted']} of {count} clicks stored within "
                  f"{run.plan.ingest_cap_seconds:g} s (the cap); the rate is over that time")
     return row
+
+
+def worker_label(worker_class: str, processes: int) -> str:
+    name = worker_class.rpartition(".")[2]
+    return name if processes == 1 else f"worker-pool -n {processes} of {name}"
 
 
 def prefill_queue(events: list[dict]) -> None:

@@ -1,25 +1,31 @@
-"""Part 3: lag from redirect to row visible, under steady load at half capacity.
+"""Part 3: lag from redirect to row visible, under steady load.
+
+Job mode runs at the rate one process of the Procfile's worker class stores
+(the ingest part's, else a probe of its own), capped at the redirect
+capacity; buffer mode at half the redirect capacity. The row reports both
+rates, so the number of worker processes a traffic needs can be read off.
 
 gunicorn, the Procfile's worker and (buffer mode) the Procfile's scheduler
-run together on the machine; a fixed-rate load (half the redirect capacity
-measured for that mode) runs for a while. A poller reads the clicks
-committed (the sum of ``click_count``, updated in the same transaction as
-the rows) every POLL_SECONDS. Both the worker queue and the buffer are FIFO,
-so the k-th click answered is the k-th stored: its lag is the first poll
-that saw k clicks, less the time its redirect was answered (the horizontal
-distance between the two cumulative curves). Resolution: POLL_SECONDS.
+run together on the machine; a fixed-rate load runs for a while. A poller
+reads the clicks committed (the sum of ``click_count``, updated in the same
+transaction as the rows) every POLL_SECONDS. Both the worker queue and the
+buffer are FIFO, so the k-th click answered is the k-th stored: its lag is
+the first poll that saw k clicks, less the time its redirect was answered
+(the horizontal distance between the two cumulative curves). Resolution:
+POLL_SECONDS.
 """
 
+import math
 import threading
 import time
 
 from shortener.dev.procfile import worker_class as procfile_worker_class
 
-from . import load, redirect
+from . import ingest, load, redirect
 from .context import REDIRECT_PATH, Run
 from .loadgen import percentile
 from .services import Database
-from .stack import running, start_process, start_web, wait_scheduler, wait_worker
+from .stack import app_processes
 
 MODES = ("job", "buffer")
 POLL_SECONDS = 0.1
@@ -30,68 +36,64 @@ def target_seconds(mode: str, flush_interval: int) -> float:
     return flush_interval + 2.0 if mode == "buffer" else 2.0
 
 
-def run_part(run: Run, redirect_rows: list[dict]) -> list[dict]:
-    capacity = {(row["database"], row["mode"]): row["requests_per_second"]
-                for row in redirect_rows}
+def run_part(run: Run, results: dict) -> list[dict]:
     rows = []
     for database in run.databases:
         for mode in MODES:
-            measured = capacity.get((database.kind, mode))
-            if measured is None:
-                probe = redirect.measure(run, database, mode, seconds=run.plan.redirect_seconds / 2)
-                measured = probe["requests_per_second"]
-            rows.append(measure(run, database, mode, measured))
+            capacity = redirect_capacity(run, results, database, mode)
+            worker_rate = one_worker_rate(run, results, database) if mode == "job" else None
+            if mode == "job" and not worker_rate:
+                run.note(f"lag {database.kind} / job: no worker rate measured; at half the "
+                         "redirect capacity instead")
+            rate = min(worker_rate, capacity) if worker_rate else capacity / 2
+            rows.append(measure(run, database, mode, round(rate, 1), capacity, worker_rate))
     return rows
 
 
-def measure(run: Run, database: Database, mode: str, capacity: float) -> dict:
+def redirect_capacity(run: Run, results: dict, database: Database, mode: str) -> float:
+    """Redirects/s in ``mode``: the redirect part's of this run, else a probe half as long."""
+    for row in results.get("redirect") or []:
+        if (row["database"], row["mode"]) == (database.kind, mode):
+            return row["requests_per_second"]
+    probe = redirect.measure(run, database, mode, seconds=run.plan.redirect_seconds / 2)
+    return probe["requests_per_second"]
+
+
+def one_worker_rate(run: Run, results: dict, database: Database) -> float | None:
+    """Clicks/s one process of the Procfile's worker class stores in job mode: the ingest
+    part's of this run, else a probe of its own."""
+    wanted = (database.kind, "job", procfile_worker_class(), 1)
+    for row in results.get("ingest") or []:
+        if (row["database"], row["mode"], row["worker_class"], row.get("processes")) == wanted:
+            return row["clicks_per_second"]
+    return ingest.measure(run, database, "job", wanted[2], run.plan.ingest_jobs_in_process)[
+        "clicks_per_second"]
+
+
+def measure(run: Run, database: Database, mode: str, rate: float, capacity: float,
+            worker_rate: float | None) -> dict:
     plan = run.plan
-    rate = round(capacity / 2, 1)
     target = target_seconds(mode, plan.flush_interval)
     run.fixtures(database)
     run.reset_clicks(database)
     print(f"lag: {database.kind} / {mode}: {rate:g} redirects/s for {plan.lag_seconds:g} s",
           flush=True)
-    server = start_web(run, database, mode, REDIRECT_PATH)
-    worker = start_process(run, database, "worker", mode)
-    scheduler = start_process(run, database, "scheduler", mode) if mode == "buffer" else None
-    samples: list[tuple[float, int]] = []  # (wall time the query started, clicks committed)
-    stop = threading.Event()
-
-    def poll() -> None:
-        while not stop.is_set():
-            started = time.time()
-            samples.append((started, run.persisted(database)))
-            stop.wait(POLL_SECONDS)
-
-    def stored() -> int:
-        return samples[-1][1] if samples else 0
-
-    with running(*filter(None, (server, worker, scheduler))):
-        server.wait_ready()
-        wait_worker(run, worker)
-        if scheduler:
-            wait_scheduler(run, scheduler)
-        poller = threading.Thread(target=poll, daemon=True)
-        poller.start()
-        try:
-            result = load.fixed_rate(server.url, rate, plan.lag_seconds, plan.lag_connections,
-                                     run.workdir)
-            answered = result.pop("redirect_times")
-            deadline = time.time() + target + plan.lag_slack_seconds
-            while stored() < len(answered) and time.time() < deadline:
-                time.sleep(POLL_SECONDS)
-        finally:
-            stop.set()
-            poller.join(10)
-    lags, unseen = click_lags(answered, samples, time.time())
+    with app_processes(run, database, mode, REDIRECT_PATH) as (server, _), \
+            CommitPoller(run, database) as poller:
+        result = load.fixed_rate(server.url, rate, plan.lag_seconds, plan.lag_connections,
+                                 run.workdir)
+        answered = result.pop("redirect_times")
+        poller.wait_for(len(answered), target + plan.lag_slack_seconds)
+    lags, unseen = click_lags(answered, poller.samples, time.time())
     return {
         "database": database.kind, "mode": mode, "capacity": capacity,
-        "worker_class": procfile_worker_class(),
+        "worker_class": procfile_worker_class(), "one_worker_rate": worker_rate,
+        # worker processes that keep up with the redirect capacity, if they scale linearly
+        "workers_for_capacity": math.ceil(capacity / worker_rate) if worker_rate else None,
         "rate": rate, "achieved_rate": result["requests_per_second"],
         "redirects": len(answered), "errors": result["errors"],
         "redirect_latency_ms": result["latency_ms"],
-        "stored": stored(), "unseen": unseen,
+        "stored": poller.stored(), "unseen": unseen,
         "lag_p50_s": _rounded(percentile(lags, 50)),
         "lag_p99_s": _rounded(percentile(lags, 99)),
         "lag_max_s": _rounded(max(lags) if lags else None),
@@ -100,6 +102,39 @@ def measure(run: Run, database: Database, mode: str, capacity: float) -> dict:
         "flush_interval": plan.flush_interval,
         "consistent": run.consistent(database),
     }
+
+
+class CommitPoller:
+    """In a thread, every POLL_SECONDS: (wall time the query started, clicks committed)."""
+
+    def __init__(self, run: Run, database: Database):
+        self.run, self.database = run, database
+        self.samples: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> "CommitPoller":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            started = time.time()
+            self.samples.append((started, self.run.persisted(self.database)))
+            self._stop.wait(POLL_SECONDS)
+
+    def stored(self) -> int:
+        return self.samples[-1][1] if self.samples else 0
+
+    def wait_for(self, count: int, seconds: float) -> None:
+        """Until ``count`` clicks are committed, or ``seconds`` have passed."""
+        deadline = time.time() + seconds
+        while self.stored() < count and time.time() < deadline:
+            time.sleep(POLL_SECONDS)
 
 
 def click_lags(answered: list[float], samples: list[tuple[float, int]],

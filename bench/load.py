@@ -13,6 +13,8 @@ import sys
 
 from shortener import PROJECT_ROOT
 
+from .loadgen import BROWSER_AGENT
+
 # wrk stops each thread at its share of max_requests, and its done() hook
 # prints the numbers the bench needs (p95 included, which --latency lacks).
 WRK_SCRIPT = """
@@ -92,7 +94,8 @@ def _wrk(url: str, seconds: float, connections: int, max_requests: int, workdir:
         handle.write(WRK_SCRIPT)
     threads = 1  # one is plenty for a Python server, and leaves the cores to it
     args = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-            "--timeout", "5s", "-s", script, url, "--", str(max_requests // threads)]
+            "--timeout", "5s", "-H", f"User-Agent: {BROWSER_AGENT}", "-s", script, url, "--",
+            str(max_requests // threads)]
     output = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 60)
     line = next((line for line in output.stdout.splitlines() if line.startswith("BENCH_RESULT ")),
                 None)

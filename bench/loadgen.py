@@ -24,6 +24,10 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 RESPONSE_TIMEOUT = 5.0
+# A desktop browser: the clicks count as people's, as they would in production (a missing or
+# bot-like agent is counted apart, as a bot). bench/load.py gives wrk the same one.
+BROWSER_AGENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+                 "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")
 ERRORS = (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError)
 
 
@@ -66,7 +70,7 @@ class Load:
         url = urlsplit(args.url)
         self.host, self.port = url.hostname, url.port or 80
         self.request = (f"GET {url.path or '/'} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-                        "User-Agent: shortener-bench\r\nAccept: */*\r\n\r\n").encode()
+                        f"User-Agent: {BROWSER_AGENT}\r\nAccept: */*\r\n\r\n").encode()
         self.started = self.errors = 0
         self.statuses: Counter = Counter()
         self.latencies: list[float] = []

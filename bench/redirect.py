@@ -10,7 +10,6 @@ direct database writes (Redis too slow for REDIS_WEB_TIMEOUT) shows.
 import contextlib
 import threading
 import time
-from urllib.parse import urlsplit
 
 import psutil
 from rq import Queue
@@ -56,9 +55,9 @@ def measure(run: Run, database: Database | None, mode: str, seconds: float | Non
                          plan.max_requests, run.workdir)
         # gunicorn's master and its workers; Redis when it runs on this machine
         meter = CpuMeter({"web": server.process.pid, "redis": run.redis.pid()})
+        sampled: list[list[int]] = []  # the spread at mid-run, once
         spread = threading.Timer(seconds / 2, lambda: sampled.append(
-            connections_per_worker(server.process.pid, urlsplit(server.url).port)))
-        sampled: list[list[int]] = []
+            connections_per_worker(server.process.pid, server.port)))
         spread.start()
         result = load.closed_loop(run.generator, server.url, seconds, plan.connections,
                                   plan.max_requests, run.workdir)
@@ -67,14 +66,20 @@ def measure(run: Run, database: Database | None, mode: str, seconds: float | Non
     row = {"database": database.kind if database else "-", "mode": mode, **result, "cpu": usage,
            "connections_per_worker": sampled[0] if sampled else None}
     if database is not None:
-        # Clicks of the warm-up and the run, by where they are: rows, queue, buffer.
-        row["clicks"] = {"database": run.persisted(database),
-                         "queue": Queue("clicks", connection=run.redis.client).count,
-                         "buffer": click_buffer.pending(run.redis.client)}
-        if mode != "sync" and row["clicks"]["database"]:
-            run.note(f"redirect {label}: {row['clicks']['database']} clicks were written to "
-                     "the database by the web process: Redis fell back (REDIS_WEB_TIMEOUT?)")
+        row["clicks"] = clicks_by_place(run, database, label, mode)
     return row
+
+
+def clicks_by_place(run: Run, database: Database, label: str, mode: str) -> dict:
+    """Clicks of the warm-up and the run by where they are: rows, queue, buffer; rows in any
+    mode but ``sync`` mean the web process fell back to the database."""
+    clicks = {"database": run.persisted(database),
+              "queue": Queue("clicks", connection=run.redis.client).count,
+              "buffer": click_buffer.pending(run.redis.client)}
+    if mode != "sync" and clicks["database"]:
+        run.note(f"redirect {label}: {clicks['database']} clicks were written to the database "
+                 "by the web process: Redis fell back (REDIS_WEB_TIMEOUT?)")
+    return clicks
 
 
 class CpuMeter:

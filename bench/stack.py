@@ -137,11 +137,13 @@ def web(run: Run, database: Database | None, mode: str, path: str):
         yield server
 
 
-def burst_worker(run: Run, database: Database, worker_class: str) -> Child:
-    """``rq worker --worker-class ... --url ... --burst clicks``, started now."""
-    args = [os.path.join(procfile.BIN, "rq"), "worker", "--worker-class", worker_class,
+def burst_worker(run: Run, database: Database, worker_class: str, processes: int = 1) -> Child:
+    """``rq worker --worker-class ... --url ... --burst clicks``, started now; with
+    ``processes`` > 1, ``rq worker-pool --num-workers N`` of the same."""
+    pool = ["worker-pool", "--num-workers", str(processes)] if processes > 1 else ["worker"]
+    args = [os.path.join(procfile.BIN, "rq"), *pool, "--worker-class", worker_class,
             "--url", run.redis.url, "--burst", "clicks"]
-    name = f"ingest-{database.kind}-{worker_class.rpartition('.')[2]}"
+    name = f"ingest-{database.kind}-{worker_class.rpartition('.')[2]}-{processes}"
     return Child(name, args, run.env(database), run.workdir)
 
 
@@ -151,11 +153,18 @@ def start_process(run: Run, database: Database, process: str, mode: str) -> Chil
     return Child(f"{process}-{database.kind}-{mode}", procfile.argv(process, env), env, run.workdir)
 
 
-def wait_worker(run: Run, child: Child) -> None:
-    child.wait_for(lambda: Worker.count(connection=run.redis.client) > 0,
-                   "the rq worker to register")
-
-
-def wait_scheduler(run: Run, child: Child) -> None:
-    child.wait_for(lambda: run.redis.client.zcard(SCHEDULED) > 0,
-                   "the scheduler to reconcile its entries")
+@contextlib.contextmanager
+def app_processes(run: Run, database: Database, mode: str, path: str):
+    """gunicorn, one Procfile ``worker`` and, in buffer mode, the Procfile ``scheduler``,
+    started side by side; yields (server, worker) once all are ready, stops them on leaving."""
+    server = start_web(run, database, mode, path)
+    worker = start_process(run, database, "worker", mode)
+    scheduler = start_process(run, database, "scheduler", mode) if mode == "buffer" else None
+    with running(*filter(None, (server, worker, scheduler))):
+        server.wait_ready()
+        worker.wait_for(lambda: Worker.count(connection=run.redis.client) > 0,
+                        "the rq worker to register")
+        if scheduler:
+            scheduler.wait_for(lambda: run.redis.client.zcard(SCHEDULED) > 0,
+                               "the scheduler to reconcile its entries")
+        yield server, worker

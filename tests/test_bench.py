@@ -19,7 +19,7 @@ from bench.services import BenchSetupError, RedisTarget
 from shortener.dev import procfile
 from tests.conftest import PROJECT_ROOT
 
-SMOKE_TIMEOUT = 120  # the run takes about 35 s; this only stops a hung one
+SMOKE_TIMEOUT = 300  # the run takes one to two minutes; this only stops a hung one
 
 
 def _bench_env() -> dict:
@@ -49,16 +49,24 @@ def test_quick_run_measures_every_part_and_writes_json(tmp_path):
     assert [row["mode"] for row in results["redirect"]] == ["bare", "off", "sync", "job", "buffer",
                                                              "bare, again"]
     assert all(row["requests"] > 0 and row["errors"] == 0 for row in results["redirect"])
-    assert [row["mode"] for row in results["ingest"]] == ["job", "job", "buffer"]
+    assert [(row["mode"], row["processes"]) for row in results["ingest"]] == [
+        ("job", 1), ("job", 1), ("job", 2), ("buffer", 1)]
     assert all(row["persisted"] > 0 and row["consistent"] for row in results["ingest"])
     assert [row["mode"] for row in results["lag"]] == ["job", "buffer"]
     assert all(row["redirects"] > 0 and row["consistent"] for row in results["lag"])
+    job_lag = results["lag"][0]  # at the rate one worker process of the ingest part stored
+    assert job_lag["one_worker_rate"] == results["ingest"][1]["clicks_per_second"]
+    assert job_lag["rate"] == min(job_lag["one_worker_rate"], job_lag["capacity"])
     assert {row["page"] for row in results["scale"]} == {
         "link page 24h", "link page 7d", "link page 30d", "link page 90d", "link page all",
         "dashboard", "CSV first bytes"}
     assert all(row["consistent"] for row in results["scale"])
+    processes = [row["process"] for row in results["memory"]]
+    assert processes[0] == "web worker 1" and processes[-1] == "rq worker"
+    assert all(row["stored"] > 0 and row["consistent"] and row["growth_mib"] is not None
+               for row in results["memory"])
     assert results["targets"]
-    for heading in ("Redirect throughput", "Ingestion", "Lag", "Scale", "Targets:"):
+    for heading in ("Redirect throughput", "Ingestion", "Lag", "Scale", "Memory", "Targets:"):
         assert heading in done.stdout
 
 
