@@ -89,6 +89,13 @@ def sign_in(app, client, user_id: int, remember: bool = False) -> str:
     return token
 
 
+def login_with_csrf(client, login: str = "alice", password: str = PASSWORD):
+    """Log in through the real form of an app that checks CSRF tokens."""
+    page = client.get("/auth/login").get_data(as_text=True)
+    return client.post("/auth/login", data={"login": login, "password": password,
+                                            "csrf_token": csrf_token(page)})
+
+
 def csrf_token(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 

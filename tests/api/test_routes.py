@@ -10,7 +10,7 @@ from shortener.clicks import stats
 from shortener.extensions import db
 from shortener.models import Link
 from shortener.timeutil import utcnow
-from tests.helpers import add_link, csrf_token, make_api_token, make_event, store_events
+from tests.helpers import add_link, csrf_token, login_with_csrf, make_api_token, make_event, store_events
 
 LINK_ROUTES = [
     ("get", "/links/{id}"), ("patch", "/links/{id}"), ("delete", "/links/{id}"),
@@ -59,9 +59,7 @@ def test_a_cookie_session_does_not_authenticate_the_api(app, make_app, auth):
     client = app.test_client()
     auth.app, auth.client = app, client
     auth.create_user("alice")
-    page = client.get("/auth/login").get_data(as_text=True)
-    client.post("/auth/login", data={"login": "alice", "password": "correct horse battery",
-                                     "csrf_token": csrf_token(page)})
+    login_with_csrf(client)
     assert client.get("/").status_code == 200  # logged in on the site
     assert client.get("/api/v1/links").status_code == 401
     form_token = csrf_token(client.get("/links/new").get_data(as_text=True))

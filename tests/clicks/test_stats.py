@@ -4,7 +4,6 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from shortener.background.redis_clients import CircuitBreaker, RedisState, make_web_client
 from shortener.clicks import spool, stats
@@ -12,7 +11,7 @@ from shortener.clicks.events import new_event
 from shortener.extensions import db
 from shortener.models import DailyClicks
 from shortener.timeutil import utcnow
-from tests.helpers import add_link, store_events
+from tests.helpers import add_link, recorded_statements, store_events
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
@@ -125,18 +124,9 @@ def test_detail_works_with_redis_unreachable(app, client, logged_in):
 def test_detail_never_counts_or_scans_click_rows(app, client, logged_in):
     link_id = add_link(app, logged_in)
     store_at(app, link_id, datetime(2026, 3, 1, 9, 0))
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def remember(_conn, _cursor, statement, *_args):
-        statements.append(" ".join(statement.lower().split()))
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with recorded_statements(app) as seen:
         assert client.get(f"/links/{link_id}").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
+    statements = [" ".join(statement.lower().split()) for statement in seen]
     on_clicks = [s for s in statements if re.search(r"\bfrom clicks\b", s)]
     [query] = on_clicks
     assert "count(" not in query
@@ -218,18 +208,9 @@ def test_sparklines_give_seven_days_of_humans_per_link_oldest_first(app, owner_i
 def test_the_dashboard_reads_daily_clicks_twice_whatever_the_number_of_links(app, client, logged_in):
     for n in range(5):
         add_daily_split(app, add_link(app, logged_in, slug=f"s{n}"), utcnow().date(), 1, 0)
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def remember(_conn, _cursor, statement, *_args):
-        statements.append(" ".join(statement.lower().split()))
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with recorded_statements(app) as seen:
         assert client.get("/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
+    statements = [" ".join(statement.lower().split()) for statement in seen]
     # One for the sparklines of the page, one for the totals: no query per link (no N+1).
     assert len([s for s in statements if "from daily_clicks" in s]) == 2
 

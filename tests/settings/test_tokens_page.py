@@ -7,7 +7,7 @@ from sqlalchemy import select
 from shortener.api import tokens
 from shortener.extensions import db
 from shortener.models import ApiToken
-from tests.helpers import csrf_token, make_api_token
+from tests.helpers import csrf_token, login_with_csrf, make_api_token
 
 
 def shown_token(html: str) -> str | None:
@@ -63,9 +63,7 @@ def test_forms_need_their_csrf_token(make_app, auth):
     client = app.test_client()
     auth.app, auth.client = app, client
     auth.create_user("alice")
-    page = client.get("/auth/login").get_data(as_text=True)
-    client.post("/auth/login", data={"login": "alice", "password": "correct horse battery",
-                                     "csrf_token": csrf_token(page)})
+    login_with_csrf(client)
     assert client.post("/settings/tokens", data={"name": "x"}).status_code == 400
     page = client.get("/settings/tokens").get_data(as_text=True)
     response = client.post("/settings/tokens", data={"name": "x", "csrf_token": csrf_token(page)})
