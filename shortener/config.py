@@ -109,6 +109,8 @@ def from_environ(env=None) -> dict:
         "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER") or "10 per hour",
         # Requests per API token, shared by every /api/v1 route.
         "RATELIMIT_API": env.get("RATELIMIT_API") or "600 per minute",
+        # API requests without a valid token (401s) per client address: slows token guessing.
+        "RATELIMIT_API_UNAUTHENTICATED": env.get("RATELIMIT_API_UNAUTHENTICATED") or "60 per minute",
         "RATELIMIT_LINK_CREATE": env.get("RATELIMIT_LINK_CREATE") or "30 per minute;500 per day",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         # Password-protected links: wrong passwords per link and per IP, and how long a right one lasts.

@@ -236,6 +236,8 @@ class LinkImport(db.Model):
     filename: Mapped[str] = mapped_column(String(255))
     csv_text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, running, done, failed
+    # Why a failed import stopped, for its owner (never an exception's text: that is logged).
+    failure_reason: Mapped[str | None] = mapped_column(String(255))
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
     created_count: Mapped[int] = mapped_column(Integer, default=0)

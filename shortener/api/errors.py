@@ -42,9 +42,17 @@ MESSAGES = {
 class ApiError(Exception):
     """An error answered as JSON: ``status``, a stable ``code``, a message for people."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.headers = headers or {}
+
+
+def api_error(error: ApiError) -> Response:
+    response = error_response(error.status, error.code, error.message, error.field)
+    response.headers.update(error.headers)
+    return response
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
@@ -71,16 +79,20 @@ def http_error(error: HTTPException) -> Response:
     return response
 
 
+def retry_after(reset_at: float) -> str:
+    """Seconds until ``reset_at`` (a timestamp), for a Retry-After header: at least 1."""
+    return str(max(1, int(reset_at - time.time()) + 1))
+
+
 def rate_limited(error: RateLimitExceeded) -> Response:
     response = error_response(429, "rate_limited", f"Rate limit exceeded ({error.description}).")
     current = limiter.current_limit
-    reset_at = current.reset_at if current else time.time() + 60
     # The app turns Flask-Limiter's headers off (they cost the redirect); the API sets its own.
-    response.headers["Retry-After"] = str(max(1, int(reset_at - time.time()) + 1))
+    response.headers["Retry-After"] = retry_after(current.reset_at if current else time.time() + 60)
     return response
 
 
 def init_blueprint(bp: Blueprint) -> None:
-    bp.register_error_handler(ApiError, lambda e: error_response(e.status, e.code, e.message, e.field))
+    bp.register_error_handler(ApiError, api_error)
     bp.register_error_handler(RateLimitExceeded, rate_limited)
     bp.register_error_handler(HTTPException, http_error)

@@ -22,7 +22,8 @@ def _json(description: str, ref: str) -> dict:
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
 
-COMMON = {"401": _error("No valid token."), "429": _error("Rate limit exceeded; see Retry-After.")}
+COMMON = {"401": _error("No valid token."),
+          "429": _error("Rate limit exceeded (per token, or per address without one); see Retry-After.")}
 LINK_ERRORS = {**COMMON, "404": _error("No link of yours has this id.")}
 BODY_ERRORS = {"400": _error("The body is not JSON."), "413": _error("The body is over 64 KiB."),
                "415": _error("The body is not application/json."),
@@ -44,7 +45,11 @@ def document() -> dict:
                 "Personal tokens from /settings/tokens, sent as `Authorization: Bearer <token>`. "
                 "Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`; the codes are "
                 "stable. Each token may make RATELIMIT_API requests (default 600 per minute); past "
-                "it, 429 with Retry-After."),
+                "it, 429 with Retry-After. Requests without a valid token (401) are counted per "
+                "client address (RATELIMIT_API_UNAUTHENTICATED, default 60 per minute); past it, "
+                "429 with Retry-After as well. Link options: starts_at, click_limit, redirect_code, "
+                "forward_query and password (write-only: never returned, null removes it; "
+                "has_password tells whether one is set)."),
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],

@@ -5,6 +5,7 @@ so no API route can be driven by another site through a visitor's browser (no CS
 """
 
 import json
+import logging
 
 from flask import (
     Blueprint,
@@ -17,13 +18,16 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from limits import parse_many
 
 from ..clicks import export, stats
 from ..extensions import csrf, db, limiter
 from ..links import service, slugs, urls
 from ..models import Link, User
 from . import openapi, schemas, tokens
-from .errors import ApiError, init_blueprint
+from .errors import ApiError, init_blueprint, retry_after
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -56,8 +60,30 @@ def authenticate():
     token = credentials.token if credentials and credentials.type == "bearer" else None
     row = tokens.authenticate(token or "")
     if row is None:
+        _count_unauthenticated()
         raise ApiError(401, "unauthorized", "Send a valid API token as 'Authorization: Bearer <token>'.")
     g.api_token_id, g.api_owner_id = row.id, row.owner_id
+
+
+def _count_unauthenticated() -> None:
+    """Count a request without a valid token against its address; past the limit, a 429.
+
+    Only 401s count (a client with a token has its own budget), so guessing tokens or hammering
+    the API without one is slowed per address. Counted in Flask-Limiter's storage (and its
+    in-memory fallback); if that fails, the request gets its 401 all the same.
+    """
+    address = request.remote_addr or "-"
+    try:
+        strategy = limiter.limiter
+        for item in parse_many(current_app.config["RATELIMIT_API_UNAUTHENTICATED"]):
+            if not strategy.hit(item, "api-unauthenticated", address):
+                reset_at = strategy.get_window_stats(item, "api-unauthenticated", address).reset_time
+                raise ApiError(429, "rate_limited", f"Too many requests without a valid token ({item}).",
+                               headers={"Retry-After": retry_after(reset_at)})
+    except ApiError:
+        raise
+    except Exception:  # noqa: BLE001  the storage is down: the 401 still stands
+        log.warning("could not count an unauthenticated API request", exc_info=True)
 
 
 # --- the document and its page --------------------------------------------------------------------
@@ -99,9 +125,12 @@ def create_link():
     values = schemas.parse_create(_json_body(), _context())
     try:
         link = service.create_link(g.api_owner_id, values["target_url"], values.get("title"),
-                                   values.get("expires_at"), values.get("slug"))
+                                   values.get("expires_at"), values.get("slug"),
+                                   options=schemas.link_options(values))
     except slugs.SlugTaken as exc:
         raise ApiError(409, "slug_taken", str(exc), "slug") from exc
+    except service.LinkOptionError as exc:
+        raise schemas.invalid(exc.field, str(exc)) from exc
     response = jsonify(_link_json(link, _owner()))
     response.status_code = 201
     response.headers["Location"] = url_for(".get_link", link_id=link.id)
@@ -120,9 +149,13 @@ def get_link(link_id: int):
 def update_link(link_id: int):
     _known_args()
     link = _own_link(link_id)
-    for name, value in schemas.parse_update(_json_body(), _context()).items():
-        setattr(link, name, value)
-    service.save_link(link)
+    values = schemas.parse_update(_json_body(), _context())
+    # Every change goes through the domain, so the options' rules hold (a start before the expiry).
+    try:
+        service.update_link(link, schemas.link_options(values, service.options_of(link)),
+                            **schemas.column_values(values))
+    except service.LinkOptionError as exc:
+        raise schemas.invalid(exc.field, str(exc)) from exc
     return jsonify(_link_json(link, _owner()))
 
 

@@ -7,9 +7,10 @@ Parsing reuses the domain's rules (``validate_target_url``, ``validate_slug``, `
 """
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from ..accounts.users import PASSWORD_MAX_LENGTH
 from ..clicks.stats import LinkStats
 from ..links import service, slugs, urls
 from ..models import Link
@@ -35,6 +36,12 @@ class Field:
     required: bool = False  # on create
     parse: Callable[[object, Context], object] | None = None  # JSON value -> column value
     dump: Callable[[Link], object] | None = None  # column value -> JSON (default: the attribute)
+    option: bool = False  # a link option: set through service.LinkOptions, not as a column
+
+    @property
+    def write_only(self) -> bool:
+        """Accepted in requests, never in a response (the link password)."""
+        return bool(self.schema.get("writeOnly"))
 
 
 def invalid(field: str, message: str, code: str = "invalid_field") -> ApiError:
@@ -94,6 +101,31 @@ def parse_boolean(name: str, value: object) -> bool:
     return value
 
 
+def parse_click_limit(value: object, _context: Context) -> int | None:
+    # bool is an int in Python; true is not a click limit. The range is the domain's rule.
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise invalid("click_limit", "'click_limit' must be a whole number or null.")
+    return value
+
+
+def parse_redirect_code(value: object, _context: Context) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid("redirect_code", "'redirect_code' must be 301, 302, 307 or 308.")
+    return value
+
+
+def parse_password(value: object, _context: Context) -> str | None:
+    """The new link password (None: remove it). The message never repeats the value."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise invalid("password", "'password' must be a string or null.")
+    # A lone surrogate cannot be encoded to be hashed.
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        raise invalid("password", "'password' must be valid Unicode text.")
+    return value
+
+
 def timestamp(moment: datetime | None) -> str | None:
     """Naive UTC from the database as RFC 3339 with a Z."""
     return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
@@ -121,6 +153,31 @@ LINK_FIELDS: tuple[Field, ...] = (
                          "description": "UTC; after it the short link answers 404. In the future on create."},
           create=True, update=True, parse=lambda value, _c: parse_datetime("expires_at", value),
           dump=lambda link: timestamp(link.expires_at)),
+    Field("starts_at", {**NULLABLE_DATE_TIME,
+                        "description": "UTC; before it the short link answers 404. Before expires_at."},
+          create=True, update=True, option=True, parse=lambda value, _c: parse_datetime("starts_at", value),
+          dump=lambda link: timestamp(link.starts_at)),
+    Field("click_limit", {"type": ["integer", "null"], "minimum": 1, "maximum": service.CLICK_LIMIT_MAX,
+                          "description": ("After this many human clicks the short link answers 410. "
+                                          "Clicks are counted asynchronously: the limit may be passed "
+                                          "by the clicks of a few seconds.")},
+          create=True, update=True, option=True, parse=parse_click_limit),
+    Field("redirect_code", {"type": "integer", "enum": list(service.REDIRECT_CODES),
+                            "default": service.DEFAULT_REDIRECT_CODE,
+                            "description": "Browsers cache a 301: their repeat visits are not counted."},
+          create=True, update=True, option=True, parse=parse_redirect_code),
+    Field("forward_query", {"type": "boolean", "default": False,
+                            "description": "Append the short link's query string to the target's."},
+          create=True, update=True, option=True,
+          parse=lambda value, _c: parse_boolean("forward_query", value)),
+    Field("password", {"type": ["string", "null"], "writeOnly": True,
+                       "minLength": service.LINK_PASSWORD_MIN_LENGTH, "maxLength": PASSWORD_MAX_LENGTH,
+                       "description": ("Visitors must enter it before being redirected; stored only "
+                                       "as a hash and never returned. null removes it.")},
+          create=True, update=True, option=True, parse=parse_password),
+    Field("has_password", {"type": "boolean", "readOnly": True,
+                           "description": "The short link asks for a password."},
+          dump=lambda link: link.password_hash is not None),
     Field("is_live", {"type": "boolean", "readOnly": True,
                       "description": "Active and not expired: the short link redirects."},
           dump=lambda link: link.is_live()),
@@ -162,9 +219,31 @@ def parse_update(data: object, context: Context) -> dict:
     return _parse(data, context, lambda field: field.update)
 
 
+def link_options(values: dict, current: service.LinkOptions | None = None) -> service.LinkOptions:
+    """The link options from parsed ``values`` on top of ``current`` (the defaults on create).
+
+    Options not sent keep their value (PATCH). A password of null removes the protection; an
+    absent one keeps it.
+    """
+    sent = {name: value for name, value in values.items() if FIELDS_BY_NAME[name].option}
+    options = replace(current or service.LinkOptions(),
+                      **{name: value for name, value in sent.items() if name != "password"})
+    if "password" in sent:
+        password = sent["password"]
+        options = replace(options, password=password, remove_password=password is None)
+    return options
+
+
+def column_values(values: dict) -> dict:
+    """The parsed ``values`` that are columns, not options."""
+    return {name: value for name, value in values.items() if not FIELDS_BY_NAME[name].option}
+
+
 def link_json(link: Link, short_url: str) -> dict:
     values = {}
     for field in LINK_FIELDS:
+        if field.write_only:
+            continue
         if field.name == "short_url":
             values[field.name] = short_url
         else:
@@ -189,8 +268,9 @@ def stats_json(stats: LinkStats) -> dict:
 # -- schemas of the OpenAPI document, from the table above -------------------------------------------
 
 def link_schema() -> dict:
-    return {"type": "object", "required": [field.name for field in LINK_FIELDS],
-            "properties": {field.name: field.schema for field in LINK_FIELDS},
+    fields = [field for field in LINK_FIELDS if not field.write_only]
+    return {"type": "object", "required": [field.name for field in fields],
+            "properties": {field.name: field.schema for field in fields},
             "additionalProperties": False}
 
 

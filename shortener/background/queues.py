@@ -6,7 +6,7 @@ inside the app's context.
 """
 
 from flask import current_app
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 
 from .redis_clients import web_redis, worker_redis
 
@@ -47,8 +47,14 @@ def get_queue(name: str, *, web: bool = True) -> Queue:
     return Queue(name, connection=web_redis() if web else worker_redis())
 
 
-def enqueue(queue_name: str, func: str, *args, web: bool = True, **options):
-    """Enqueue the job at dotted path ``func`` with the queue's policy. Call it after the commit."""
+def enqueue(queue_name: str, func: str, *args, web: bool = True, on_failure: str | None = None, **options):
+    """Enqueue the job at dotted path ``func`` with the queue's policy. Call it after the commit.
+
+    ``on_failure``: the dotted path of RQ's failure callback, ``f(job, connection, type, value,
+    traceback)``; RQ calls it after every failed attempt, retried or not.
+    """
+    if on_failure is not None:
+        options["on_failure"] = Callback(on_failure)
     return _enqueue(queue_name, func, args, web, options, count=False)[0]
 
 

@@ -15,7 +15,9 @@ import unicodedata
 from datetime import UTC, datetime
 
 from flask import current_app
+from rq.timeouts import JobTimeoutException
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..background.queues import IMPORTS, enqueue
 from ..extensions import db
@@ -105,7 +107,7 @@ def start_import(owner_id: int, filename: str, data: bytes) -> LinkImport:
                              status="queued", total_rows=count, report=[])
     db.session.add(link_import)
     db.session.commit()
-    enqueue(IMPORTS, "jobs.imports.run_import", link_import.id)
+    enqueue(IMPORTS, "jobs.imports.run_import", link_import.id, on_failure="jobs.imports.import_failed")
     return link_import
 
 
@@ -121,7 +123,7 @@ def run_import(import_id: int) -> None:
     link_import = db.session.get(LinkImport, import_id)
     if link_import is None or link_import.status == "done":
         return  # deleted with its owner, or a redelivered job: nothing to do
-    link_import.status = "running"
+    link_import.status, link_import.failure_reason = "running", None
     db.session.commit()
     batch_size = current_app.config["IMPORT_BATCH_SIZE"]
     hosts = own_hosts(current_app.config["BASE_URL"], None)
@@ -129,6 +131,30 @@ def run_import(import_id: int) -> None:
     for start in range(0, len(rows), batch_size):
         _import_batch(link_import, rows[start:start + batch_size], hosts)
     link_import.status = "done"
+    link_import.finished_at = utcnow()
+    db.session.commit()
+
+
+FAILURE_REASONS = (
+    (JobTimeoutException, "It took longer than the time allowed."),
+    (SQLAlchemyError, "The database could not be reached."),
+)
+OTHER_FAILURE = "An unexpected error stopped it."
+
+
+def failure_reason(error: BaseException | None) -> str:
+    """Why the import stopped, in words for its owner; the details are in the worker's log."""
+    return next((reason for kind, reason in FAILURE_REASONS if isinstance(error, kind)), OTHER_FAILURE)
+
+
+def mark_failed(import_id: int, reason: str) -> None:
+    """Record that the import stopped for good (no retry left), so its page stops saying "running"."""
+    db.session.rollback()  # the failed attempt may have left the transaction broken
+    link_import = db.session.get(LinkImport, import_id)
+    if link_import is None or link_import.status == "done":
+        return
+    link_import.status = "failed"
+    link_import.failure_reason = reason[:255]
     link_import.finished_at = utcnow()
     db.session.commit()
 

@@ -1,12 +1,14 @@
-"""Settings pages: where the account is logged in (and logging any of it out), and personal
-API tokens (create, shown once; list; revoke)."""
+"""Settings pages: where the account is logged in (and logging any of it out), the password,
+and personal API tokens (create, shown once; list; revoke)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, logout_user
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 
-from ..accounts import user_sessions
+from ..accounts import user_sessions, users
 from ..api import tokens
-from .forms import CreateTokenForm, RevokeTokenForm
+from ..auth import throttle
+from ..extensions import limiter
+from .forms import ChangePasswordForm, CreateTokenForm, RevokeTokenForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 TOKEN_ID = "<int(max=2147483647):token_id>"
@@ -73,3 +75,50 @@ def revoke_others():
     ended = user_sessions.revoke_all(current_user.id, except_token=current_user.session_token)
     flash(f"Logged out everywhere else ({ended} session{'s' if ended != 1 else ''}).", "success")
     return redirect(url_for("settings.sessions"))
+
+
+# --- the password -------------------------------------------------------------------------------
+# Guessing the current password from a logged-in session is throttled as login attempts are:
+# counted before the check, per account and per address, given back when it was right.
+
+def _account() -> str:
+    return f"user:{current_user.get_id() or '-'}"
+
+
+def _client() -> str:
+    return throttle.client_address(request.remote_addr)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], key_func=_client,
+               scope="password-change-ip", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], key_func=_account,
+               scope="password-change-account", methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not users.verify_password(user, form.current_password.data):
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            throttle.refund(limiter)
+            try:
+                _set_password_and_log_in_again(user, form.password.data)
+            except users.AccountError as error:
+                form.password.errors.append(str(error))
+            else:
+                flash("Your password has been changed. Every other session is logged out.", "success")
+                return redirect(url_for(".sessions"))
+    return render_template("settings/password.html", form=form), 200, {"Cache-Control": "no-store"}
+
+
+def _set_password_and_log_in_again(user, password: str) -> None:
+    # set_password ends every login of the account, this one included. OWASP (Session Management
+    # Cheat Sheet: renew the session id after a password change) keeps this browser logged in
+    # under a new session id: a copy of the old cookies, here or anywhere, no longer works.
+    remember = any(login.remember for login in user_sessions.live_sessions(user.id)
+                   if user_sessions.is_current(login, user.session_token))
+    users.set_password(user, password)
+    user_sessions.start(user, remember, request.user_agent.string)
+    login_user(user, remember=remember)

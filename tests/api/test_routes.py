@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from shortener.accounts.users import check_password_hash
 from shortener.api import tokens
 from shortener.clicks import stats
 from shortener.extensions import db
@@ -295,3 +296,135 @@ def test_rate_limit_per_token_with_retry_after(make_app, auth, real_redis, redis
     assert 1 <= int(response.headers["Retry-After"]) <= 61
     assert client.get("/api/v1/links", headers=second).status_code == 200  # each token has its own
     assert any(f"token:{first_id}".encode() in key for key in real_redis.scan_iter())  # kept in Redis
+
+
+def test_requests_without_a_valid_token_are_limited_per_address(make_app, auth, real_redis, redis_server):
+    app = make_app(RATELIMIT_API_UNAUTHENTICATED="3 per minute", RATELIMIT_STORAGE_URI=redis_server.url)
+    auth.app = app
+    alice = auth.create_user("alice")
+    client = app.test_client()
+    guessing = {"Authorization": "Bearer shr_" + "x" * 43}
+    here, elsewhere = {"REMOTE_ADDR": "203.0.113.7"}, {"REMOTE_ADDR": "198.51.100.9"}
+    statuses = [client.get("/api/v1/links", headers=guessing, environ_base=here).status_code
+                for _ in range(3)]
+    assert statuses == [401, 401, 401]
+    response = client.get("/api/v1/links", headers=guessing, environ_base=here)
+    assert response.status_code == 429 and error_code(response) == "rate_limited"
+    assert 1 <= int(response.headers["Retry-After"]) <= 61
+    # Another address still gets its 401s; a valid token is not counted or refused here.
+    assert client.get("/api/v1/links", headers=guessing, environ_base=elsewhere).status_code == 401
+    token = make_api_token(app, alice)[1]
+    for _ in range(4):
+        ok = client.get("/api/v1/links", headers={"Authorization": f"Bearer {token}"}, environ_base=here)
+        assert ok.status_code == 200
+    assert client.get("/api/v1/openapi.json", headers=guessing, environ_base=here).status_code == 200
+    assert any(b"api-unauthenticated" in key for key in real_redis.scan_iter())  # kept in Redis
+
+
+def test_the_unauthenticated_limit_defaults_to_sixty_a_minute(app):
+    assert app.config["RATELIMIT_API_UNAUTHENTICATED"] == "60 per minute"
+
+
+def test_a_storage_outage_still_answers_401(make_app, auth):
+    app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+                   RATELIMIT_API_UNAUTHENTICATED="1 per minute")
+    response = app.test_client().get("/api/v1/links")
+    assert response.status_code == 401
+
+
+# --- link options ------------------------------------------------------------------------------------
+
+def test_create_with_every_option(app, api):
+    response = api.post("/links", json={
+        "target_url": "https://example.com/", "slug": "opts", "expires_at": "2099-01-01T00:00:00Z",
+        "starts_at": "2098-06-01T12:00:00+02:00", "click_limit": 100, "redirect_code": 308,
+        "forward_query": True, "password": "open sesame"})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert (body["starts_at"], body["click_limit"], body["redirect_code"], body["forward_query"],
+            body["has_password"]) == ("2098-06-01T10:00:00Z", 100, 308, True, True)
+    assert body["is_live"] is False  # not started yet
+    assert "password" not in body and "open sesame" not in response.get_data(as_text=True)
+    link = stored(app, body["id"])
+    assert link.starts_at == datetime(2098, 6, 1, 10) and link.password_hash.startswith("$argon2id$")
+    assert check_password_hash(link.password_hash, "open sesame")
+    assert api.get(f"/links/{body['id']}").get_json() == body
+
+
+def test_options_default_to_a_plain_link(api):
+    body = api.post("/links", json={"target_url": "https://example.com/", "password": None}).get_json()
+    assert (body["starts_at"], body["click_limit"], body["redirect_code"], body["forward_query"],
+            body["has_password"]) == (None, None, 302, False, False)
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"click_limit": 0}, "click_limit"), ({"click_limit": -3}, "click_limit"),
+    ({"click_limit": 10**10}, "click_limit"), ({"click_limit": True}, "click_limit"),
+    ({"click_limit": "5"}, "click_limit"), ({"click_limit": 2.5}, "click_limit"),
+    ({"redirect_code": 303}, "redirect_code"), ({"redirect_code": "301"}, "redirect_code"),
+    ({"redirect_code": None}, "redirect_code"), ({"forward_query": "yes"}, "forward_query"),
+    ({"starts_at": "soon"}, "starts_at"),
+    ({"starts_at": "2099-02-01T00:00:00Z", "expires_at": "2099-01-01T00:00:00Z"}, "starts_at"),
+    ({"password": "abc"}, "password"), ({"password": 1234}, "password"),
+    ({"password": "x" * 1025}, "password"), ({"password": "ok\ud800ok"}, "password"),
+])
+def test_invalid_options_on_create_are_422_naming_the_field(app, api, body, field):
+    response = api.post("/links", json={"target_url": "https://example.com/", **body})
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()["error"]
+    assert (error["code"], error["field"]) == ("invalid_field", field)
+    if "password" in body and isinstance(body["password"], str):
+        assert body["password"] not in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Link).count() == 0
+
+
+def test_update_sets_options_and_keeps_those_not_sent(app, api, alice):
+    link_id = add_link(app, alice, slug="o", click_limit=5, redirect_code=301)
+    response = api.patch(f"/links/{link_id}", json={"forward_query": True, "password": "s3cret!"})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["click_limit"], body["redirect_code"], body["forward_query"], body["has_password"]) == (
+        5, 301, True, True)
+    assert "s3cret!" not in response.get_data(as_text=True)
+    first_hash = stored(app, link_id).password_hash
+    response = api.patch(f"/links/{link_id}", json={"click_limit": None, "starts_at": "2030-01-01T00:00:00Z"})
+    link = stored(app, link_id)
+    assert (link.click_limit, link.starts_at, link.password_hash) == (None, datetime(2030, 1, 1), first_hash)
+
+
+def test_a_null_password_removes_the_protection(app, api, alice):
+    link_id = add_link(app, alice, slug="p")
+    api.patch(f"/links/{link_id}", json={"password": "s3cret!"})
+    assert stored(app, link_id).password_hash
+    response = api.patch(f"/links/{link_id}", json={"password": None})
+    assert response.status_code == 200 and response.get_json()["has_password"] is False
+    assert stored(app, link_id).password_hash is None
+
+
+@pytest.mark.parametrize("body", [
+    {"redirect_code": 300, "title": "changed"}, {"click_limit": 0, "title": "changed"},
+    {"expires_at": "2029-01-01T00:00:00Z"},  # before the start set below
+])
+def test_an_update_breaking_an_option_rule_is_422_and_changes_nothing(app, api, alice, body):
+    link_id = add_link(app, alice, slug="k", starts_at=datetime(2030, 1, 1), expires_at=datetime(2099, 1, 1))
+    response = api.patch(f"/links/{link_id}", json=body)
+    assert response.status_code == 422 and error_code(response) == "invalid_field"
+    link = stored(app, link_id)
+    assert (link.title, link.redirect_code, link.click_limit, link.expires_at) == (
+        None, 302, None, datetime(2099, 1, 1))
+
+
+def test_options_of_another_users_link_cannot_be_changed(app, auth, api):
+    bob = auth.create_user("bob")
+    link_id = add_link(app, bob, slug="b")
+    response = api.patch(f"/links/{link_id}", json={"password": "taken over", "click_limit": 1})
+    assert response.status_code == 404
+    link = stored(app, link_id)
+    assert (link.password_hash, link.click_limit) == (None, None)
+
+
+def test_has_password_is_read_only(app, api, alice):
+    link_id = add_link(app, alice, slug="h")
+    response = api.patch(f"/links/{link_id}", json={"has_password": True})
+    assert response.status_code == 422 and error_code(response) == "unknown_field"

@@ -14,7 +14,7 @@ from shortener.links import imports
 from shortener.models import Link, LinkImport
 from shortener.timeutil import utcnow
 from tests.conftest import AuthActions, use_redis
-from tests.helpers import add_link, csrf_token
+from tests.helpers import add_link, csrf_token, database_fault, run_jobs
 
 FUTURE = (utcnow() + timedelta(days=30)).strftime("%Y-%m-%d %H:%M")
 GOOD = f"""target,slug,title,expiry
@@ -244,3 +244,53 @@ def test_an_import_skips_links_that_already_exist(job_app, alice, real_redis):
     run_import_jobs(job_app, real_redis)
     done = the_import(job_app, import_id)
     assert (done.created_count, done.skipped_count) == (2, 1)
+
+
+# --- an import that fails for good -----------------------------------------------------------
+
+@pytest.fixture
+def retrying_app(make_app, redis_server, real_redis):
+    # One retry, at once (no scheduler needed): the worker's burst runs both attempts.
+    app = make_app(REDIS_URL=redis_server.url, IMPORT_RETRY_MAX=1, IMPORT_RETRY_INTERVALS=[0])
+    use_redis(app, real_redis)
+    return app
+
+
+def test_an_import_failing_after_its_retries_is_marked_failed_with_the_reason(retrying_app, real_redis):
+    client = retrying_app.test_client()
+    actions = AuthActions(retrying_app, client)
+    owner = actions.create_user("alice")
+    actions.login("alice")
+    import_id = import_id_of(upload(client, GOOD))
+    with database_fault(retrying_app, "INSERT INTO links") as fault:
+        run_jobs(retrying_app, real_redis, "imports")
+    assert fault.hits == 2  # the first attempt and its one retry
+    failed = the_import(retrying_app, import_id)
+    assert (failed.status, failed.failure_reason) == ("failed", "The database could not be reached.")
+    assert failed.finished_at is not None and links_of(retrying_app, owner) == {}
+    page = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert "Failed: The database could not be reached." in page
+    assert 'data-status="failed"' in page and 'http-equiv="refresh"' not in page
+    assert "database is down" not in page  # the exception's text stays in the log
+
+
+def test_a_failed_attempt_with_a_retry_left_is_not_marked_failed(retrying_app, real_redis):
+    client = retrying_app.test_client()
+    actions = AuthActions(retrying_app, client)
+    actions.create_user("alice")
+    actions.login("alice")
+    import_id = import_id_of(upload(client, GOOD))
+    with database_fault(retrying_app, "INSERT INTO links", times=1) as fault:
+        run_jobs(retrying_app, real_redis, "imports")
+    assert fault.hits == 1
+    done = the_import(retrying_app, import_id)
+    assert (done.status, done.failure_reason, done.created_count) == ("done", None, 3)
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (imports.JobTimeoutException("timeout"), "It took longer than the time allowed."),
+    (ValueError("boom"), "An unexpected error stopped it."),
+    (None, "An unexpected error stopped it."),
+])
+def test_failure_reasons_say_what_happened_without_details(error, reason):
+    assert imports.failure_reason(error) == reason
