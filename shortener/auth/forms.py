@@ -54,16 +54,18 @@ def _email_field(label: str = "Email") -> StringField:
     )
 
 
-def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+def new_password_fields(label: str = "Password",
+                        repeat_label: str = "Repeat password") -> tuple[PasswordField, PasswordField]:
+    """A new password and its repetition, with the account's rules (also the settings page's)."""
     password = PasswordField(
-        "Password",
+        label,
         validators=[InputRequired(), password_rules],
         description=f"At least {users.PASSWORD_MIN_LENGTH} characters, not a common password "
         "or your username or email. Spaces are fine: a few words make a good one.",
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat password",
+        repeat_label,
         validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")],
         render_kw={"autocomplete": "new-password"},
     )
@@ -80,7 +82,7 @@ class RegisterForm(FlaskForm):
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     email = _email_field()
-    password, confirm = _new_password_fields()
+    password, confirm = new_password_fields()
 
 
 class LoginForm(FlaskForm):
@@ -103,4 +105,4 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password, confirm = _new_password_fields()
+    password, confirm = new_password_fields()

@@ -51,10 +51,14 @@ def track_click(link_id: int, remote_addr: str | None, referrer: str | None,
         _via_redis(event, _push_to_buffer)
 
 
-def enqueue_click(event: dict, *, web: bool = True) -> bool:
-    """Queue ``record_click`` for ``event``; the click id doubles as job id (never two jobs)."""
-    enqueue(CLICKS, "jobs.clicks.record_click", event, web=web, job_id=f"click-{event['id']}")
-    return True
+def enqueue_click(event: dict, *, web: bool = True) -> int:
+    """Queue ``record_click`` for ``event``; the click id doubles as job id (never two jobs).
+
+    Returns how many click jobs wait, this one included, read in the same round trip.
+    """
+    _job, waiting = enqueue_counting(CLICKS, "jobs.clicks.record_click", event, web=web,
+                                     job_id=f"click-{event['id']}")
+    return waiting
 
 
 def _enqueue_below_max(event: dict) -> bool:
@@ -64,8 +68,7 @@ def _enqueue_below_max(event: dict) -> bool:
     if not gate.allows():
         return False
     maximum = current_app.config["CLICK_QUEUE_MAX"]
-    _job, waiting = enqueue_counting(CLICKS, "jobs.clicks.record_click", event,
-                                     job_id=f"click-{event['id']}")
+    waiting = enqueue_click(event)
     if waiting >= maximum:
         gate.record_failure()
         warn("queue-full", "click queue holds %s jobs (CLICK_QUEUE_MAX=%s): writing clicks directly",

@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms.validators import InputRequired, Length
 
-from ..accounts.users import PASSWORD_MIN_LENGTH
 from ..api.tokens import NAME_MAX_LENGTH
+from ..auth.forms import new_password_fields
 
 
 class CreateTokenForm(FlaskForm):
@@ -21,20 +21,9 @@ class RevokeTokenForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    # The rules of the new password (length, common, not the username) are the account's own,
-    # checked by users.set_password; the form only makes sure all three were typed.
+    # users.set_password checks the new password again, with the username and email.
     current_password = PasswordField(
         "Current password", validators=[InputRequired("Type your current password.")],
         render_kw={"autocomplete": "current-password"},
     )
-    password = PasswordField(
-        "New password", validators=[InputRequired("Choose a new password.")],
-        description=f"At least {PASSWORD_MIN_LENGTH} characters, not a common password "
-        "or your username or email. Spaces are fine: a few words make a good one.",
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, confirm = new_password_fields("New password", "Repeat the new password")
