@@ -7,6 +7,7 @@ from flask import current_app
 
 from shortener.background.redis_clients import worker_redis
 from shortener.clicks import buffer as click_buffer
+from shortener.clicks import ranges
 from shortener.clicks.fallback import replay_spool
 from shortener.clicks.rebuild import rebuild_link_rollups, reenrich_clicks
 from shortener.clicks.retention import prune_rollups
@@ -71,6 +72,14 @@ def prune_click_rollups() -> dict[str, int]:
     pruned = prune_rollups(utcnow())
     log.info("pruned click rollups: %s", pruned)
     return pruned
+
+
+def roll_breakdown_ranges() -> dict[str, str]:
+    """Move the link page's ranges to today (a no-op but after midnight); fill any not filled."""
+    report = ranges.roll(utcnow().date())
+    if set(report.values()) != {"kept"}:
+        log.info("rolled breakdown ranges: %s", report)
+    return report
 
 
 def enrich_stored_clicks(batch_size: int = 1000) -> dict[str, int]:

@@ -77,6 +77,10 @@ def periodic_jobs(config) -> tuple[Periodic, ...]:
                  interval=300, timeout=120, retry_intervals=(10, 60)),
         Periodic("replay_click_spool", "jobs.clicks.replay_click_spool",
                  interval=60, timeout=600, retry_intervals=(10,)),
+        # Every minute, so the ranges move within a minute of midnight (until then the link page
+        # sums the daily rows); most runs only read five rows.
+        Periodic("roll_breakdown_ranges", "jobs.clicks.roll_breakdown_ranges",
+                 interval=60, timeout=1800, retry_intervals=(10, 60)),
         Periodic("prune_click_rollups", "jobs.clicks.prune_click_rollups",
                  cron="41 * * * *", timeout=600, retry_intervals=(60, 300)),
         Periodic("cleanup_expired_tokens", "jobs.email.cleanup_expired_tokens",

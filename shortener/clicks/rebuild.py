@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from sqlalchemy import delete, select, update
 
 from ..extensions import db
-from ..models import Click, DailyBreakdown, DailyClicks, HourlyClicks, Link
-from . import rollups
+from ..models import Click, DailyBreakdown, DailyClicks, HourlyClicks, Link, RangeBreakdown
+from . import ranges, rollups
 from .enrichment import app_enricher
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ def _enrich_batch(rows) -> None:
 
 def rebuild_link_rollups(link_id: int, batch_size: int) -> int:
     """Recount the link's rollups from its clicks, in one transaction; return the clicks read."""
-    for model in (DailyClicks, HourlyClicks, DailyBreakdown):
+    ranges.hold_shared_lock()  # before the deletes: the roll must not see them half done
+    for model in (DailyClicks, HourlyClicks, DailyBreakdown, RangeBreakdown):
         db.session.execute(delete(model).where(model.link_id == link_id))
     db.session.execute(update(Link).where(Link.id == link_id)
                        .values(click_count=0, bot_count=0, last_clicked_at=None))

@@ -13,7 +13,8 @@ from sqlalchemy import case, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import DailyBreakdown, DailyClicks, DailyVisitor, HourlyClicks, Link
+from ..models import DailyBreakdown, DailyClicks, DailyVisitor, HourlyClicks, Link, RangeBreakdown
+from . import ranges
 
 # Dimension name -> click column; humans only. Bots are broken down by name alone.
 HUMAN_DIMENSIONS = {
@@ -84,6 +85,7 @@ def apply(counts: Tally) -> None:
         {"link_id": link_id, "day": day, "dimension": dimension, "value": value, "clicks": clicks}
         for (link_id, day, dimension, value), clicks in sorted(counts.breakdown.items())
     ])
+    _add_ranges(counts)
 
 
 def _insert(table):
@@ -154,6 +156,17 @@ def _add_hourly(counts: Tally) -> None:
         {"link_id": link_id, "hour": hour, "humans": counts.hourly_humans[link_id, hour],
          "bots": counts.hourly_bots[link_id, hour]}
         for link_id, hour in keys
+    ])
+
+
+def _add_ranges(counts: Tally) -> None:
+    if not counts.breakdown:
+        return
+    rows = ranges.range_rows(counts.breakdown, ranges.first_days_for_storing())
+    _upsert_add(RangeBreakdown, ["link_id", "range_name", "dimension", "value"], [
+        {"link_id": link_id, "range_name": range_name, "dimension": dimension, "value": value,
+         "clicks": clicks}
+        for (link_id, range_name, dimension, value), clicks in sorted(rows.items())
     ])
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import case, func, select
 from ..extensions import db
 from ..models import Click, DailyBreakdown, DailyClicks, HourlyClicks, Link
 from ..timeutil import utcnow
+from . import ranges
 from .rollups import BOT_DIMENSION, HUMAN_DIMENSIONS
 
 CHART_DAYS = 30
@@ -146,8 +147,8 @@ def link_stats(link_id: int, range_name: str, now: datetime | None = None) -> Li
     now = now or utcnow()
     range_name = parse_range(range_name)
     points = _series(link_id, range_name, now)
-    first_day = _first_day(range_name, now)
-    shares = breakdowns(link_id, first_day)
+    first_day = ranges.first_day(range_name, now.date())
+    shares = breakdowns(link_id, range_name, now.date())
     return LinkStats(
         range_name=range_name,
         points=points,
@@ -156,14 +157,6 @@ def link_stats(link_id: int, range_name: str, now: datetime | None = None) -> Li
         breakdowns={dimension: shares.get(dimension, []) for dimension in HUMAN_DIMENSIONS},
         bots=shares.get(BOT_DIMENSION, []),
     )
-
-
-def _first_day(range_name: str, now: datetime) -> date | None:
-    if range_name == "all":
-        return None
-    if range_name == "24h":
-        return (_hour(now) - timedelta(hours=23)).date()
-    return now.date() - timedelta(days=int(range_name[:-1]) - 1)
 
 
 def _series(link_id: int, range_name: str, now: datetime) -> list[Point]:
@@ -222,30 +215,42 @@ def _months(first: date, last: date) -> list[date]:
     return months
 
 
-def _visitors(link_id: int, first_day: date | None) -> int:
-    query = select(func.coalesce(func.sum(DailyClicks.visitors), 0)).where(DailyClicks.link_id == link_id)
-    if first_day is not None:
-        query = query.where(DailyClicks.day >= first_day)
-    return int(db.session.scalar(query))
+def _visitors(link_id: int, first_day: date) -> int:
+    return int(db.session.scalar(select(func.coalesce(func.sum(DailyClicks.visitors), 0))
+                                 .where(DailyClicks.link_id == link_id, DailyClicks.day >= first_day)))
 
 
-def breakdowns(link_id: int, first_day: date | None, top: int = TOP_VALUES) -> dict[str, list[Share]]:
-    """Per dimension, the ``top`` values by clicks since ``first_day``, the rest as "other"."""
+def breakdowns(link_id: int, range_name: str, today: date,
+               top: int = TOP_VALUES) -> dict[str, list[Share]]:
+    """Per dimension, the ``top`` values by clicks in the range, the rest as "other".
+
+    Read from the ranges kept ready (a few index rows), or summed from the daily rows while a
+    range is not (just after midnight, before the roll has run).
+    """
+    dimensions = [*HUMAN_DIMENSIONS, BOT_DIMENSION]
+    ready = ranges.top_values(link_id, range_name, today, top + 1, dimensions)
+    if ready is None:
+        return _summed_breakdowns(link_id, ranges.first_day(range_name, today), top)
+    return {dimension: ranked(values, top, total) for dimension, (values, total) in ready.items()}
+
+
+def _summed_breakdowns(link_id: int, first_day: date, top: int) -> dict[str, list[Share]]:
     total = func.sum(DailyBreakdown.clicks)
     query = (select(DailyBreakdown.dimension, DailyBreakdown.value, total.label("clicks"))
-             .where(DailyBreakdown.link_id == link_id)
+             .where(DailyBreakdown.link_id == link_id, DailyBreakdown.day >= first_day)
              .group_by(DailyBreakdown.dimension, DailyBreakdown.value))
-    if first_day is not None:
-        query = query.where(DailyBreakdown.day >= first_day)
     per_dimension: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for row in db.session.execute(query):
         per_dimension[row.dimension].append((row.value, int(row.clicks)))
     return {dimension: ranked(values, top) for dimension, values in per_dimension.items()}
 
 
-def ranked(values: list[tuple[str, int]], top: int = TOP_VALUES) -> list[Share]:
+def ranked(values: list[tuple[str, int]], top: int = TOP_VALUES, total: int | None = None) -> list[Share]:
+    """The ``top`` values as shares of ``total`` (by default, of all ``values``): past ``top``
+    values, the last place goes to "other", the clicks of every value not shown."""
+    total = sum(clicks for _, clicks in values) if total is None else total
     values = sorted(values, key=lambda item: (-item[1], item[0]))
     if len(values) > top:
-        values = [*values[:top - 1], (OTHER, sum(clicks for _, clicks in values[top - 1:]))]
-    total = sum(clicks for _, clicks in values) or 1
-    return [Share(value, clicks, round(100 * clicks / total, 1)) for value, clicks in values]
+        values = values[:top - 1]
+        values.append((OTHER, total - sum(clicks for _, clicks in values)))
+    return [Share(value, clicks, round(100 * clicks / (total or 1), 1)) for value, clicks in values]
