@@ -2,7 +2,7 @@
 
 import re
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -15,11 +15,13 @@ from sqlalchemy.exc import OperationalError
 from shortener.accounts import reset_tokens, user_sessions
 from shortener.api import tokens as api_tokens
 from shortener.background.worker import InProcessWorker
+from shortener.clicks import ranges
 from shortener.clicks.events import new_event
 from shortener.clicks.storage import save_clicks
 from shortener.dev.harness import counts, wait_until  # noqa: F401  (the tests' names for them)
 from shortener.extensions import db
 from shortener.models import Link, PasswordResetToken, User
+from shortener.timeutil import utcnow
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "a whole new passphrase"
@@ -204,9 +206,16 @@ DESKTOP_CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 
 SLACKBOT = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"
 
 
+def roll_ranges(app, today: date | None = None) -> dict[str, str]:
+    """Run the daily roll of the breakdown ranges as of ``today``: they grow from then on."""
+    with app.app_context():
+        return ranges.roll(today or utcnow().date())
+
+
 def rollup_snapshot(app) -> dict:
     """Every rollup table's rows and the links' totals, to compare before and after a replay."""
-    tables = ("daily_clicks", "hourly_clicks", "daily_breakdown", "daily_visitors")
+    tables = ("daily_clicks", "hourly_clicks", "daily_breakdown", "daily_visitors", "range_breakdown",
+              "range_starts")
     with app.app_context():
         snapshot = {table: sorted(map(tuple, db.session.execute(text(f"SELECT * FROM {table}"))))
                     for table in tables}

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from rq import Queue
 from sqlalchemy import delete, select, update
@@ -7,8 +7,8 @@ from jobs.clicks import enrich_stored_clicks
 from shortener.clicks.events import new_event
 from shortener.clicks.storage import store_clicks
 from shortener.extensions import db
-from shortener.models import Click, DailyBreakdown, DailyClicks, HourlyClicks, Link
-from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, rollup_snapshot
+from shortener.models import Click, DailyBreakdown, DailyClicks, HourlyClicks, Link, RangeBreakdown
+from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, roll_ranges, rollup_snapshot
 
 
 def stored_batch(app, link_id):
@@ -28,7 +28,7 @@ def forget_everything(app):
     """As if the clicks had been stored before enrichment existed."""
     with app.app_context():
         db.session.execute(update(Click).values(browser=None, os=None, device=None, is_bot=None))
-        for model in (DailyClicks, HourlyClicks, DailyBreakdown):
+        for model in (DailyClicks, HourlyClicks, DailyBreakdown, RangeBreakdown):
             db.session.execute(delete(model))
         db.session.execute(update(Link).values(click_count=4, bot_count=0))
         db.session.commit()
@@ -36,6 +36,7 @@ def forget_everything(app):
 
 def test_enrich_rebuilds_what_storage_would_have_built_and_is_idempotent(app, auth):
     link_id = add_link(app, auth.create_user())
+    roll_ranges(app, date(2026, 11, 21))  # the ranges are rebuilt too
     stored_batch(app, link_id)
     expected = rollup_snapshot(app)
     forget_everything(app)
