@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 from shortener import PROJECT_ROOT, create_app
 from shortener import config as settings
 from shortener.accounts.users import create_user
+from shortener.clicks import ranges
 from shortener.clicks.events import new_event
 from shortener.dev.harness import base_config, counts, empty_tables
 from shortener.dev.procfile import BIN
@@ -115,6 +116,8 @@ class Run:
                           for index in range(INGEST_LINKS)]
                 db.session.add_all(links)
                 db.session.commit()
+                # As in production once the scheduler has run: the page's ranges grow with clicks.
+                ranges.roll(utcnow().date())
                 self._fixtures[database.kind] = [link.id for link in links]
         return self._fixtures[database.kind]
 

@@ -28,6 +28,8 @@ LINK_ERRORS = {**COMMON, "404": _error("No link of yours has this id.")}
 BODY_ERRORS = {"400": _error("The body is not JSON."), "413": _error("The body is over 64 KiB."),
                "415": _error("The body is not application/json."),
                "422": _error("A field is missing, unknown or invalid.")}
+VISITORS = "Daily unique visitors, summed over the range's UTC days (24h: yesterday and today)."
+
 LINK_ID = {"name": "link_id", "in": "path", "required": True,
            "schema": {"type": "integer", "minimum": 0}, "example": 1}
 
@@ -149,12 +151,14 @@ def _components() -> dict:
                 "totals": {"type": "object", "required": ["humans", "bots", "visitors"],
                            "properties": {"humans": {"type": "integer"}, "bots": {"type": "integer"},
                                           "visitors": {"type": "integer",
-                                                       "description": "Daily unique visitors, summed."}}},
+                                                       "description": VISITORS}}},
                 "points": {"type": "array", "items": {
                     "type": "object", "required": ["start", "label", "humans", "bots"],
                     "properties": {"start": {"type": "string"}, "label": {"type": "string"},
                                    "humans": {"type": "integer"}, "bots": {"type": "integer"}}}},
-                "breakdowns": {"type": "object", "additionalProperties": shares},
+                "breakdowns": {"type": "object", "additionalProperties": shares,
+                               "description": "Top values per dimension over the range's UTC days "
+                                              "(24h: yesterday and today), the tail as \"other\"."},
                 "bots": shares,
             },
         },

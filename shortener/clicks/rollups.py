@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import case, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -174,10 +174,28 @@ def _upsert_add(model, keys: list[str], rows: list[dict]) -> None:
     """Insert ``rows``, or add their counters to the rows already there: one statement."""
     if not rows:
         return
-    stmt = _insert(model)
     counters = [name for name in rows[0] if name not in keys]
+    if db.engine.dialect.name == "postgresql":
+        _upsert_add_arrays(model.__table__, keys, counters, rows)
+        return
+    stmt = _insert(model)
     stmt = stmt.on_conflict_do_update(
         index_elements=keys,
         set_={name: getattr(model, name) + stmt.excluded[name] for name in counters},
     )
     db.session.execute(stmt, rows)
+
+
+def _upsert_add_arrays(table, keys: list[str], counters: list[str], rows: list[dict]) -> None:
+    """PostgreSQL: the rows as one array per column, so the statement stays short and is parsed
+    once whatever the batch (executemany's multi-row VALUES has five parameters per row)."""
+    columns = [*keys, *counters]
+    dialect = db.engine.dialect
+    arrays = ", ".join(f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])"
+                       for name in columns)
+    updates = ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in counters)
+    db.session.execute(
+        text(f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"),
+        {name: [row[name] for row in rows] for name in columns},
+    )

@@ -11,7 +11,7 @@ from shortener.clicks.events import new_event
 from shortener.extensions import db
 from shortener.models import DailyClicks
 from shortener.timeutil import utcnow
-from tests.helpers import add_link, recorded_statements, store_events
+from tests.helpers import add_link, recorded_statements, roll_ranges, store_events
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
@@ -227,3 +227,30 @@ def test_owner_totals_count_humans_today_and_this_week_of_my_links_only(app, own
     with app.app_context():
         assert stats.owner_totals(owner_id, today=today) == (5, 15)
         assert stats.owner_totals(auth.create_user("carol"), today=today) == (0, 0)
+
+
+# --- the link page over the kept ranges --------------------------------------------------------
+
+def test_the_link_page_reads_kept_ranges_not_daily_rows_once_rolled(app, client, logged_in):
+    link_id = add_link(app, logged_in)
+    store_at(app, link_id, utcnow(), referrer="https://chat.example/")
+
+    def page_statements():
+        with recorded_statements(app) as seen:
+            page = client.get(f"/links/{link_id}?range=7d")
+        assert page.status_code == 200 and "chat.example" in page.get_data(as_text=True)
+        return [" ".join(statement.lower().split()) for statement in seen]
+
+    assert any("from daily_breakdown" in s for s in page_statements())  # not rolled yet: summed
+    roll_ranges(app)
+    statements = page_statements()
+    assert not any("from daily_breakdown" in s for s in statements)
+    assert any("from range_breakdown" in s for s in statements)
+
+
+def test_the_24h_page_says_its_breakdowns_count_whole_days(client, logged_in, app):
+    link_id = add_link(app, logged_in)
+    day = client.get(f"/links/{link_id}?range=24h").get_data(as_text=True)
+    week = client.get(f"/links/{link_id}?range=7d").get_data(as_text=True)
+    assert "count whole UTC days: yesterday and today" in day
+    assert "whole UTC days" not in week
