@@ -5,16 +5,17 @@ ingestion costs a handful of statements whatever the batch size. Callers pass on
 inserted, which keeps every rollup idempotent with the clicks themselves.
 """
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, or_, text, update
+from sqlalchemy import case, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import DailyBreakdown, DailyClicks, DailyVisitor, HourlyClicks, Link, RangeBreakdown
-from . import ranges
+from . import pg_rollups, ranges
 
 # Dimension name -> click column; humans only. Bots are broken down by name alone.
 HUMAN_DIMENSIONS = {
@@ -77,14 +78,17 @@ def add(rows: list[dict]) -> None:
 
 
 def apply(counts: Tally) -> None:
-    """Add ``counts`` to every rollup table: one statement per table."""
+    """Add ``counts`` to every rollup table: one statement per table (one in all on PostgreSQL)."""
+    daily, hourly, breakdown = _daily_rows(counts), _hourly_rows(counts), _breakdown_rows(counts)
+    if db.engine.dialect.name == "postgresql":
+        if breakdown:
+            ranges.hold_shared_lock()
+        pg_rollups.apply(_link_rows(counts), daily, hourly, breakdown)
+        return
     _add_link_totals(counts)
-    _add_daily(counts)
-    _add_hourly(counts)
-    _upsert_add(DailyBreakdown, ["link_id", "day", "dimension", "value"], [
-        {"link_id": link_id, "day": day, "dimension": dimension, "value": value, "clicks": clicks}
-        for (link_id, day, dimension, value), clicks in sorted(counts.breakdown.items())
-    ])
+    _upsert_add(DailyClicks, ["link_id", "day"], daily)
+    _upsert_add(HourlyClicks, ["link_id", "hour"], hourly)
+    _upsert_add(DailyBreakdown, ["link_id", "day", "dimension", "value"], breakdown)
     _add_ranges(counts)
 
 
@@ -114,7 +118,7 @@ def _add_link_totals(counts: Tally) -> None:
         return
     # One statement for the whole batch, whatever the number of links.
     db.session.execute(
-        update(Link)
+        update(Link.__table__)
         .where(Link.id.in_(link_ids))
         .values(click_count=_plus(Link.click_count, counts.humans),
                 bot_count=_plus(Link.bot_count, counts.bots),
@@ -136,9 +140,14 @@ def _latest(newest: dict):
                 else_=Link.last_clicked_at)
 
 
-def _add_daily(counts: Tally) -> None:
-    keys = sorted(set(counts.daily_humans) | set(counts.daily_bots))
-    _upsert_add(DailyClicks, ["link_id", "day"], [
+def _link_rows(counts: Tally) -> list[dict]:
+    return [{"id": link_id, "click_count": counts.humans[link_id], "bot_count": counts.bots[link_id],
+             "last_clicked_at": counts.newest.get(link_id)}
+            for link_id in sorted(set(counts.humans) | set(counts.bots))]
+
+
+def _daily_rows(counts: Tally) -> list[dict]:
+    return [
         {
             "link_id": link_id, "day": day,
             "clicks": counts.daily_humans[link_id, day] + counts.daily_bots[link_id, day],
@@ -146,17 +155,23 @@ def _add_daily(counts: Tally) -> None:
             "bots": counts.daily_bots[link_id, day],
             "visitors": counts.daily_visitors[link_id, day],
         }
-        for link_id, day in keys
-    ])
+        for link_id, day in sorted(set(counts.daily_humans) | set(counts.daily_bots))
+    ]
 
 
-def _add_hourly(counts: Tally) -> None:
-    keys = sorted(set(counts.hourly_humans) | set(counts.hourly_bots))
-    _upsert_add(HourlyClicks, ["link_id", "hour"], [
+def _hourly_rows(counts: Tally) -> list[dict]:
+    return [
         {"link_id": link_id, "hour": hour, "humans": counts.hourly_humans[link_id, hour],
          "bots": counts.hourly_bots[link_id, hour]}
-        for link_id, hour in keys
-    ])
+        for link_id, hour in sorted(set(counts.hourly_humans) | set(counts.hourly_bots))
+    ]
+
+
+def _breakdown_rows(counts: Tally) -> list[dict]:
+    return [
+        {"link_id": link_id, "day": day, "dimension": dimension, "value": value, "clicks": clicks}
+        for (link_id, day, dimension, value), clicks in sorted(counts.breakdown.items())
+    ]
 
 
 def _add_ranges(counts: Tally) -> None:
@@ -174,28 +189,17 @@ def _upsert_add(model, keys: list[str], rows: list[dict]) -> None:
     """Insert ``rows``, or add their counters to the rows already there: one statement."""
     if not rows:
         return
-    counters = [name for name in rows[0] if name not in keys]
-    if db.engine.dialect.name == "postgresql":
-        _upsert_add_arrays(model.__table__, keys, counters, rows)
-        return
-    stmt = _insert(model)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys,
-        set_={name: getattr(model, name) + stmt.excluded[name] for name in counters},
-    )
-    db.session.execute(stmt, rows)
+    counters = tuple(name for name in rows[0] if name not in keys)
+    db.session.execute(_upsert_statement(model.__table__, tuple(keys), counters), rows)
 
 
-def _upsert_add_arrays(table, keys: list[str], counters: list[str], rows: list[dict]) -> None:
-    """PostgreSQL: the rows as one array per column, so the statement stays short and is parsed
-    once whatever the batch (executemany's multi-row VALUES has five parameters per row)."""
-    columns = [*keys, *counters]
-    dialect = db.engine.dialect
-    arrays = ", ".join(f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])"
-                       for name in columns)
-    updates = ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in counters)
-    db.session.execute(
-        text(f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
-             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"),
-        {name: [row[name] for row in rows] for name in columns},
+@functools.cache
+def _upsert_statement(table, keys: tuple[str, ...], counters: tuple[str, ...]):
+    # Built once per table (SQLite only: PostgreSQL goes through pg_rollups): building it, with
+    # its "excluded" columns, cost more than running it. The table, not the entity, skips the
+    # ORM's bulk-insert machinery, which a plain upsert does not need.
+    stmt = sqlite.insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + stmt.excluded[name] for name in counters},
     )

@@ -186,7 +186,9 @@ def test_a_forged_or_foreign_cookie_is_not_accepted(app, client, owner, protecte
     value = client.get_cookie(f"link_access_{protected}", path="/bob/go").value
     client.set_cookie(f"link_access_{other}", value, path="/bob/other")
     assert client.get("/bob/other").status_code == 200  # the form again
-    client.set_cookie(f"link_access_{protected}", value[:-2] + "xx", path="/bob/go")
+    # Another character before the last (the last may carry padding bits that decode alike).
+    forged = value[:-2] + ("A" if value[-2] != "A" else "B") + value[-1]
+    client.set_cookie(f"link_access_{protected}", forged, path="/bob/go")
     assert client.get("/bob/go").status_code == 200
 
 
