@@ -11,7 +11,7 @@ replays change nothing, as for every rollup). Once a day ``roll`` moves each fir
 and subtracts the daily rows of the days that left; a range without a start is filled from the
 daily rows. The two never interleave: storing holds a shared lock, the roll an exclusive one
 (PostgreSQL advisory locks; SQLite has one writer at a time). Until the roll after midnight has
-run, a range is stale, and the page sums the daily rows instead (``first_days`` tells).
+run, a range is stale, and the page sums the daily rows instead (``top_values`` tells).
 """
 
 from datetime import date, timedelta
@@ -46,7 +46,8 @@ def first_days_for_storing() -> dict[str, date]:
     """The first day of each range ready to grow, under the shared lock (held to commit).
 
     Call it after the transaction's first write: on SQLite that write holds the database's only
-    write lock, so no roll can commit between this read and the caller's commit.
+    write lock, so no roll can commit between this read and the caller's commit. (PostgreSQL's
+    rollups read the starts inside their one statement: ``pg_rollups``.)
     """
     hold_shared_lock()
     return _starts()
