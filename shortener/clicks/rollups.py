@@ -1,8 +1,9 @@
 """The rollups the stats page reads, grown from a batch of stored click rows.
 
 A batch is aggregated in Python, then each rollup table gets one upsert for the whole batch, so
-ingestion costs a handful of statements whatever the batch size. Callers pass only the rows really
-inserted, which keeps every rollup idempotent with the clicks themselves.
+ingestion costs a handful of statements whatever the batch size (on PostgreSQL a single one:
+``pg_rollups``). Callers pass only the rows really inserted, which keeps every rollup idempotent
+with the clicks themselves. The page's ranges (``ranges``) grow here too.
 """
 
 import functools
