@@ -4,7 +4,8 @@ import threading
 from datetime import datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from jobs.clicks import roll_breakdown_ranges
 from shortener.clicks import ranges, stats
@@ -167,3 +168,22 @@ def test_storing_while_the_roll_moves_counts_every_click_once(app, link_id):
     for range_name in ranges.RANGE_DAYS:
         kept, summed = kept_and_summed(app, link_id, range_name)
         assert kept == summed, range_name
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_roll_that_cannot_lock_gives_up_instead_of_stalling_storage(app, link_id):
+    """A long transaction holds the shared lock (a rebuild, say): the roll waits a bounded time,
+    then fails for the next run to retry, and storing never queues behind it for long."""
+    with app.app_context():
+        holder = db.engine.connect()
+    holder.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": ranges.LOCK_KEY})
+    try:
+        with app.app_context(), pytest.raises(OperationalError, match="lock timeout"):
+            ranges.roll(TODAY, lock_timeout_ms=200)
+        store_events(app, clicks_on(link_id, TODAY, 2))  # not behind a waiting roll
+    finally:
+        holder.rollback()
+        holder.close()
+    assert set(roll_ranges(app).values()) == {"filled"}
+    kept, summed = kept_and_summed(app, link_id, "all")
+    assert kept == summed and kept["device"][0].clicks == 2
