@@ -43,30 +43,8 @@ def hold_shared_lock() -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": LOCK_KEY})
 
 
-def first_days_for_storing() -> dict[str, date]:
-    """The first day of each range ready to grow, under the shared lock (held to commit).
-
-    Call it after the transaction's first write: on SQLite that write holds the database's only
-    write lock, so no roll can commit between this read and the caller's commit. (PostgreSQL's
-    rollups read the starts inside their one statement: ``pg_rollups``.)
-    """
-    hold_shared_lock()
-    return _starts()
-
-
 def _starts() -> dict[str, date]:
     return dict(db.session.execute(select(RangeStart.range_name, RangeStart.first_day)).all())
-
-
-def range_rows(breakdown: dict, starts: dict[str, date]) -> dict[tuple, int]:
-    """``breakdown`` ((link, day, dimension, value) -> clicks) summed per range that covers it."""
-    rows: dict[tuple, int] = {}
-    for (link_id, day, dimension, value), clicks in breakdown.items():
-        for range_name, first in starts.items():
-            if day >= first:
-                key = (link_id, range_name, dimension, value)
-                rows[key] = rows.get(key, 0) + clicks
-    return rows
 
 
 # -- the daily roll -------------------------------------------------------------------------------

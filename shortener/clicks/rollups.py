@@ -11,11 +11,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import Date, bindparam, case, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import DailyBreakdown, DailyClicks, DailyVisitor, HourlyClicks, Link, RangeBreakdown
+from ..models import DailyBreakdown, DailyClicks, DailyVisitor, HourlyClicks, Link
 from . import pg_rollups, ranges
 
 # Dimension name -> click column; humans only. Bots are broken down by name alone.
@@ -78,19 +78,33 @@ def add(rows: list[dict]) -> None:
     apply(counts)
 
 
+# SQLite: each breakdown row into every range that starts on or before its day (pg_rollups has
+# the same join for PostgreSQL), one executemany for the batch.
+_ADD_TO_RANGES = text(
+    "INSERT INTO range_breakdown (link_id, range_name, dimension, value, clicks) "
+    "SELECT :link_id, range_name, :dimension, :value, :clicks FROM range_starts "
+    "WHERE first_day <= :day "
+    "ON CONFLICT (link_id, range_name, dimension, value) "
+    "DO UPDATE SET clicks = range_breakdown.clicks + excluded.clicks"
+).bindparams(bindparam("day", type_=Date))
+
+
 def apply(counts: Tally) -> None:
     """Add ``counts`` to every rollup table: one statement per table (one in all on PostgreSQL)."""
     daily, hourly, breakdown = _daily_rows(counts), _hourly_rows(counts), _breakdown_rows(counts)
+    if breakdown:
+        ranges.hold_shared_lock()  # the ranges grow below: no roll until this commits
     if db.engine.dialect.name == "postgresql":
-        if breakdown:
-            ranges.hold_shared_lock()
         pg_rollups.apply(_link_rows(counts), daily, hourly, breakdown)
         return
     _add_link_totals(counts)
     _upsert_add(DailyClicks, ["link_id", "day"], daily)
     _upsert_add(HourlyClicks, ["link_id", "hour"], hourly)
     _upsert_add(DailyBreakdown, ["link_id", "day", "dimension", "value"], breakdown)
-    _add_ranges(counts)
+    if breakdown:
+        # After the writes above, which hold SQLite's only write lock: the starts read here
+        # cannot move before this transaction commits.
+        db.session.execute(_ADD_TO_RANGES, breakdown)
 
 
 def _insert(table):
@@ -173,17 +187,6 @@ def _breakdown_rows(counts: Tally) -> list[dict]:
         {"link_id": link_id, "day": day, "dimension": dimension, "value": value, "clicks": clicks}
         for (link_id, day, dimension, value), clicks in sorted(counts.breakdown.items())
     ]
-
-
-def _add_ranges(counts: Tally) -> None:
-    if not counts.breakdown:
-        return
-    rows = ranges.range_rows(counts.breakdown, ranges.first_days_for_storing())
-    _upsert_add(RangeBreakdown, ["link_id", "range_name", "dimension", "value"], [
-        {"link_id": link_id, "range_name": range_name, "dimension": dimension, "value": value,
-         "clicks": clicks}
-        for (link_id, range_name, dimension, value), clicks in sorted(rows.items())
-    ])
 
 
 def _upsert_add(model, keys: list[str], rows: list[dict]) -> None:

@@ -228,6 +228,7 @@ def breakdowns(link_id: int, range_name: str, today: date,
     range is not (just after midnight, before the roll has run).
     """
     dimensions = [*HUMAN_DIMENSIONS, BOT_DIMENSION]
+    # One more than shown: whether there are more than ``top`` values decides the "other" fold.
     ready = ranges.top_values(link_id, range_name, today, top + 1, dimensions)
     if ready is None:
         return _summed_breakdowns(link_id, ranges.first_day(range_name, today), top)
