@@ -23,6 +23,7 @@ from limits import parse_many
 from ..clicks import export, stats
 from ..extensions import csrf, db, limiter
 from ..links import service, slugs, urls
+from ..links.rules import LinkRuleError
 from ..models import Link, User
 from . import openapi, schemas, tokens
 from .errors import ApiError, init_blueprint, retry_after
@@ -129,8 +130,8 @@ def create_link():
                                    options=schemas.link_options(values))
     except slugs.SlugTaken as exc:
         raise ApiError(409, "slug_taken", str(exc), "slug") from exc
-    except service.LinkOptionError as exc:
-        raise schemas.invalid(exc.field, str(exc)) from exc
+    except LinkRuleError as exc:
+        raise schemas.rule_error(exc) from exc
     response = jsonify(_link_json(link, _owner()))
     response.status_code = 201
     response.headers["Location"] = url_for(".get_link", link_id=link.id)
@@ -154,8 +155,8 @@ def update_link(link_id: int):
     try:
         service.update_link(link, schemas.link_options(values, service.options_of(link)),
                             **schemas.column_values(values))
-    except service.LinkOptionError as exc:
-        raise schemas.invalid(exc.field, str(exc)) from exc
+    except LinkRuleError as exc:
+        raise schemas.rule_error(exc) from exc
     return jsonify(_link_json(link, _owner()))
 
 

@@ -11,8 +11,7 @@ nothing twice. Knows nothing about HTTP.
 
 import csv
 import io
-import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app
 from rq.timeouts import JobTimeoutException
@@ -23,10 +22,11 @@ from ..background.queues import IMPORTS, enqueue
 from ..extensions import db
 from ..models import Link, LinkImport
 from ..timeutil import utcnow
-from .slugs import SlugError, random_slug, validate_slug
-from .urls import InvalidTargetURL, own_hosts, validate_target_url
+from . import rules
+from .rules import LinkRuleError
+from .slugs import random_slug, slug_taken
+from .urls import own_hosts
 
-TITLE_MAX = 200
 RANDOM_SLUG_ATTEMPTS = 5
 # Our columns and the names other shorteners' exports give them (lower case, "_" for " " and "-").
 # Kutt: target, address, description, expire_in (its "link" is the short URL: ignored).
@@ -184,15 +184,15 @@ def _cells(row: list[str], columns: dict[str, int]) -> dict[str, str]:
 def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> str:
     """Add the row's link to the session: "created", "skipped", or why it was rejected."""
     try:
-        target = validate_target_url(cells["target"], hosts)
-        slug = validate_slug(cells["slug"]) if cells["slug"] else None
-        title = _title(cells["title"])
+        target = rules.check_target(cells["target"], hosts)
+        slug = rules.check_slug(cells["slug"]) if cells["slug"] else None
+        title = rules.check_title(cells["title"])
         expires_at = _expiry(cells["expiry"])
-    except (InvalidTargetURL, SlugError, ValueError) as exc:
+    except LinkRuleError as exc:
         return str(exc)
     mine = select(Link.target_url).where(Link.owner_id == owner_id)
     if slug is not None:
-        existing = db.session.scalar(mine.where(Link.slug == slug))
+        existing = db.session.scalar(mine.where(Link.slug_key == slug.lower()))
         if existing is not None:
             if existing == target:
                 return "skipped"
@@ -206,31 +206,13 @@ def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> s
     return "created"
 
 
-def _title(value: str) -> str | None:
-    if len(value) > TITLE_MAX:
-        raise ValueError(f"The title is longer than {TITLE_MAX} characters.")
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        raise ValueError("The title contains control characters.")
-    return value or None
-
-
 def _expiry(value: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
-    except ValueError as exc:
-        raise ValueError(f"The expiry {value[:40]!r} is not a date and time like 2030-12-31 23:59.") from exc
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    if moment <= utcnow():
-        raise ValueError("The expiry is in the past.")
-    return moment
+    return rules.check_new_expiry(rules.parse_moment("expiry", value)) if value else None
 
 
 def _free_random_slug(owner_id: int) -> str:
     for _ in range(RANDOM_SLUG_ATTEMPTS):
         slug = random_slug()
-        if db.session.scalar(select(Link.id).where(Link.owner_id == owner_id, Link.slug == slug)) is None:
+        if not slug_taken(owner_id, slug):
             return slug
-    raise ValueError("Could not find a free short name; import the file again.")
+    raise LinkRuleError("slug", "Could not find a free short name; import the file again.")

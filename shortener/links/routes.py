@@ -22,8 +22,8 @@ from ..models import Link
 from ..timeutil import utcnow
 from . import imports, qr, service, urls
 from .export import links_csv as export_links_csv
-from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm, ImportForm
-from .slugs import SlugError
+from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm, ImportForm, add_problems
+from .rules import LinkRuleError
 
 bp = Blueprint("links", __name__)
 # Link.id is a 32-bit INTEGER: a larger id in the URL is a 404, not a database error.
@@ -76,10 +76,8 @@ def create():
         try:
             link = service.create_link(current_user.id, form.target_url.data, form.title.data,
                                        form.expires_at.data, form.slug.data, form.options())
-        except SlugError as exc:
-            form.slug.errors.append(str(exc))
-        except service.LinkOptionError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+        except LinkRuleError as exc:
+            add_problems(form, exc)
         else:
             flash(f"Short link created: {_short_url(link)}", "success")
             return redirect(url_for(".detail", link_id=link.id))
@@ -148,8 +146,8 @@ def edit(link_id: int):
             service.update_link(link, form.options(), target_url=form.target_url.data,
                                 title=form.title.data, expires_at=form.expires_at.data,
                                 is_active=form.is_active.data)
-        except service.LinkOptionError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+        except LinkRuleError as exc:
+            add_problems(form, exc)
         else:
             flash("Link updated.", "success")
             return redirect(url_for(".detail", link_id=link.id))
