@@ -11,12 +11,13 @@ nothing twice. Knows nothing about HTTP.
 
 import csv
 import io
+import logging
 from datetime import datetime
 
 from flask import current_app
 from rq.timeouts import JobTimeoutException
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from ..background.queues import IMPORTS, enqueue
 from ..extensions import db
@@ -27,6 +28,7 @@ from .rules import LinkRuleError
 from .slugs import random_slug, slug_taken
 from .urls import own_hosts
 
+log = logging.getLogger(__name__)
 RANDOM_SLUG_ATTEMPTS = 5
 # Our columns and the names other shorteners' exports give them (lower case, "_" for " " and "-").
 # Kutt: target, address, description, expire_in (its "link" is the short URL: ignored).
@@ -160,20 +162,61 @@ def mark_failed(import_id: int, reason: str) -> None:
 
 
 def _import_batch(link_import: LinkImport, rows: list, hosts: frozenset[str]) -> None:
-    rejected = []
+    """Import ``rows`` and commit them with the progress; a row the database refuses (a slug
+    taken meanwhile, a value it rejects) sends the batch back and it is redone row by row, so
+    that row alone is reported and nothing else is lost."""
+    try:
+        _import_rows(link_import, rows, hosts)
+    except ROW_ERRORS:
+        db.session.rollback()  # the batch's links and progress, back to the last commit
+        log.info("import %s: a row of its batch was refused; importing it row by row",
+                 link_import.id, exc_info=True)
+        for row in rows:
+            _import_alone(link_import, row, hosts)
+
+
+# What one row can make the database refuse: a race for its slug, a value it will not store.
+ROW_ERRORS = (IntegrityError, DataError)
+
+
+def _import_alone(link_import: LinkImport, row: tuple, hosts: frozenset[str]) -> None:
+    try:
+        _import_rows(link_import, [row], hosts)
+    except ROW_ERRORS:
+        db.session.rollback()
+        number, cells = row[0], _cells(row[1], row[2])
+        _record(link_import, [(number, cells, _refused_reason(link_import.owner_id, cells["slug"]))])
+        link_import.processed_rows += 1
+        db.session.commit()
+
+
+def _refused_reason(owner_id: int, slug: str) -> str:
+    if slug and slug_taken(owner_id, slug):
+        return f"The short name {slug!r} is already used for another link."
+    return "The database refused this row; check its values, or import it again."
+
+
+def _import_rows(link_import: LinkImport, rows: list, hosts: frozenset[str]) -> None:
+    outcomes = []
     for number, row, columns in rows:
-        outcome = import_row(link_import.owner_id, _cells(row, columns), hosts)
+        cells = _cells(row, columns)
+        outcomes.append((number, cells, import_row(link_import.owner_id, cells, hosts)))
+    _record(link_import, outcomes)
+    link_import.processed_rows += len(rows)
+    db.session.commit()  # the batch's links and the progress, together
+
+
+def _record(link_import: LinkImport, outcomes: list[tuple[int, dict, str]]) -> None:
+    rejected = []
+    for number, cells, outcome in outcomes:
         if outcome == "created":
             link_import.created_count += 1
         elif outcome == "skipped":
             link_import.skipped_count += 1
         else:
             link_import.rejected_count += 1
-            target = _cells(row, columns)["target"][:200]
-            rejected.append({"row": number, "target": target, "reason": outcome})
-    link_import.processed_rows += len(rows)
+            rejected.append({"row": number, "target": cells["target"][:200], "reason": outcome})
     link_import.report = [*link_import.report, *rejected]  # a new list, so the change is saved
-    db.session.commit()  # the batch's links and the progress, together
 
 
 def _cells(row: list[str], columns: dict[str, int]) -> dict[str, str]:

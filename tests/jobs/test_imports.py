@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from rq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select
 
 from shortener.background.worker import InProcessWorker
 from shortener.extensions import db
@@ -165,6 +165,70 @@ def test_kutt_and_yourls_exports_are_recognised(job_app, alice, real_redis, head
     with job_app.app_context():
         link = db.session.scalar(select(Link))
         assert (link.title, link.expires_at) == ("From Kutt", None)
+
+
+# --- rows that cannot be saved are reported, the rest imported ------------------------------
+
+def test_slugs_differing_only_in_case_are_rejected_per_row_and_the_rest_imported(job_app, alice, real_redis):
+    client, owner = alice
+    add_link(job_app, owner, "Promo", "https://example.com/promo")
+    text = ("target,slug\n"
+            "https://example.com/a,promo\n"  # an existing link's slug in another case
+            "https://example.com/b,NEW\n"
+            "https://example.com/c,new\n"  # the row above's, in another case
+            "https://example.com/d,fine\n"
+            "https://example.com/promo,PROMO\n")  # the same link: already there
+    import_id = import_id_of(upload(client, text))
+    run_import_jobs(job_app, real_redis)
+    done = the_import(job_app, import_id)
+    assert (done.status, done.created_count, done.skipped_count, done.rejected_count) == ("done", 2, 1, 2)
+    reasons = {item["row"]: item["reason"] for item in done.report}
+    assert sorted(reasons) == [2, 4]
+    assert all("already used for another link" in reason for reason in reasons.values())
+    assert links_of(job_app, owner) == {"Promo": "https://example.com/promo", "NEW": "https://example.com/b",
+                                        "fine": "https://example.com/d"}
+
+
+@pytest.fixture
+def slug_race(job_app, alice):
+    """Another link of alice's takes the slug "RACE" just before the import inserts "race", from
+    another connection: the unique key refuses the import's row, as in a real race."""
+    _, owner = alice
+    with job_app.app_context():
+        engine = db.engine
+    raced = []
+
+    def take_the_slug(_conn, _cursor, statement, parameters, *_):
+        inserts_race = statement.upper().startswith("INSERT INTO LINKS") and "race" in repr(parameters)
+        if raced or not inserts_race:
+            return
+        raced.append(True)
+        with engine.begin() as other:
+            other.execute(insert(Link).values(owner_id=owner, slug="RACE", slug_key="race",
+                                              target_url="https://example.com/theirs", click_count=0))
+
+    event.listen(engine, "before_cursor_execute", take_the_slug)
+    yield raced
+    event.remove(engine, "before_cursor_execute", take_the_slug)
+
+
+def test_a_row_refused_by_the_database_is_reported_and_its_batch_kept(job_app, alice, real_redis, slug_race):
+    client, owner = alice
+    text = ("target,slug\n"  # batches of two: the race is the first row of the second batch
+            "https://example.com/1,one\nhttps://example.com/2,two\n"
+            "https://example.com/3,race\nhttps://example.com/4,four\n"
+            "https://example.com/5,five\n")
+    import_id = import_id_of(upload(client, text))
+    run_import_jobs(job_app, real_redis)
+    assert slug_race == [True]
+    done = the_import(job_app, import_id)
+    assert (done.status, done.failure_reason, done.processed_rows) == ("done", None, 5)
+    assert (done.created_count, done.rejected_count) == (4, 1)
+    assert [(item["row"], item["target"]) for item in done.report] == [(4, "https://example.com/3")]
+    assert "already used for another link" in done.report[0]["reason"]
+    assert set(links_of(job_app, owner)) == {"one", "two", "RACE", "four", "five"}
+    page = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert "could not be reached" not in page and "Rejected rows" in page
 
 
 # --- uploads refused before any job --------------------------------------------------------
