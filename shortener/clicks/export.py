@@ -75,3 +75,8 @@ def csv_cell(value) -> str:
         return value.isoformat()
     text = str(value)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def unescape_cell(text: str) -> str:
+    """A cell as it was before ``csv_cell`` escaped it (the CSV import reads our exports back)."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text

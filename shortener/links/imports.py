@@ -13,6 +13,7 @@ import csv
 import io
 import logging
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app
 from rq.timeouts import JobTimeoutException
@@ -20,11 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from ..background.queues import IMPORTS, enqueue
+from ..clicks.export import unescape_cell
 from ..extensions import db
 from ..models import Link, LinkImport
 from ..timeutil import utcnow
 from . import rules
-from .rules import LinkRuleError
+from .rules import LinkOptions, LinkRuleError
+from .service import apply_options
 from .slugs import random_slug, slug_taken
 from .urls import own_hosts
 
@@ -39,8 +42,27 @@ COLUMN_ALIASES = {
     "slug": ("slug", "address", "keyword", "alias", "short_code", "shortcode", "code", "back_half"),
     "title": ("title", "description", "name"),
     "expiry": ("expiry", "expires", "expires_at", "expire_in", "expiration", "expiry_date",
-               "valid_until"),
+               "valid_until", "expires_at_utc"),
+    # The options, and the rest of what our own export (shortener.links.export) writes.
+    "starts_at": ("starts_at", "starts_at_utc", "valid_from"),
+    "click_limit": ("click_limit",),
+    "redirect_code": ("redirect_code", "redirect_type"),
+    "forward_query": ("forward_query",),
+    "active": ("active", "is_active"),
+    "has_password": ("has_password",),
 }
+FLAGS = {"true": True, "yes": True, "y": True, "1": True, "on": True,
+         "false": False, "no": False, "n": False, "0": False, "off": False}
+PASSWORD_NOT_CARRIED = ("This link had a password, which an export cannot carry, so it was imported "
+                        "switched off: set it again on the link's page, then make the link active.")
+
+
+class RowOutcome(NamedTuple):
+    """What became of one row: ``kind`` is created, skipped or rejected; ``message`` says why
+    it was rejected, or what its owner should know about a created link."""
+
+    kind: str
+    message: str = ""
 
 
 class ImportFileError(ValueError):
@@ -185,14 +207,15 @@ def _import_alone(link_import: LinkImport, row: tuple, hosts: frozenset[str]) ->
     except ROW_ERRORS:
         db.session.rollback()
         number, cells = row[0], _cells(row[1], row[2])
-        _record(link_import, [(number, cells, _refused_reason(link_import.owner_id, cells["slug"]))])
+        reason = _refused_reason(link_import.owner_id, cells["slug"])
+        _record(link_import, [(number, cells, RowOutcome("rejected", reason))])
         link_import.processed_rows += 1
         db.session.commit()
 
 
 def _refused_reason(owner_id: int, slug: str) -> str:
     if slug and slug_taken(owner_id, slug):
-        return f"The short name {slug!r} is already used for another link."
+        return _slug_used(slug)
     return "The database refused this row; check its values, or import it again."
 
 
@@ -206,17 +229,21 @@ def _import_rows(link_import: LinkImport, rows: list, hosts: frozenset[str]) -> 
     db.session.commit()  # the batch's links and the progress, together
 
 
-def _record(link_import: LinkImport, outcomes: list[tuple[int, dict, str]]) -> None:
-    rejected = []
+def _record(link_import: LinkImport, outcomes: list[tuple[int, dict, RowOutcome]]) -> None:
+    """Count the outcomes; the report lists rejected rows (with "reason") and created ones with
+    something to know (with "note")."""
+    reported = []
     for number, cells, outcome in outcomes:
-        if outcome == "created":
+        if outcome.kind == "created":
             link_import.created_count += 1
-        elif outcome == "skipped":
+        elif outcome.kind == "skipped":
             link_import.skipped_count += 1
         else:
             link_import.rejected_count += 1
-            rejected.append({"row": number, "target": cells["target"][:200], "reason": outcome})
-    link_import.report = [*link_import.report, *rejected]  # a new list, so the change is saved
+        if outcome.message:
+            key = "reason" if outcome.kind == "rejected" else "note"
+            reported.append({"row": number, "target": cells["target"][:200], key: outcome.message})
+    link_import.report = [*link_import.report, *reported]  # a new list, so the change is saved
 
 
 def _cells(row: list[str], columns: dict[str, int]) -> dict[str, str]:
@@ -224,29 +251,71 @@ def _cells(row: list[str], columns: dict[str, int]) -> dict[str, str]:
         name: "" for name in COLUMN_ALIASES if name not in columns}
 
 
-def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> str:
-    """Add the row's link to the session: "created", "skipped", or why it was rejected."""
+def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> RowOutcome:
+    """Add the row's link to the session (flushed): created, skipped, or rejected and why."""
     try:
-        target = rules.check_target(cells["target"], hosts)
-        slug = rules.check_slug(cells["slug"]) if cells["slug"] else None
-        title = rules.check_title(cells["title"])
-        expires_at = _expiry(cells["expiry"])
+        link = _link_of(owner_id, cells, hosts)
     except LinkRuleError as exc:
-        return str(exc)
+        return RowOutcome("rejected", str(exc))
     mine = select(Link.target_url).where(Link.owner_id == owner_id)
-    if slug is not None:
-        existing = db.session.scalar(mine.where(Link.slug_key == slug.lower()))
+    if cells["slug"]:
+        existing = db.session.scalar(mine.where(Link.slug_key == cells["slug"].lower()))
         if existing is not None:
-            if existing == target:
-                return "skipped"
-            return f"The short name {slug!r} is already used for another link."
-    elif db.session.scalar(mine.where(Link.target_url == target).limit(1)):
-        return "skipped"  # no slug given and this target already has a link: already there
-    slug = slug or _free_random_slug(owner_id)
-    db.session.add(Link(owner_id=owner_id, slug=slug, target_url=target, title=title,
-                        expires_at=expires_at))
+            if existing == link.target_url:
+                return RowOutcome("skipped")
+            return RowOutcome("rejected", _slug_used(cells["slug"]))
+    elif db.session.scalar(mine.where(Link.target_url == link.target_url).limit(1)):
+        return RowOutcome("skipped")  # no slug given and this target already has a link: already there
+    link.slug = cells["slug"] or _free_random_slug(owner_id)
+    db.session.add(link)
     db.session.flush()  # later rows of the file see this one
-    return "created"
+    return RowOutcome("created", PASSWORD_NOT_CARRIED if _had_password(cells) else "")
+
+
+def _slug_used(slug: str) -> str:
+    return f"The short name {slug!r} is already used for another link."
+
+
+def _link_of(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> Link:
+    """The row's link, not added to the session (no slug yet); raises LinkRuleError."""
+    if cells["slug"]:
+        rules.check_slug(cells["slug"])
+    expires_at = _expiry(cells["expiry"])
+    link = Link(owner_id=owner_id, target_url=rules.check_target(cells["target"], hosts),
+                title=rules.check_title(unescape_cell(cells["title"])), expires_at=expires_at,
+                # A link that had a password comes back off: it must not become public.
+                is_active=_flag("active", cells["active"], True) and not _had_password(cells))
+    apply_options(link, _options(cells))
+    return link
+
+
+def _options(cells: dict[str, str]) -> LinkOptions:
+    return LinkOptions(
+        starts_at=rules.parse_moment("starts_at", cells["starts_at"]) if cells["starts_at"] else None,
+        click_limit=_whole_number("click_limit", cells["click_limit"]),
+        redirect_code=_whole_number("redirect_code", cells["redirect_code"]) or rules.DEFAULT_REDIRECT_CODE,
+        forward_query=_flag("forward_query", cells["forward_query"], False),
+    )
+
+
+def _had_password(cells: dict[str, str]) -> bool:
+    return _flag("has_password", cells["has_password"], False)
+
+
+def _flag(field: str, value: str, default: bool) -> bool:
+    if not value:
+        return default
+    if value.lower() not in FLAGS:
+        raise LinkRuleError(field, f"The {field} column holds {value[:20]!r}: use true or false.")
+    return FLAGS[value.lower()]
+
+
+def _whole_number(field: str, value: str) -> int | None:
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 10):
+        raise LinkRuleError(field, f"The {field} column holds {value[:20]!r}: use a whole number.")
+    return int(value)
 
 
 def _expiry(value: str) -> datetime | None:

@@ -1,6 +1,7 @@
 """jobs/imports.py and shortener/links/imports.py: CSV import from the upload to the report,
 the job run by a real in-process RQ worker on the real Redis."""
 
+import csv
 import io
 from datetime import timedelta
 
@@ -10,7 +11,8 @@ from sqlalchemy import event, func, insert, select
 
 from shortener.background.worker import InProcessWorker
 from shortener.extensions import db
-from shortener.links import imports
+from shortener.links import imports, service
+from shortener.links.rules import LinkOptions
 from shortener.models import Link, LinkImport
 from shortener.timeutil import utcnow
 from tests.conftest import AuthActions, use_redis
@@ -229,6 +231,75 @@ def test_a_row_refused_by_the_database_is_reported_and_its_batch_kept(job_app, a
     assert set(links_of(job_app, owner)) == {"one", "two", "RACE", "four", "five"}
     page = client.get(f"/imports/{import_id}").get_data(as_text=True)
     assert "could not be reached" not in page and "Rejected rows" in page
+
+
+# --- the links export imports back ---------------------------------------------------------
+
+EXPORTED_FIELDS = ("slug", "title", "target_url", "expires_at", "starts_at", "click_limit", "redirect_code",
+                   "forward_query", "is_active")
+
+
+def every_option_links(app, owner: int) -> None:
+    now = utcnow().replace(microsecond=0)
+    start, end = now + timedelta(days=1), now + timedelta(days=9)
+    with app.app_context():
+        service.create_link(owner, "https://example.com/all?a=1", "Launch, \"day\" one", end, "Launch",
+                            LinkOptions(starts_at=start, click_limit=100, redirect_code=301,
+                                        forward_query=True))
+        service.create_link(owner, "https://example.com/formula", "=1+1", None, "formula",
+                            LinkOptions(redirect_code=308))
+        off = service.create_link(owner, "https://example.com/off", None, None, "off",
+                                  LinkOptions(redirect_code=307))
+        service.update_link(off, is_active=False)
+        service.create_link(owner, "https://example.com/secret", "Secret", None, "secret",
+                            LinkOptions(password="open sesame", click_limit=5))
+        service.create_link(owner, "https://example.com/random")
+
+
+def link_fields(app, owner: int) -> dict[str, tuple]:
+    with app.app_context():
+        links = db.session.scalars(select(Link).where(Link.owner_id == owner)).all()
+        return {link.target_url: tuple(getattr(link, name) for name in EXPORTED_FIELDS) for link in links}
+
+
+def test_the_links_export_imports_back_with_every_field_the_owner_set(job_app, alice, real_redis):
+    client, owner = alice
+    every_option_links(job_app, owner)
+    before = link_fields(job_app, owner)
+    exported = client.get("/links.csv").get_data()
+    with job_app.app_context():
+        for link in db.session.scalars(select(Link)).all():
+            service.delete_link(link)
+    import_id = import_id_of(upload(client, exported, "links.csv"))
+    run_import_jobs(job_app, real_redis)
+    done = the_import(job_app, import_id)
+    assert (done.status, done.created_count, done.rejected_count) == ("done", 5, 0), done.report
+    after = link_fields(job_app, owner)
+    secret = "https://example.com/secret"
+    assert {target: fields for target, fields in after.items() if target != secret} == {
+        target: fields for target, fields in before.items() if target != secret}
+    # A password cannot be exported (only its hash is kept): the link comes back switched off,
+    # so it is never public, and the report says to set the password again.
+    assert after[secret] == before[secret][:-1] + (False,)
+    with job_app.app_context():
+        assert db.session.scalar(select(Link.password_hash).where(Link.target_url == secret)) is None
+    (note,) = done.report
+    assert note["target"] == secret and "password" in note["note"] and "set it again" in note["note"]
+    page = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert "set it again" in page and "Rejected rows" not in page
+
+
+def test_the_links_export_has_every_option_and_says_which_links_had_a_password(job_app, alice):
+    client, owner = alice
+    every_option_links(job_app, owner)
+    exported = client.get("/links.csv").get_data(as_text=True)
+    rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(exported))}
+    assert {(row["has_password"], row["active"]) for slug, row in rows.items() if slug != "secret"} == {
+        ("false", "true"), ("false", "false")}
+    assert (rows["secret"]["has_password"], rows["secret"]["click_limit"]) == ("true", "5")
+    launch = rows["Launch"]
+    assert (launch["redirect_code"], launch["forward_query"], launch["click_limit"]) == ("301", "true", "100")
+    assert launch["starts_at_utc"] and launch["expires_at_utc"]
 
 
 # --- uploads refused before any job --------------------------------------------------------

@@ -54,9 +54,9 @@ def test_the_import_gives_the_rules_own_reasons(app):
         rules.check_title(too_long)
     with app.app_context():
         cells = {"target": "https://example.com/", "slug": "", "title": too_long, "expiry": ""}
-        assert imports.import_row(1, cells, frozenset()) == str(caught.value)
+        assert imports.import_row(1, cells, frozenset()).message == str(caught.value)
         past = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
         cells = {**cells, "title": "", "expiry": past}
         with pytest.raises(LinkRuleError) as caught:
             rules.check_new_expiry(rules.parse_moment("expires_at", past))
-        assert imports.import_row(1, cells, frozenset()) == str(caught.value)
+        assert imports.import_row(1, cells, frozenset()).message == str(caught.value)
