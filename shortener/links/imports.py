@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from ..background.queues import IMPORTS, enqueue
-from ..clicks.export import unescape_cell
 from ..extensions import db
 from ..models import Link, LinkImport
+from ..spreadsheet_cells import unescape_cell
 from ..timeutil import utcnow
 from . import rules
 from .rules import LinkOptions, LinkRuleError
@@ -247,8 +247,11 @@ def _record(link_import: LinkImport, outcomes: list[tuple[int, dict, RowOutcome]
 
 
 def _cells(row: list[str], columns: dict[str, int]) -> dict[str, str]:
-    return {name: row[index].strip() if index < len(row) else "" for name, index in columns.items()} | {
-        name: "" for name in COLUMN_ALIASES if name not in columns}
+    """Our column name -> the row's cell, trimmed, without the escaping our exports add for
+    spreadsheets (shortener.spreadsheet_cells); "" for a column the file lacks."""
+    cells = {name: unescape_cell(row[index]).strip() if index < len(row) else ""
+             for name, index in columns.items()}
+    return cells | {name: "" for name in COLUMN_ALIASES if name not in columns}
 
 
 def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> RowOutcome:
@@ -282,7 +285,7 @@ def _link_of(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> Lin
         rules.check_slug(cells["slug"])
     expires_at = _expiry(cells["expiry"])
     link = Link(owner_id=owner_id, target_url=rules.check_target(cells["target"], hosts),
-                title=rules.check_title(unescape_cell(cells["title"])), expires_at=expires_at,
+                title=rules.check_title(cells["title"]), expires_at=expires_at,
                 # A link that had a password comes back off: it must not become public.
                 is_active=_flag("active", cells["active"], True) and not _had_password(cells))
     apply_options(link, _options(cells))

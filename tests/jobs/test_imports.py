@@ -246,7 +246,7 @@ def every_option_links(app, owner: int) -> None:
         service.create_link(owner, "https://example.com/all?a=1", "Launch, \"day\" one", end, "Launch",
                             LinkOptions(starts_at=start, click_limit=100, redirect_code=301,
                                         forward_query=True))
-        service.create_link(owner, "https://example.com/formula", "=1+1", None, "formula",
+        service.create_link(owner, "https://example.com/formula", "=1+1; @A1,\uff1d2", None, "formula",
                             LinkOptions(redirect_code=308))
         off = service.create_link(owner, "https://example.com/off", None, None, "off",
                                   LinkOptions(redirect_code=307))
