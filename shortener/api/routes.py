@@ -22,7 +22,7 @@ from limits import parse_many
 
 from ..clicks import export, stats
 from ..extensions import csrf, db, limiter
-from ..links import service, slugs, urls
+from ..links import quota, service, slugs, urls
 from ..links.rules import LinkRuleError
 from ..models import Link, User
 from . import openapi, schemas, tokens
@@ -123,6 +123,7 @@ def list_links():
 @rate_limit
 def create_link():
     _known_args()
+    _take_creation()
     values = schemas.parse_create(_json_body(), _context())
     try:
         link = service.create_link(g.api_owner_id, values["target_url"], values.get("title"),
@@ -136,6 +137,16 @@ def create_link():
     response.status_code = 201
     response.headers["Location"] = url_for(".get_link", link_id=link.id)
     return response
+
+
+def _take_creation() -> None:
+    """Count the creation against the user's budget, which the site's form and imports share."""
+    try:
+        quota.take_creation(g.api_owner_id)
+    except quota.CreationLimitReached as reached:
+        raise ApiError(429, "rate_limited", f"You have created a lot of links in a short time (at most "
+                       f"{reached.limit}, with the site and imports).",
+                       headers={"Retry-After": retry_after(reached.reset_at)}) from reached
 
 
 @bp.get(f"/links/{LINK_ID}")

@@ -12,12 +12,12 @@ nothing twice. Knows nothing about HTTP.
 import csv
 import io
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from flask import current_app
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from ..background.queues import IMPORTS, enqueue
@@ -25,7 +25,7 @@ from ..extensions import db
 from ..models import Link, LinkImport
 from ..spreadsheet_cells import unescape_cell
 from ..timeutil import utcnow
-from . import rules
+from . import quota, rules
 from .rules import LinkOptions, LinkRuleError
 from .service import apply_options
 from .slugs import random_slug, slug_taken
@@ -126,6 +126,7 @@ def _data_rows(text: str):
 def start_import(owner_id: int, filename: str, data: bytes) -> LinkImport:
     """Check and store the upload, then queue its job (after the commit); raises ImportFileError."""
     config = current_app.config
+    _check_pending(owner_id, config["IMPORT_PENDING_MAX"])
     text, count = read_upload(data, config["IMPORT_MAX_BYTES"], config["IMPORT_MAX_ROWS"])
     link_import = LinkImport(owner_id=owner_id, filename=(filename or "links.csv")[:255], csv_text=text,
                              status="queued", total_rows=count, report=[])
@@ -133,6 +134,19 @@ def start_import(owner_id: int, filename: str, data: bytes) -> LinkImport:
     db.session.commit()
     enqueue(IMPORTS, "jobs.imports.run_import", link_import.id, on_failure="jobs.imports.import_failed")
     return link_import
+
+
+PENDING = ("queued", "running")
+
+
+def _check_pending(owner_id: int, bound: int) -> None:
+    """At most ``bound`` imports of one user wait or run: their files are stored until done, so
+    this bounds what one user keeps in the database (``bound`` x IMPORT_MAX_BYTES)."""
+    pending = db.session.scalar(select(func.count()).select_from(LinkImport).where(
+        LinkImport.owner_id == owner_id, LinkImport.status.in_(PENDING)))
+    if pending >= bound:
+        raise ImportFileError(f"You have {pending} imports waiting or running (at most {bound}). "
+                              "Upload this file when one of them is done.")
 
 
 def get_import(owner_id: int, import_id: int) -> LinkImport | None:
@@ -145,8 +159,8 @@ def get_import(owner_id: int, import_id: int) -> LinkImport | None:
 def run_import(import_id: int) -> None:
     """Import the stored file's rows from where a previous run stopped; commits per batch."""
     link_import = db.session.get(LinkImport, import_id)
-    if link_import is None or link_import.status == "done":
-        return  # deleted with its owner, or a redelivered job: nothing to do
+    if link_import is None or link_import.status in ("done", "failed"):
+        return  # deleted with its owner, a redelivered job, or one requeued after it failed for good
     link_import.status, link_import.failure_reason = "running", None
     db.session.commit()
     batch_size = current_app.config["IMPORT_BATCH_SIZE"]
@@ -155,6 +169,7 @@ def run_import(import_id: int) -> None:
     for start in range(0, len(rows), batch_size):
         _import_batch(link_import, rows[start:start + batch_size], hosts)
     link_import.status = "done"
+    link_import.csv_text = ""  # the report says what became of each row: the file is not needed
     link_import.finished_at = utcnow()
     db.session.commit()
 
@@ -178,6 +193,7 @@ def mark_failed(import_id: int, reason: str) -> None:
     if link_import is None or link_import.status == "done":
         return
     link_import.status = "failed"
+    link_import.csv_text = ""  # its page asks for the file again: nothing resumes a failed import
     link_import.failure_reason = reason[:255]
     link_import.finished_at = utcnow()
     db.session.commit()
@@ -269,10 +285,20 @@ def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> R
             return RowOutcome("rejected", _slug_used(cells["slug"]))
     elif db.session.scalar(mine.where(Link.target_url == link.target_url).limit(1)):
         return RowOutcome("skipped")  # no slug given and this target already has a link: already there
+    try:
+        quota.take_creation(owner_id, bulk=True)
+    except quota.CreationLimitReached as reached:
+        return RowOutcome("rejected", _over_limit(reached))
     link.slug = cells["slug"] or _free_random_slug(owner_id)
     db.session.add(link)
     db.session.flush()  # later rows of the file see this one
     return RowOutcome("created", PASSWORD_NOT_CARRIED if _had_password(cells) else "")
+
+
+def _over_limit(reached: quota.CreationLimitReached) -> str:
+    again = datetime.fromtimestamp(reached.reset_at, UTC).strftime("%Y-%m-%d %H:%M")
+    return (f"Over your link-creation limit ({reached.limit}): import the file again after {again} UTC "
+            "(the rows imported by then are skipped).")
 
 
 def _slug_used(slug: str) -> str:

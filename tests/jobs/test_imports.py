@@ -343,6 +343,29 @@ def test_files_that_cannot_be_imported_are_form_errors(make_app, real_redis, red
     assert Queue("imports", connection=real_redis).count == 0
 
 
+def test_imports_waiting_per_user_are_bounded_and_a_done_file_is_not_kept(make_app, real_redis, redis_server):
+    app = make_app(REDIS_URL=redis_server.url, IMPORT_PENDING_MAX=2)
+    use_redis(app, real_redis)
+    client = app.test_client()
+    actions = AuthActions(app, client)
+    actions.create_user("alice")
+    actions.login("alice")
+    first, _second = import_id_of(upload(client, GOOD)), import_id_of(upload(client, GOOD))
+    response = upload(client, GOOD)
+    assert response.status_code == 200
+    assert "2 imports waiting or running" in response.get_data(as_text=True)
+    assert Queue("imports", connection=real_redis).count == 2
+    # Another user's imports are theirs.
+    other = AuthActions(app, app.test_client())
+    other.create_user("bob")
+    other.login("bob")
+    assert upload(other.client, GOOD).status_code == 302
+    run_import_jobs(app, real_redis)
+    done = the_import(app, first)
+    assert (done.status, done.csv_text) == ("done", "")  # the file is stored only while it is needed
+    assert upload(client, GOOD).status_code == 302
+
+
 def test_the_limits_default_to_ten_thousand_rows_and_five_megabytes(app):
     assert (app.config["IMPORT_MAX_ROWS"], app.config["IMPORT_MAX_BYTES"]) == (10_000, 5 * 1024 * 1024)
 
