@@ -163,6 +163,8 @@ def from_environ(env=None) -> dict:
         "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_BYTES", 5 * 1024 * 1024),
         "IMPORT_MAX_ROWS": _int(env, "IMPORT_MAX_ROWS", 10_000),
         "IMPORT_BATCH_SIZE": _int(env, "IMPORT_BATCH_SIZE", 200),
+        # Seconds a link creation waits for DNS to say where its target's host leads (0: no lookup).
+        "LINK_TARGET_DNS_TIMEOUT": _float(env, "LINK_TARGET_DNS_TIMEOUT", 1.5),
         # Imports queued or running per user: their files are stored until they are done.
         "IMPORT_PENDING_MAX": _int(env, "IMPORT_PENDING_MAX", 3),
         "IMPORT_RETRY_MAX": _int(env, "IMPORT_RETRY_MAX", 3),

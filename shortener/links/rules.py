@@ -1,6 +1,7 @@
 """Every rule of a link's fields, in one place: the web forms, the API and the CSV import call
 these functions, and each raises ``LinkRuleError`` naming the field, which the edges turn into a
-form error, a 422 JSON answer or a rejected import row. Plain Python: no HTTP, no database.
+form error, a 422 JSON answer or a rejected import row. No HTTP, no database; the target's host
+name is looked up in DNS (``resolver``, bounded in time), so ``check_target`` needs the app.
 
 The limits are the widths of the ``links`` columns (tests/links/test_rules.py holds them equal).
 """
@@ -10,10 +11,13 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import current_app
 
 from ..accounts.users import PASSWORD_MAX_LENGTH
 from ..timeutil import utcnow
-from . import urls
+from . import resolver, urls
 
 TITLE_MAX_LENGTH = 200  # Link.title
 SLUG_MAX_LENGTH = 64  # Link.slug and Link.slug_key
@@ -39,11 +43,19 @@ class LinkRuleError(ValueError):
 
 
 def check_target(url: str, own_hosts: Collection[str] = ()) -> str:
-    """The target as stored (normalized); not one of ``own_hosts``."""
+    """The target as stored (normalized); not one of ``own_hosts``, and not a name that leads
+    back to this server (looked up in DNS, within LINK_TARGET_DNS_TIMEOUT; 0 turns it off)."""
     try:
-        return urls.validate_target_url(url, own_hosts)
+        target = urls.validate_target_url(url, own_hosts)
     except urls.InvalidTargetURL as exc:
         raise LinkRuleError("target_url", str(exc)) from exc
+    host = urlsplit(target).hostname or ""
+    timeout = current_app.config["LINK_TARGET_DNS_TIMEOUT"]
+    # Address literals and localhost keep urls' own rule; only names hide where they lead.
+    if timeout > 0 and not urls.is_address_literal(host) and resolver.leads_here(host, timeout):
+        raise LinkRuleError("target_url", f"The host name {host} leads back to this server "
+                                          "(it resolves to a local address): links to it would loop.")
+    return target
 
 
 def check_slug(slug: str) -> str:
