@@ -127,6 +127,7 @@ def start_import(owner_id: int, filename: str, data: bytes) -> LinkImport:
     """Check and store the upload, then queue its job (after the commit); raises ImportFileError."""
     config = current_app.config
     _check_pending(owner_id, config["IMPORT_PENDING_MAX"])
+    _check_budget(owner_id)
     text, count = read_upload(data, config["IMPORT_MAX_BYTES"], config["IMPORT_MAX_ROWS"])
     link_import = LinkImport(owner_id=owner_id, filename=(filename or "links.csv")[:255], csv_text=text,
                              status="queued", total_rows=count, report=[])
@@ -137,6 +138,14 @@ def start_import(owner_id: int, filename: str, data: bytes) -> LinkImport:
 
 
 PENDING = ("queued", "running")
+
+
+def _check_budget(owner_id: int) -> None:
+    """Refuse up front when the day's creations are spent: every new row would be rejected."""
+    spent = quota.spent_window(owner_id, bulk=True)
+    if spent is not None:
+        raise ImportFileError(f"You have reached your link-creation limit ({spent.limit}): upload the "
+                              f"file after {_utc(spent.reset_at)} UTC.")
 
 
 def _check_pending(owner_id: int, bound: int) -> None:
@@ -296,9 +305,12 @@ def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> R
 
 
 def _over_limit(reached: quota.CreationLimitReached) -> str:
-    again = datetime.fromtimestamp(reached.reset_at, UTC).strftime("%Y-%m-%d %H:%M")
-    return (f"Over your link-creation limit ({reached.limit}): import the file again after {again} UTC "
-            "(the rows imported by then are skipped).")
+    return (f"Over your link-creation limit ({reached.limit}): import the file again after "
+            f"{_utc(reached.reset_at)} UTC (the rows imported by then are skipped).")
+
+
+def _utc(unix_time: float) -> str:
+    return datetime.fromtimestamp(unix_time, UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _slug_used(slug: str) -> str:

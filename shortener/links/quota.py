@@ -46,6 +46,21 @@ def take_creation(owner_id: int, bulk: bool = False) -> None:
         log.warning("could not count a link creation of user %s", owner_id, exc_info=True)
 
 
+def spent_window(owner_id: int, bulk: bool = False) -> CreationLimitReached | None:
+    """The first window ``owner_id`` has no creation left in (without counting one), if any;
+    None as well when the storage cannot say."""
+    key = str(owner_id)
+    try:
+        strategy = limiter.limiter
+        for item in _windows(bulk):
+            stats = strategy.get_window_stats(item, SCOPE, key)
+            if stats.remaining <= 0:
+                return CreationLimitReached(item, stats.reset_time)
+    except Exception:  # noqa: BLE001  the storage is down: the rows are counted as they come
+        log.warning("could not read the link-creation budget of user %s", owner_id, exc_info=True)
+    return None
+
+
 def _windows(bulk: bool) -> list[RateLimitItem]:
     items = parse_many(current_app.config["RATELIMIT_LINK_CREATE"])
     if not bulk:

@@ -92,3 +92,17 @@ def test_an_import_counts_against_the_day_not_the_minute(make_app, redis_server,
     assert api_create(client, headers, 2).status_code == 201
     assert api_create(client, headers, 3).status_code == 429  # the day's 10
     assert Queue("imports", connection=real_redis).count == 0
+
+
+def test_an_upload_is_refused_up_front_when_the_days_budget_is_spent(make_app, redis_server, real_redis):
+    app, client, _owner, headers = setup(make_app, redis_server, real_redis, "100 per minute;2 per day")
+    assert api_create(client, headers, 1).status_code == 201
+    assert api_create(client, headers, 2).status_code == 201
+    text = "target\nhttps://example.com/late\n"
+    response = client.post("/links/import", data={"file": (io.BytesIO(text.encode()), "l.csv")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "link-creation limit (2 per 1 day)" in page
+    assert Queue("imports", connection=real_redis).count == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LinkImport)) == 0
