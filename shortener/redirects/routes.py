@@ -63,8 +63,9 @@ def unlock(username: str, slug: str):
     scanned = request.endpoint == "redirects.unlock_qr"  # not the path: a slug may be "q"
     source = QR if scanned else None
     if link.options is None or link.options.password_hash is None:
-        # Not protected (any more): back to the plain GET, which follows and counts.
-        return redirect(request.full_path.rstrip("?"), code=303)
+        # Not protected (any more): on to the plain GET, which follows and counts. Not a 303:
+        # its redirect off-site would be a hop of this form's POST (see _continue_page).
+        return _continue_page(request.full_path.rstrip("?"))
     if link.options.limit_reached:
         return _gone()
     form = LinkPasswordForm()
@@ -74,8 +75,7 @@ def unlock(username: str, slug: str):
         g.link_password_failed = True
         form.password.errors.append("Wrong password.")
         return _password_page(form, 403)
-    # 303: the browser follows with a GET, whatever the link's own redirect type.
-    response = _record_and_redirect(link, source, code=303)
+    response = _continue_page(_record(link, source))
     _remember(response, link, request.path.removesuffix("/q") if scanned else request.path)
     return response
 
@@ -90,14 +90,20 @@ def _follow_with_options(link: LinkRow, source: str | None):
     return _record_and_redirect(link, source)
 
 
-def _record_and_redirect(link: LinkRow, source: str | None, code: int | None = None):
+def _record(link: LinkRow, source: str | None) -> str:
+    """Record the visit (not a HEAD) and return where it goes."""
     options = link.options
     target = link.target_url
     if options is not None and options.forward_query and request.query_string:
         target = access.forward_query(target, request.query_string.decode("latin-1"))
     if request.method != "HEAD":
         track_click(link.id, request.remote_addr, request.referrer, request.user_agent.string, source)
-    code = code or (options.redirect_code if options is not None else 302)
+    return target
+
+
+def _record_and_redirect(link: LinkRow, source: str | None):
+    target = _record(link, source)
+    code = link.options.redirect_code if link.options is not None else 302
     response = redirect(target, code=code)
     if code not in (301, 308):
         # A permanent redirect is the owner's choice to let browsers cache it (the form says
@@ -124,6 +130,13 @@ def _remember(response, link: LinkRow, path: str) -> None:
 
 def _password_page(form: LinkPasswordForm, status: int):
     response = current_app.make_response((render_template("redirects/password.html", form=form), status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _continue_page(target_url: str):
+    """On to the target after a right password, without a redirect (see the template)."""
+    response = current_app.make_response(render_template("redirects/continue.html", target_url=target_url))
     response.headers["Cache-Control"] = "no-store"
     return response
 
