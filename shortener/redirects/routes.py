@@ -30,6 +30,15 @@ def follow(username: str, slug: str):
     return redirect_headers(response)
 
 
+@bp.route("/<username>/<slug>/", methods=["GET", "HEAD"])
+def follow_with_slash(username: str, slug: str):
+    """``/alice/promo/`` (an added slash) is the short URL too: on to its one spelling, which
+    is what counts and what a password cookie covers. No lookup here; a missing link 404s there."""
+    query = request.query_string.decode("latin-1")
+    response = redirect(request.path[:-1] + (f"?{query}" if query else ""), code=308)
+    return redirect_headers(response)
+
+
 @bp.route("/<username>/<slug>/q", methods=["GET", "HEAD"])
 def follow_qr(username: str, slug: str):
     """The URL inside the link's QR code: the same redirect, its clicks marked as scans."""

@@ -296,3 +296,22 @@ def test_redirect_never_looks_at_the_login(app, auth):
     # Tracking is "sync" in tests: the lookup, then the click's own writes; no login row.
     assert "FROM links" in statements[0]
     assert not [sql for sql in statements if "user_sessions" in sql]
+
+
+# --- a trailing slash ----------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_trailing_slash_reaches_the_link(app, client, owner, method):
+    link_id = add_link(app, owner, "promo", "https://example.com/promo")
+    response = client.open("/bob/promo/?utm_source=x", method=method)
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/bob/promo?utm_source=x"
+    followed = client.open(response.headers["Location"], method=method)
+    assert followed.status_code == 302
+    assert followed.headers["Location"] == "https://example.com/promo"
+    assert counts(app, link_id)[0] == (1 if method == "GET" else 0)  # once, at the short URL
+
+
+def test_a_trailing_slash_on_a_missing_link_still_ends_in_404(client, owner):
+    response = client.get("/bob/nothing/", follow_redirects=True)
+    assert response.status_code == 404
