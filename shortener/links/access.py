@@ -5,12 +5,18 @@ request and writes the response).
 """
 
 import hashlib
+import logging
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from limits import parse_many
+from redis.exceptions import RedisError
 
 from ..accounts.users import check_password_hash
+from ..background.redis_clients import state as redis_state
 from .lookup import LinkRow
+
+log = logging.getLogger(__name__)
 
 COOKIE_SALT = "link-password"
 COOKIE_PREFIX = "link_access_"
@@ -47,6 +53,25 @@ def has_access(link: LinkRow, cookie: str | None, secret_key: str, max_age: int)
 
 def password_matches(link: LinkRow, password: str) -> bool:
     return check_password_hash(link.options.password_hash, password)
+
+
+def first_try(link_id: int, address: str, link_limit: str) -> bool:
+    """Whether this is ``address``'s first password try on the link within the longest window of
+    ``link_limit`` (the per-link limit spares it). One atomic SET NX: of parallel tries, one is first.
+
+    Without Redis no try is a first one: the per-link limit then binds everyone (fail closed).
+    """
+    breaker = redis_state().breaker
+    if not breaker.allows():
+        return False
+    seconds = max(item.get_expiry() for item in parse_many(link_limit))
+    try:
+        first = redis_state().web.set(f"link-password-tried:{link_id}:{address}", 1, nx=True, ex=seconds)
+    except RedisError as exc:
+        breaker.record_failure()
+        log.warning("Redis unavailable (%s): no first password try is spared", exc)
+        return False
+    return bool(first)
 
 
 def forward_query(target_url: str, query_string: str) -> str:

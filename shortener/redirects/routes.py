@@ -1,6 +1,6 @@
 from flask import Blueprint, current_app, g, redirect, render_template, request
-from flask_limiter.util import get_remote_address
 
+from ..auth import throttle
 from ..clicks.events import QR
 from ..clicks.tracking import track_click
 from ..extensions import limiter
@@ -48,45 +48,71 @@ def follow_qr(username: str, slug: str):
     return _follow_with_options(link, QR)
 
 
-def _password_failed(_response) -> bool:
-    # Only wrong passwords use up the allowance, as for logins.
-    return g.get("link_password_failed", False)
+# --- the password form, throttled per address and per link -------------------------
+# Every try is counted before the password is checked (Flask-Limiter's hit: atomic, so parallel
+# guesses cannot slip past a limit) and a right password gives its counts back. The per-link limit
+# spares each address its first try on the link (access.first_try), so guessers elsewhere never
+# lock out a visitor who knows the password; the per-address limit binds everyone.
+
+def _client() -> str:
+    return throttle.client_address(request.remote_addr)  # an IPv6 /64 is one address
+
+
+def _posted_link() -> LinkRow | None:
+    """The link the form is posted to, resolved once per request (the limits' keys and the view)."""
+    if "posted_link" not in g:
+        args = request.view_args or {}
+        g.posted_link = resolve(args.get("username", ""), args.get("slug", ""))
+    return g.posted_link
 
 
 def _link_key() -> str:
-    args = request.view_args or {}
-    return f"{args.get('username', '').lower()}/{args.get('slug', '')}"
+    # By id: lookup ignores the slug's case, so one link is one bucket however it is spelled.
+    link = _posted_link()
+    return f"link:{link.id}" if link is not None else "link:none"
+
+
+def _first_try_here() -> bool:
+    if "first_try_here" not in g:  # asked once per limit of the setting ("10/minute;50/hour")
+        link = _posted_link()
+        g.first_try_here = link is not None and access.first_try(
+            link.id, _client(), current_app.config["RATELIMIT_LINK_PASSWORD"])
+    return g.first_try_here
 
 
 @bp.route("/<username>/<slug>", methods=["POST"], endpoint="unlock")
 @bp.route("/<username>/<slug>/q", methods=["POST"], endpoint="unlock_qr")
-@limiter.limit(lambda: current_app.config["RATELIMIT_LINK_PASSWORD_IP"], key_func=get_remote_address,
-               scope="link-password-ip", deduct_when=_password_failed)
+@limiter.limit(lambda: current_app.config["RATELIMIT_LINK_PASSWORD_IP"], key_func=_client,
+               scope="link-password-ip")
 @limiter.limit(lambda: current_app.config["RATELIMIT_LINK_PASSWORD"], key_func=_link_key,
-               scope="link-password", deduct_when=_password_failed)
+               scope="link-password", exempt_when=_first_try_here)
 def unlock(username: str, slug: str):
     """The password form's answer: on success, a cookie, the click, and on to the target."""
-    link = resolve(username, slug)
+    response, wrong = _unlock(_posted_link(), request.endpoint == "redirects.unlock_qr")
+    if not wrong:
+        throttle.refund(limiter)  # only wrong passwords use up the allowance
+    return response
+
+
+def _unlock(link: LinkRow | None, scanned: bool):
+    """(response, whether a wrong password was given) for the form posted to ``link``."""
     if link is None:
-        return _not_found()
-    scanned = request.endpoint == "redirects.unlock_qr"  # not the path: a slug may be "q"
-    source = QR if scanned else None
+        return _not_found(), False
     if link.options is None or link.options.password_hash is None:
         # Not protected (any more): on to the plain GET, which follows and counts. Not a 303:
         # its redirect off-site would be a hop of this form's POST (see _continue_page).
-        return _continue_page(request.full_path.rstrip("?"))
+        return _continue_page(request.full_path.rstrip("?")), False
     if link.options.limit_reached:
-        return _gone()
+        return _gone(), False
     form = LinkPasswordForm()
     if not form.validate_on_submit():
-        return _password_page(form, 400)
+        return _password_page(form, 400), False
     if not access.password_matches(link, form.password.data):
-        g.link_password_failed = True
         form.password.errors.append("Wrong password.")
-        return _password_page(form, 403)
-    response = _continue_page(_record(link, source))
+        return _password_page(form, 403), True
+    response = _continue_page(_record(link, QR if scanned else None))  # "q" may be a slug: the endpoint
     _remember(response, link, request.path.removesuffix("/q") if scanned else request.path)
-    return response
+    return response, False
 
 
 def _follow_with_options(link: LinkRow, source: str | None):

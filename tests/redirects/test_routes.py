@@ -231,11 +231,15 @@ def test_wrong_passwords_are_rate_limited_per_link(make_app, auth):
     app = make_app(RATELIMIT_LINK_PASSWORD="2 per minute", RATELIMIT_LINK_PASSWORD_IP="100 per minute")
     link_id = add_link(app, auth.create_user("bob"), "go", password_hash=hash_password(LINK_PASSWORD))
     first, second = app.test_client(), app.test_client()
-    assert first.post("/bob/go", data={"password": "wrong one"}).status_code == 403
+    assert first.post("/bob/go", data={"password": "wrong one"}).status_code == 403  # its first try
     assert first.post("/bob/go", data={"password": "wrong two"}).status_code == 403
-    # Another visitor (same link) is limited too, even with the right password.
+    assert first.post("/bob/go", data={"password": "wrong three"}).status_code == 403
+    # Another visitor from that address is limited too, even with the right password...
     assert second.post("/bob/go", data={"password": LINK_PASSWORD}).status_code == 429
     assert counts(app, link_id)[0] == 0
+    # ... but not one from elsewhere (tests/redirects/test_password_throttle.py).
+    assert second.post("/bob/go", data={"password": LINK_PASSWORD},
+                       environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 200
 
 
 def test_wrong_passwords_are_rate_limited_per_address(make_app, auth):
