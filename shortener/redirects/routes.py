@@ -1,6 +1,9 @@
+import math
+
 from flask import Blueprint, current_app, g, redirect, render_template, request
 
 from ..auth import throttle
+from ..clicks.enrichment import app_enricher
 from ..clicks.events import QR
 from ..clicks.tracking import track_click
 from ..extensions import limiter
@@ -110,6 +113,9 @@ def _unlock(link: LinkRow | None, scanned: bool):
     if not access.password_matches(link, form.password.data):
         form.password.errors.append("Wrong password.")
         return _password_page(form, 403), True
+    refusal = _limit_refusal(link)
+    if refusal is not None:
+        return refusal, False
     response = _continue_page(_record(link, QR if scanned else None))  # "q" may be a slug: the endpoint
     _remember(response, link, request.path.removesuffix("/q") if scanned else request.path)
     return response, False
@@ -122,7 +128,25 @@ def _follow_with_options(link: LinkRow, source: str | None):
             return _gone()
         if options.password_hash is not None and not _remembered(link):
             return _password_page(LinkPasswordForm(), 200)
+        refusal = _limit_refusal(link)
+        if refusal is not None:
+            return refusal
     return _record_and_redirect(link, source)
+
+
+def _limit_refusal(link: LinkRow):
+    """None if the visit may go on, else the 410 (or 503, without Redis) of a limited link.
+
+    Only links with a limit get here: one Redis round trip, and for them alone. Humans' visits use
+    the limit up; bots' and HEADs' do not (as click_count counts humans), but past it they get 410.
+    """
+    if link.options.click_limit is None:
+        return None
+    counts = request.method != "HEAD" and not app_enricher().agent(request.user_agent.string).is_bot
+    verdict = access.take_click(link, counts)
+    if verdict == access.ALLOWED:
+        return None
+    return _gone() if verdict == access.REACHED else _unavailable()
 
 
 def _record(link: LinkRow, source: str | None) -> str:
@@ -182,3 +206,9 @@ def _not_found():
 
 def _gone():
     return render_template("redirects/gone.html"), 410
+
+
+def _unavailable():
+    # Fails closed: a limit is a promise of "no more than", which a guess without the counter breaks.
+    retry_after = math.ceil(current_app.config["REDIS_BREAKER_SECONDS"])
+    return render_template("redirects/unavailable.html"), 503, {"Retry-After": str(retry_after)}
