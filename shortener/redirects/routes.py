@@ -1,6 +1,6 @@
 import math
 
-from flask import Blueprint, current_app, g, redirect, render_template, request
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from ..auth import throttle
 from ..clicks.enrichment import app_enricher
@@ -38,7 +38,8 @@ def follow_with_slash(username: str, slug: str):
     """``/alice/promo/`` (an added slash) is the short URL too: on to its one spelling, which
     is what counts and what a password cookie covers. No lookup here; a missing link 404s there."""
     query = request.query_string.decode("latin-1")
-    response = redirect(request.path[:-1] + (f"?{query}" if query else ""), code=308)
+    short_url = url_for("redirects.follow", username=username, slug=slug)  # one leading slash, quoted
+    response = redirect(short_url + (f"?{query}" if query else ""), code=308)
     return redirect_headers(response)
 
 

@@ -319,3 +319,11 @@ def test_a_trailing_slash_reaches_the_link(app, client, owner, method):
 def test_a_trailing_slash_on_a_missing_link_still_ends_in_404(client, owner):
     response = client.get("/bob/nothing/", follow_redirects=True)
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("path", "location"), [
+    ("/bob/a%3Fb/", "/bob/a%3Fb"),  # a "?" in the slug stays in the path
+    ("/%5Cevil.example/x/", "/%5Cevil.example/x"),  # never "/\evil.example": a browser's //evil.example
+])
+def test_the_slashs_redirect_stays_on_this_site_and_quotes_the_path(client, path, location):
+    assert client.get(path).headers["Location"] == location
