@@ -7,7 +7,7 @@ rq-dashboard's looser one, ``no-referrer`` on the password-reset pages, the
 redirect's ``Cache-Control``).
 """
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 
 # No 'unsafe-inline' anywhere: templates use classes and static/app.js, charts are SVG with classes.
 CONTENT_SECURITY_POLICY = "; ".join((
@@ -24,7 +24,12 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 HSTS = "max-age=31536000"  # one year; no includeSubDomains: other hosts of the domain are not ours
 
 # What a redirect needs: nothing in it is rendered, so a CSP or frame rules have nothing to act on.
+# HSTS it does need in production: for most visitors a redirect is the only response they get.
 REDIRECT_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY))
+
+
+def hsts(production: bool) -> tuple[tuple[str, str], ...]:
+    return (("Strict-Transport-Security", HSTS),) if production else ()
 
 
 def page_headers(production: bool) -> tuple[tuple[str, str], ...]:
@@ -37,18 +42,20 @@ def page_headers(production: bool) -> tuple[tuple[str, str], ...]:
         # session; static files set their own (ETag revalidation) and keep it.
         ("Cache-Control", "no-store"),
     )
-    return headers + ((("Strict-Transport-Security", HSTS),) if production else ())
+    return headers + hsts(production)
 
 
 def redirect_headers(response: Response) -> Response:
     """Give a redirect its own few headers; the app's hook then leaves it alone (cheap on the hot path)."""
-    for name, value in REDIRECT_HEADERS:
+    for name, value in current_app.extensions["redirect_headers"]:
         response.headers[name] = value
     return response
 
 
 def init_app(app: Flask) -> None:
-    headers = page_headers(app.config["APP_ENV"] == "production")
+    production = app.config["APP_ENV"] == "production"
+    headers = page_headers(production)
+    app.extensions["redirect_headers"] = REDIRECT_HEADERS + hsts(production)
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:

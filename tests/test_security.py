@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from shortener.accounts.users import find_by_username, set_admin
+from shortener.accounts.users import find_by_username, hash_password, set_admin
 from shortener.admin.routes import CONTENT_SECURITY_POLICY as ADMIN_CSP
 from shortener.admin.routes import DASHBOARD_CSP
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, AuthActions
 from tests.helpers import add_link, issue_token
 
 STRICT_DIRECTIVES = ("default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'",
@@ -81,7 +81,7 @@ def test_every_route_carries_the_security_headers(app, client, auth, who):
         with client.get(url) as response:
             pass
         assert response.status_code < 500, (url, response.status_code)
-        if url in ("/boss/abc", "/boss/abc/q"):
+        if url in ("/boss/abc", "/boss/abc/", "/boss/abc/q"):
             continue  # the redirect and its QR code twin: their own few headers (below)
         checked += 1
         if url.startswith("/admin/rq") and who == "admin" and response.status_code < 400:
@@ -152,6 +152,26 @@ def test_hsts_only_in_production(make_app, env, sent):
     app = make_app(APP_ENV=env)
     response = app.test_client().get("/auth/login")
     assert ("Strict-Transport-Security" in response.headers) is sent
+
+
+@pytest.mark.parametrize("env, sent", [("production", True), ("development", False)])
+def test_hsts_on_the_redirects_too_in_production(make_app, env, sent):
+    # For most visitors a redirect is the only response they ever get from us.
+    app = make_app(APP_ENV=env, SECRET_KEY="k" * 32)
+    owner = AuthActions(app, None).create_user("boss")
+    for code in (301, 302, 307, 308):
+        add_link(app, owner, slug=f"r{code}", redirect_code=code)
+    add_link(app, owner, slug="gone", click_limit=1, click_count=1)
+    add_link(app, owner, slug="locked", password_hash=hash_password("open sesame"))
+    client = app.test_client()
+    responses = {path: client.get(path) for path in
+                 ("/boss/r301", "/boss/r302", "/boss/r307", "/boss/r308", "/boss/r302/q", "/boss/r302/",
+                  "/boss/gone", "/boss/locked", "/boss/missing")}
+    responses["right password"] = client.post("/boss/locked", data={"password": "open sesame"})
+    assert [response.status_code for response in responses.values()] == [
+        301, 302, 307, 308, 302, 308, 410, 200, 404, 200]
+    for what, response in responses.items():
+        assert (response.headers.get("Strict-Transport-Security") == "max-age=31536000") is sent, what
 
 
 TEMPLATES = Path(PROJECT_ROOT, "templates")

@@ -163,9 +163,8 @@ LINK_FIELDS: tuple[Field, ...] = (
           create=True, update=True, option=True, parse=lambda value, _c: parse_datetime("starts_at", value),
           dump=lambda link: timestamp(link.starts_at)),
     Field("click_limit", {"type": ["integer", "null"], "minimum": 1, "maximum": rules.CLICK_LIMIT_MAX,
-                          "description": ("After this many human clicks the short link answers 410. "
-                                          "Clicks are counted asynchronously: the limit may be passed "
-                                          "by the clicks of a few seconds.")},
+                          "description": ("After this many human clicks the short link answers 410 "
+                                          "(held to the click; 503 while the counter is unreachable).")},
           create=True, update=True, option=True, parse=parse_click_limit),
     Field("redirect_code", {"type": "integer", "enum": list(rules.REDIRECT_CODES),
                             "default": rules.DEFAULT_REDIRECT_CODE,

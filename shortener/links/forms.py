@@ -71,8 +71,7 @@ class LinkForm(FlaskForm):
         validators=[Optional()],
         render_kw={"min": 1, "inputmode": "numeric"},
         description="Optional. After this many human clicks (bots are not counted) the link answers "
-                    "410. Clicks are counted in the background, so the limit is reached within "
-                    "seconds, not to the exact click: a few more visits may get through.",
+                    "410, to the exact click.",
     )
     password = PasswordField(
         "Password",

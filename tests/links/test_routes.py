@@ -497,9 +497,9 @@ def test_bad_options_are_form_errors(client, logged_in, data, message):
     assert message in response.get_data(as_text=True)
 
 
-def test_the_form_explains_the_limit_lag_and_the_301_cache(client, logged_in):
+def test_the_form_explains_the_limit_and_the_301_cache(client, logged_in):
     page = client.get("/links/new").get_data(as_text=True)
-    assert "within seconds" in page
+    assert "to the exact click" in page
     assert "Browsers cache a 301" in page
 
 

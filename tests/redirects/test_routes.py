@@ -1,5 +1,7 @@
 """shortener/redirects/routes.py: the redirect, plain and with each link option."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -160,13 +162,38 @@ def test_a_wrong_password_is_refused_and_records_nothing(app, client, protected,
     assert "not it at all" not in caplog.text
 
 
-def test_the_right_password_records_the_click_and_redirects(app, client, protected, caplog):
+def continues_to(response) -> str | None:
+    """Where the right password's page sends the browser on (its refresh, matching its link)."""
+    page = response.get_data(as_text=True)
+    refresh = re.search(r'<meta http-equiv="refresh" content="0;url=([^"]+)">', page)
+    link = re.search(r'<a href="([^"]+)">continue</a>', page)
+    if refresh is None or link is None or refresh.group(1) != link.group(1):
+        return None
+    return html.unescape(refresh.group(1))
+
+
+def test_the_right_password_records_the_click_and_continues_without_a_redirect(app, client, protected,
+                                                                              caplog):
+    # Chromium checks the CSP's form-action on each hop a POST is redirected along: a 303 to
+    # another site is blocked there (tests/redirects/test_password_browser.py).
     response = client.post("/bob/go?utm=1", data={"password": LINK_PASSWORD})
-    assert response.status_code == 303
-    assert response.headers["Location"] == "https://example.com/secret"
-    assert LINK_PASSWORD not in response.headers["Location"]
+    assert response.status_code == 200
+    assert "Location" not in response.headers
+    assert continues_to(response) == "https://example.com/secret"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "form-action 'self'" in response.headers["Content-Security-Policy"]  # not weakened
+    assert LINK_PASSWORD not in response.get_data(as_text=True)
     assert counts(app, protected) == (1, 1, 1)
     assert LINK_PASSWORD not in caplog.text
+
+
+def test_the_continue_page_escapes_the_target_and_forwards_the_query(app, client, owner):
+    link_id = add_link(app, owner, "fw", 'https://example.com/p?a=1&b="2"', forward_query=True,
+                       password_hash=hash_password(LINK_PASSWORD))
+    response = client.post("/bob/fw?utm_source=x", data={"password": LINK_PASSWORD})
+    assert '"2"' not in response.get_data(as_text=True)
+    assert continues_to(response) == 'https://example.com/p?a=1&b="2"&utm_source=x'
+    assert counts(app, link_id)[0] == 1
 
 
 def test_a_right_password_is_remembered_in_a_signed_cookie_scoped_to_the_link(app, client, protected):
@@ -204,11 +231,15 @@ def test_wrong_passwords_are_rate_limited_per_link(make_app, auth):
     app = make_app(RATELIMIT_LINK_PASSWORD="2 per minute", RATELIMIT_LINK_PASSWORD_IP="100 per minute")
     link_id = add_link(app, auth.create_user("bob"), "go", password_hash=hash_password(LINK_PASSWORD))
     first, second = app.test_client(), app.test_client()
-    assert first.post("/bob/go", data={"password": "wrong one"}).status_code == 403
+    assert first.post("/bob/go", data={"password": "wrong one"}).status_code == 403  # its first try
     assert first.post("/bob/go", data={"password": "wrong two"}).status_code == 403
-    # Another visitor (same link) is limited too, even with the right password.
+    assert first.post("/bob/go", data={"password": "wrong three"}).status_code == 403
+    # Another visitor from that address is limited too, even with the right password...
     assert second.post("/bob/go", data={"password": LINK_PASSWORD}).status_code == 429
     assert counts(app, link_id)[0] == 0
+    # ... but not one from elsewhere (tests/redirects/test_password_throttle.py).
+    assert second.post("/bob/go", data={"password": LINK_PASSWORD},
+                       environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 200
 
 
 def test_wrong_passwords_are_rate_limited_per_address(make_app, auth):
@@ -222,14 +253,14 @@ def test_wrong_passwords_are_rate_limited_per_address(make_app, auth):
     assert client.post("/bob/one", data={"password": LINK_PASSWORD}).status_code == 429
     other_address = {"REMOTE_ADDR": "198.51.100.7"}
     assert client.post("/bob/one", data={"password": LINK_PASSWORD},
-                       environ_base=other_address).status_code == 303
+                       environ_base=other_address).status_code == 200
 
 
 def test_right_passwords_do_not_use_up_the_allowance(make_app, auth):
     app = make_app(RATELIMIT_LINK_PASSWORD="2 per minute", RATELIMIT_LINK_PASSWORD_IP="2 per minute")
     add_link(app, auth.create_user("bob"), "go", password_hash=hash_password(LINK_PASSWORD))
     for _ in range(4):
-        assert app.test_client().post("/bob/go", data={"password": LINK_PASSWORD}).status_code == 303
+        assert app.test_client().post("/bob/go", data={"password": LINK_PASSWORD}).status_code == 200
 
 
 def test_the_password_form_needs_its_csrf_token(make_app, auth):
@@ -239,7 +270,7 @@ def test_the_password_form_needs_its_csrf_token(make_app, auth):
     assert client.post("/bob/go", data={"password": LINK_PASSWORD}).status_code == 400
     token = csrf_token(client.get("/bob/go").get_data(as_text=True))
     response = client.post("/bob/go", data={"password": LINK_PASSWORD, "csrf_token": token})
-    assert response.status_code == 303
+    assert response.status_code == 200
     assert counts(app, link_id)[0] == 1
 
 
@@ -252,8 +283,8 @@ def test_a_protected_link_at_its_limit_answers_410_before_any_password(app, clie
 def test_posting_to_an_unprotected_link_sends_back_to_it_without_a_click(app, client, owner):
     link_id = add_link(app, owner, "go", forward_query=True)
     response = client.post("/bob/go?a=1")
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/bob/go?a=1"
+    assert response.status_code == 200  # no redirect of a POST (see above)
+    assert continues_to(response) == "/bob/go?a=1"
     assert counts(app, link_id)[0] == 0
     assert client.post("/bob/missing").status_code == 404
 
@@ -269,3 +300,30 @@ def test_redirect_never_looks_at_the_login(app, auth):
     # Tracking is "sync" in tests: the lookup, then the click's own writes; no login row.
     assert "FROM links" in statements[0]
     assert not [sql for sql in statements if "user_sessions" in sql]
+
+
+# --- a trailing slash ----------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_trailing_slash_reaches_the_link(app, client, owner, method):
+    link_id = add_link(app, owner, "promo", "https://example.com/promo")
+    response = client.open("/bob/promo/?utm_source=x", method=method)
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/bob/promo?utm_source=x"
+    followed = client.open(response.headers["Location"], method=method)
+    assert followed.status_code == 302
+    assert followed.headers["Location"] == "https://example.com/promo"
+    assert counts(app, link_id)[0] == (1 if method == "GET" else 0)  # once, at the short URL
+
+
+def test_a_trailing_slash_on_a_missing_link_still_ends_in_404(client, owner):
+    response = client.get("/bob/nothing/", follow_redirects=True)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("path", "location"), [
+    ("/bob/a%3Fb/", "/bob/a%3Fb"),  # a "?" in the slug stays in the path
+    ("/%5Cevil.example/x/", "/%5Cevil.example/x"),  # never "/\evil.example": a browser's //evil.example
+])
+def test_the_slashs_redirect_stays_on_this_site_and_quotes_the_path(client, path, location):
+    assert client.get(path).headers["Location"] == location
