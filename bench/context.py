@@ -48,7 +48,7 @@ class Plan:
     max_requests: int = 2_000_000
     ingest_jobs_forking: int = 1_000
     ingest_jobs_in_process: int = 5_000
-    ingest_jobs_batched: int = 50_000
+    ingest_jobs_batched: int = 20_000
     ingest_buffer: int = 100_000
     ingest_cap_seconds: float = 15.0
     enrichment_clicks: int = 5_000

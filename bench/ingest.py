@@ -77,15 +77,17 @@ def measure(run: Run, database: Database, mode: str, worker_class: str, count: i
     app = run.app(database)
     with app.app_context():
         (prefill_queue if mode == "job" else prefill_buffer)(events)
-    batch = app.config["CLICK_JOB_BATCH"] if batch is None else batch
+    if batch is None and mode == "job":
+        batch = app.config["CLICK_JOB_BATCH"]
+    batch = batch if mode == "job" else None  # the buffer's flush job, whatever CLICK_JOB_BATCH
     label = f"{database.kind} / {mode} / {worker_label(worker_class, processes, batch)}"
     print(f"ingest: {label}: {count} clicks waiting", flush=True)
-    settings = {"CLICK_JOB_BATCH": batch}
+    settings = {"CLICK_JOB_BATCH": batch} if batch else {}
     with running(burst_worker(run, database, worker_class, processes, **settings)) as (worker,):
         samples = watch(run, database, worker, count, run.plan.ingest_cap_seconds)
         exit_code = worker.process.poll()  # None: still running at the cap
     row = {"database": database.kind, "mode": mode, "worker_class": worker_class,
-           "processes": processes, "batch": batch if mode == "job" else None,
+           "processes": processes, "batch": batch,
            "clicks_waiting": count, **summarize(samples),
            "worker_exit": exit_code, "consistent": run.consistent(database)}
     if row["persisted"] < count:
