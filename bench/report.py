@@ -58,7 +58,10 @@ class Target:
 
 
 def ingest_target(row: dict) -> str:
-    return f"{row['mode']} ingestion with enrichment, one {row['worker_class'].rpartition('.')[2]}"
+    name = f"{row['mode']} ingestion with enrichment, one {row['worker_class'].rpartition('.')[2]}"
+    if row.get("batch"):  # job mode: one job at a time, or in batches
+        name += ", one job at a time" if row["batch"] <= 1 else ", in batches"
+    return name
 
 
 def scale_target(row: dict) -> str:
