@@ -71,7 +71,7 @@ class Plan:
             warmup_seconds=0.2, redirect_seconds=0.5, connections=8,
             ingest_jobs_forking=40, ingest_jobs_in_process=200, ingest_jobs_batched=1_000,
             ingest_buffer=3_000,
-            ingest_cap_seconds=8.0, enrichment_clicks=200, lag_seconds=1.0, lag_connections=8,
+            ingest_cap_seconds=15.0, enrichment_clicks=200, lag_seconds=1.0, lag_connections=8,
             lag_slack_seconds=1.0,
             flush_interval=1, scale_big=10_000, scale_small=1_000, scale_links_per_user=3,
             scale_renders=3, scale_seconds_per_page=1.0,
