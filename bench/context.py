@@ -48,6 +48,7 @@ class Plan:
     max_requests: int = 2_000_000
     ingest_jobs_forking: int = 1_000
     ingest_jobs_in_process: int = 5_000
+    ingest_jobs_batched: int = 20_000
     ingest_buffer: int = 100_000
     ingest_cap_seconds: float = 15.0
     enrichment_clicks: int = 5_000
@@ -68,8 +69,9 @@ class Plan:
     def quick(cls) -> "Plan":
         return cls(
             warmup_seconds=0.2, redirect_seconds=0.5, connections=8,
-            ingest_jobs_forking=40, ingest_jobs_in_process=200, ingest_buffer=3_000,
-            ingest_cap_seconds=8.0, enrichment_clicks=200, lag_seconds=1.0, lag_connections=8,
+            ingest_jobs_forking=40, ingest_jobs_in_process=200, ingest_jobs_batched=1_000,
+            ingest_buffer=3_000,
+            ingest_cap_seconds=15.0, enrichment_clicks=200, lag_seconds=1.0, lag_connections=8,
             lag_slack_seconds=1.0,
             flush_interval=1, scale_big=10_000, scale_small=1_000, scale_links_per_user=3,
             scale_renders=3, scale_seconds_per_page=1.0,

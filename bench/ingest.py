@@ -1,7 +1,9 @@
 """Part 2: clicks persisted per second by one worker process.
 
 Job mode: a queue pre-filled with ``record_click`` jobs (as the redirect
-enqueues them), drained by a real ``rq worker --burst`` of each worker class.
+enqueues them), drained by a real ``rq worker --burst`` of each worker class:
+the Procfile's (``InProcessWorker``) one job at a time (``CLICK_JOB_BATCH=1``, the
+design before batches) and in batches of the default ``CLICK_JOB_BATCH``, side by side.
 Buffer mode: a buffer pre-filled with events (as the redirect pushes them),
 drained by one ``flush_click_buffer`` job on a real burst worker of the
 Procfile's worker class.
@@ -25,6 +27,8 @@ from .stack import burst_worker, running
 
 FORKING = "shortener.background.worker.Worker"
 POOL_PROCESSES = 2  # ``rq worker-pool --num-workers 2``: what a second process adds
+ONE_BY_ONE = 1  # CLICK_JOB_BATCH of the worker that stores one click job at a time
+BATCHED = None  # the default CLICK_JOB_BATCH
 POLL_SECONDS = 0.05
 CHUNK = 1000
 
@@ -32,13 +36,14 @@ CHUNK = 1000
 def run_part(run: Run, results: dict) -> list[dict]:
     results["enrichment"] = enrichment_cost(run.plan.enrichment_clicks)
     plan, procfile_class = run.plan, procfile_worker_class()
-    job_runs = ((FORKING, 1, plan.ingest_jobs_forking),
-                (procfile_class, 1, plan.ingest_jobs_in_process),
-                (procfile_class, POOL_PROCESSES, plan.ingest_jobs_in_process))
+    job_runs = ((FORKING, 1, plan.ingest_jobs_forking, ONE_BY_ONE),
+                (procfile_class, 1, plan.ingest_jobs_in_process, ONE_BY_ONE),
+                (procfile_class, 1, plan.ingest_jobs_batched, BATCHED),
+                (procfile_class, POOL_PROCESSES, plan.ingest_jobs_batched, BATCHED))
     rows = []
     for database in run.databases:
-        rows += [measure(run, database, "job", worker_class, count, processes)
-                 for worker_class, processes, count in job_runs]
+        rows += [measure(run, database, "job", worker_class, count, processes, batch)
+                 for worker_class, processes, count, batch in job_runs]
         rows.append(measure(run, database, "buffer", procfile_class, plan.ingest_buffer))
     return rows
 
@@ -65,18 +70,25 @@ def _distinct_agents(events: list[dict]) -> list[dict]:
 
 
 def measure(run: Run, database: Database, mode: str, worker_class: str, count: int,
-            processes: int = 1) -> dict:
+            processes: int = 1, batch: int | None = BATCHED) -> dict:
+    """One burst run; ``batch``: the worker's CLICK_JOB_BATCH (None: the default)."""
     events = make_events(run.fixtures(database)[1:], count)
     run.reset_clicks(database)
-    with run.app(database).app_context():
+    app = run.app(database)
+    with app.app_context():
         (prefill_queue if mode == "job" else prefill_buffer)(events)
-    label = f"{database.kind} / {mode} / {worker_label(worker_class, processes)}"
+    if batch is None and mode == "job":
+        batch = app.config["CLICK_JOB_BATCH"]
+    batch = batch if mode == "job" else None  # the buffer's flush job, whatever CLICK_JOB_BATCH
+    label = f"{database.kind} / {mode} / {worker_label(worker_class, processes, batch)}"
     print(f"ingest: {label}: {count} clicks waiting", flush=True)
-    with running(burst_worker(run, database, worker_class, processes)) as (worker,):
+    settings = {"CLICK_JOB_BATCH": batch} if batch else {}
+    with running(burst_worker(run, database, worker_class, processes, **settings)) as (worker,):
         samples = watch(run, database, worker, count, run.plan.ingest_cap_seconds)
         exit_code = worker.process.poll()  # None: still running at the cap
     row = {"database": database.kind, "mode": mode, "worker_class": worker_class,
-           "processes": processes, "clicks_waiting": count, **summarize(samples),
+           "processes": processes, "batch": batch,
+           "clicks_waiting": count, **summarize(samples),
            "worker_exit": exit_code, "consistent": run.consistent(database)}
     if row["persisted"] < count:
         run.note(f"ingest {label}: {row['persisted']} of {count} clicks stored within "
@@ -84,8 +96,10 @@ def measure(run: Run, database: Database, mode: str, worker_class: str, count: i
     return row
 
 
-def worker_label(worker_class: str, processes: int) -> str:
+def worker_label(worker_class: str, processes: int, batch: int | None = None) -> str:
     name = worker_class.rpartition(".")[2]
+    if batch is not None and worker_class != FORKING:
+        name += ", one job at a time" if batch <= 1 else f", batches of {batch}"
     return name if processes == 1 else f"worker-pool -n {processes} of {name}"
 
 

@@ -1,8 +1,8 @@
 """Part 3: lag from redirect to row visible, under steady load.
 
 Job mode runs at the rate one process of the Procfile's worker class stores
-(the ingest part's, else a probe of its own), capped at the redirect
-capacity; buffer mode at half the redirect capacity. The row reports both
+in batches (``CLICK_JOB_BATCH``; the ingest part's, else a probe of its own),
+capped at the redirect capacity; buffer mode at half the redirect capacity. The row reports both
 rates, so the number of worker processes a traffic needs can be read off.
 
 gunicorn, the Procfile's worker and (buffer mode) the Procfile's scheduler
@@ -64,9 +64,11 @@ def one_worker_rate(run: Run, results: dict, database: Database) -> float | None
     part's of this run, else a probe of its own."""
     wanted = (database.kind, "job", procfile_worker_class(), 1)
     for row in results.get("ingest") or []:
-        if (row["database"], row["mode"], row["worker_class"], row.get("processes")) == wanted:
+        batched = (row.get("batch") or 1) > 1  # the Procfile's worker, as configured
+        if (row["database"], row["mode"], row["worker_class"], row.get("processes")) == wanted \
+                and batched:
             return row["clicks_per_second"]
-    return ingest.measure(run, database, "job", wanted[2], run.plan.ingest_jobs_in_process)[
+    return ingest.measure(run, database, "job", wanted[2], run.plan.ingest_jobs_batched)[
         "clicks_per_second"]
 
 

@@ -18,6 +18,10 @@ SCALE_RATIO = 1.5
 # allocator's slack, not a cache filling (see bench/memory.py).
 MEMORY_GROWTH_MIB = 10.0
 INGEST_TARGET = "buffer ingestion / buffer redirect rate"
+# Job mode in batches, one InProcessWorker: against itself one job at a time, and one buffer flush.
+BATCH_OVER_ONE_BY_ONE = 10.0
+BATCH_OVER_BUFFER = 0.5
+BATCH_TARGETS = {"one job at a time": BATCH_OVER_ONE_BY_ONE, "buffer flush": BATCH_OVER_BUFFER}
 
 
 @dataclass
@@ -54,7 +58,10 @@ class Target:
 
 
 def ingest_target(row: dict) -> str:
-    return f"{row['mode']} ingestion with enrichment, one {row['worker_class'].rpartition('.')[2]}"
+    name = f"{row['mode']} ingestion with enrichment, one {row['worker_class'].rpartition('.')[2]}"
+    if row.get("batch"):  # job mode: one job at a time, or in batches
+        name += ", one job at a time" if row["batch"] <= 1 else ", in batches"
+    return name
 
 
 def scale_target(row: dict) -> str:
@@ -81,6 +88,7 @@ def check(results: dict, flush_interval: int) -> list[Target]:
                 and row.get("processes", 1) == 1:
             targets.append(Target(ingest_target(row), row["database"], row["clicks_per_second"],
                                   INGEST_RATES[row["mode"]], True, " clicks/s"))
+    targets += batch_targets(results.get("ingest", []))
     targets += [Target(f"lag p99, {row['mode']} mode", row["database"], row["lag_p99_s"],
                        target_seconds(row["mode"], flush_interval), False, " s", row["lower_bound"])
                 for row in results.get("lag", [])]
@@ -89,6 +97,29 @@ def check(results: dict, flush_interval: int) -> list[Target]:
     targets += [Target(memory_target(row), row["database"], row["growth_mib"], MEMORY_GROWTH_MIB,
                        False, " MiB") for row in results.get("memory", [])]
     return targets
+
+
+def batch_targets(rows: list[dict]) -> list[Target]:
+    """Job mode in batches (one process) as a ratio to the same worker one job at a time and to
+    one buffer flush, in the same run."""
+    targets = []
+    for database in dict.fromkeys(row["database"] for row in rows):
+        one = {_batch_kind(row): row["clicks_per_second"] for row in rows
+               if row["database"] == database and row.get("processes", 1) == 1
+               and row["worker_class"] != FORKING}
+        batched = one.get("batches")
+        for against, limit in BATCH_TARGETS.items():
+            base = one.get(against)
+            ratio = round(batched / base, 2) if batched and base else None
+            targets.append(Target(f"job ingestion in batches / {against}", database, ratio, limit,
+                                  True, "x"))
+    return targets
+
+
+def _batch_kind(row: dict) -> str:
+    if row["mode"] == "buffer":
+        return "buffer flush"
+    return "one job at a time" if (row.get("batch") or 1) <= 1 else "batches"
 
 
 def table(title: str, headers: list[str], rows: list[list], right: set[int]) -> str:
@@ -149,7 +180,8 @@ def redirect_table(results: dict, verdict) -> str:
 
 
 def ingest_table(results: dict, verdict) -> str:
-    body = [[row["database"], row["mode"], worker_label(row["worker_class"], row.get("processes", 1)),
+    body = [[row["database"], row["mode"],
+             worker_label(row["worker_class"], row.get("processes", 1), row.get("batch")),
              row["persisted"], row["seconds"], row["clicks_per_second"], row["wall_seconds"],
              "yes" if row["consistent"] else "NO",
              verdict(ingest_target(row), row) or verdict(INGEST_TARGET, row)

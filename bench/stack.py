@@ -137,14 +137,17 @@ def web(run: Run, database: Database | None, mode: str, path: str):
         yield server
 
 
-def burst_worker(run: Run, database: Database, worker_class: str, processes: int = 1) -> Child:
+def burst_worker(run: Run, database: Database, worker_class: str, processes: int = 1,
+                 **app_settings) -> Child:
     """``rq worker --worker-class ... --url ... --burst clicks``, started now; with
-    ``processes`` > 1, ``rq worker-pool --num-workers N`` of the same."""
+    ``processes`` > 1, ``rq worker-pool --num-workers N`` of the same; ``app_settings`` in its env."""
     pool = ["worker-pool", "--num-workers", str(processes)] if processes > 1 else ["worker"]
     args = [os.path.join(procfile.BIN, "rq"), *pool, "--worker-class", worker_class,
             "--url", run.redis.url, "--burst", "clicks"]
-    name = f"ingest-{database.kind}-{worker_class.rpartition('.')[2]}-{processes}"
-    return Child(name, args, run.env(database), run.workdir)
+    batch = app_settings.get("CLICK_JOB_BATCH")
+    name = f"ingest-{database.kind}-{worker_class.rpartition('.')[2]}-{processes}" + (
+        f"-batch{batch}" if batch else "")
+    return Child(name, args, run.env(database, **app_settings), run.workdir)
 
 
 def start_process(run: Run, database: Database, process: str, mode: str) -> Child:

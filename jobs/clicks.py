@@ -2,6 +2,7 @@
 
 import logging
 import time
+import uuid
 
 from flask import current_app
 
@@ -11,7 +12,7 @@ from shortener.clicks import ranges
 from shortener.clicks.fallback import replay_spool
 from shortener.clicks.rebuild import rebuild_link_rollups, reenrich_clicks
 from shortener.clicks.retention import prune_rollups
-from shortener.clicks.storage import save_clicks
+from shortener.clicks.storage import save_clicks, save_new_clicks
 from shortener.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,17 @@ def record_click(event: dict) -> int:
     if not inserted:
         log.info("click %s already stored or its link is gone", event.get("id"))
     return inserted
+
+
+def record_clicks(events: list[dict]) -> list[int]:
+    """``record_click`` for many events in one transaction, for a batch of click jobs (the
+    worker's ``JobBatch``): each event's result as ``record_click`` would return it."""
+    inserted = save_new_clicks(events)
+    results = [int(str(uuid.UUID(event["id"])) in inserted) for event in events]
+    for event, stored in zip(events, results, strict=True):
+        if not stored:
+            log.info("click %s already stored or its link is gone", event.get("id"))
+    return results
 
 
 def flush_click_buffer() -> int:

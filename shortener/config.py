@@ -126,6 +126,8 @@ def from_environ(env=None) -> dict:
         "CLICK_FAILURE_TTL": _int(env, "CLICK_FAILURE_TTL", 7 * 24 * 3600),
         # Short job timeouts keep the heartbeat short, so an abandoned job is retried soon.
         "CLICK_JOB_TIMEOUT": _int(env, "CLICK_JOB_TIMEOUT", 30),
+        # Click jobs the in-process worker stores in one transaction (1: one job at a time).
+        "CLICK_JOB_BATCH": _int(env, "CLICK_JOB_BATCH", 500),
         "CLICK_BATCH_SIZE": _int(env, "CLICK_BATCH_SIZE", 1000),
         "CLICK_BUFFER_MAX": _int(env, "CLICK_BUFFER_MAX", 1_000_000),
         # Job mode's bound: past this many waiting click jobs (~2 KB each), clicks are written directly.

@@ -49,13 +49,13 @@ def test_quick_run_measures_every_part_and_writes_json(tmp_path):
     assert [row["mode"] for row in results["redirect"]] == ["bare", "off", "sync", "job", "buffer",
                                                              "bare, again"]
     assert all(row["requests"] > 0 and row["errors"] == 0 for row in results["redirect"])
-    assert [(row["mode"], row["processes"]) for row in results["ingest"]] == [
-        ("job", 1), ("job", 1), ("job", 2), ("buffer", 1)]
+    assert [(row["mode"], row["processes"], row["batch"]) for row in results["ingest"]] == [
+        ("job", 1, 1), ("job", 1, 1), ("job", 1, 500), ("job", 2, 500), ("buffer", 1, None)]
     assert all(row["persisted"] > 0 and row["consistent"] for row in results["ingest"])
     assert [row["mode"] for row in results["lag"]] == ["job", "buffer"]
     assert all(row["redirects"] > 0 and row["consistent"] for row in results["lag"])
     job_lag = results["lag"][0]  # at the rate one worker process of the ingest part stored
-    assert job_lag["one_worker_rate"] == results["ingest"][1]["clicks_per_second"]
+    assert job_lag["one_worker_rate"] == results["ingest"][2]["clicks_per_second"]  # in batches
     assert job_lag["rate"] == min(job_lag["one_worker_rate"], job_lag["capacity"])
     assert {row["page"] for row in results["scale"]} == {
         "link page 24h", "link page 7d", "link page 30d", "link page 90d", "link page all",

@@ -14,6 +14,9 @@ CLICKS = "clicks"
 EMAIL = "email"
 IMPORTS = "imports"  # CSV imports: long jobs, kept off the clicks and email queues
 QUEUE_NAMES = (CLICKS, EMAIL, IMPORTS)
+# A record_click job's id is this and its click's id: never two jobs for one click, and the
+# worker claims a run of them together (worker.click_job_batches).
+CLICK_JOB_ID_PREFIX = "click-"
 # Seconds RQ keeps a finished job (and its result). Click jobs keep theirs briefly for speed:
 # with 0, RQ deletes the job at once with Job.delete(), which reads the job's status and
 # executions outside the completion pipeline: with RQ's own worker, 27 Redis round trips a

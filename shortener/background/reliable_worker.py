@@ -23,7 +23,7 @@ import signal
 import time
 
 import redis.exceptions
-from rq.exceptions import DequeueTimeout, NoSuchJobError
+from rq.exceptions import DequeueTimeout
 from rq.job import Job
 from rq.logutils import blue, green
 from rq.queue import Queue
@@ -68,14 +68,12 @@ class ReliableWorkerMixin:
                     timeout = min(timeout, idle_time_left)
                 result = self._dequeue(timeout)
                 if result is not None:
-                    job, queue = result
+                    jobs, queue = result
                     self.reorder_queues(reference_queue=queue)
-                    job.redis_server_version = self.get_redis_server_version()
-                    if self.log_job_description:
-                        self.log.info("Worker %s: %s: %s (%s)", self.name, green(queue.name),
-                                      blue(job.description), job.id)
-                    else:
-                        self.log.info("Worker %s: %s: %s", self.name, green(queue.name), job.id)
+                    for job in jobs:
+                        job.redis_server_version = self.get_redis_server_version()
+                    self._log_dequeued(jobs, queue)
+                    result = self._hold(jobs), queue
                 break
             except DequeueTimeout:
                 if max_idle_time is not None:
@@ -91,28 +89,63 @@ class ReliableWorkerMixin:
         self.heartbeat()
         return result
 
-    def _dequeue(self, timeout: int | None) -> tuple[Job, Queue] | None:
-        """The next job and its queue; None if all queues are empty and ``timeout`` is None."""
+    def _log_dequeued(self, jobs: list[Job], queue: Queue) -> None:
+        job = jobs[0]
+        if len(jobs) > 1:
+            self.log.info("Worker %s: %s: %d jobs, %s to %s", self.name, green(queue.name), len(jobs),
+                          job.id, jobs[-1].id)
+        elif self.log_job_description:
+            self.log.info("Worker %s: %s: %s (%s)", self.name, green(queue.name), blue(job.description),
+                          job.id)
+        else:
+            self.log.info("Worker %s: %s: %s", self.name, green(queue.name), job.id)
+
+    def _hold(self, jobs: list[Job]) -> Job:
+        """The job ``work()`` runs next, of the jobs just claimed (one, without batches)."""
+        (job,) = jobs
+        return job
+
+    def _dequeue(self, timeout: int | None) -> tuple[list[Job], Queue] | None:
+        """The next jobs claimed and their queue; None if all queues are empty and ``timeout`` is None."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             moved = self._move_next_job(timeout, deadline)
             if moved is None:
                 return None
-            queue, job_id = moved
+            queue, job_ids = moved
             if self._fault_after_dequeue == "kill":
-                os.kill(os.getpid(), signal.SIGKILL)  # test-only: die before the job is started
-            try:
-                job = self.job_class.fetch(job_id, connection=self.connection, serializer=self.serializer)
-            except NoSuchJobError:  # deleted while queued: nothing to run (as RQ does)
-                self.connection.lrem(queue.intermediate_queue_key, 1, job_id)
-                continue
-            except Exception as exc:  # as Queue.dequeue_any: say which job could not be read
-                exc.job_id, exc.queue = job_id, queue
-                raise
-            return job, queue
+                os.kill(os.getpid(), signal.SIGKILL)  # test-only: die before the jobs are started
+            jobs = self._fetch_claimed(queue, job_ids)
+            if jobs:
+                return jobs, queue
 
-    def _move_next_job(self, timeout: int | None, deadline: float | None) -> tuple[Queue, str] | None:
-        """Move the first job of the first non-empty queue (in order) into that queue's
+    def _fetch_claimed(self, queue: Queue, job_ids: list[str]) -> list[Job]:
+        """The claimed jobs' hashes, in one round trip; jobs deleted while queued are dropped
+        from the intermediate list (as RQ does: nothing to run)."""
+        try:
+            found = self.job_class.fetch_many(job_ids, connection=self.connection, serializer=self.serializer)
+        except Exception as exc:  # as Queue.dequeue_any: say which job could not be read
+            exc.job_id, exc.queue = job_ids[0], queue
+            raise
+        gone = [job_id for job_id, job in zip(job_ids, found, strict=True) if job is None]
+        if gone:
+            with self.connection.pipeline(transaction=False) as pipe:
+                for job_id in gone:
+                    pipe.lrem(queue.intermediate_queue_key, 1, job_id)
+                pipe.execute()
+        return [job for job in found if job is not None]
+
+    def _claim(self, queue: Queue) -> list[str]:
+        """Move the next job of ``queue`` (none if it is empty) into its intermediate list."""
+        job_id = self.connection.lmove(queue.key, queue.intermediate_queue_key, "LEFT", "RIGHT")
+        return [] if job_id is None else [as_text(job_id)]
+
+    def _claim_after_wake(self, queue: Queue, job_id: str) -> list[str]:
+        """The jobs claimed when a blocking wait on ``queue`` moved ``job_id``: that one alone."""
+        return [job_id]
+
+    def _move_next_job(self, timeout: int | None, deadline: float | None) -> tuple[Queue, list[str]] | None:
+        """Move the first job (or batch, ``_claim``) of the first non-empty queue (in order) into that queue's
         intermediate list, RQ's own mechanism for one queue (``Queue.lmove``), so that
         maintenance (``IntermediateQueue.cleanup``) recovers it if the worker dies before the
         job is registered as started.
@@ -130,9 +163,9 @@ class ReliableWorkerMixin:
         queues = self._ordered_queues
         while True:
             for queue in queues:
-                job_id = self.connection.lmove(queue.key, queue.intermediate_queue_key, "LEFT", "RIGHT")
-                if job_id is not None:
-                    return queue, as_text(job_id)
+                job_ids = self._claim(queue)
+                if job_ids:
+                    return queue, job_ids
             if deadline is None:
                 return None
             remaining = deadline - time.monotonic()
@@ -144,7 +177,7 @@ class ReliableWorkerMixin:
             wait = max(round(wait, 3), 0.01)  # never 0, which blocks forever
             job_id = self.connection.blmove(first.key, first.intermediate_queue_key, wait, "LEFT", "RIGHT")
             if job_id is not None:
-                return first, as_text(job_id)
+                return first, self._claim_after_wake(first, as_text(job_id))
 
     def prepare_job_execution(self, job: Job, remove_from_intermediate_queue: bool = False) -> None:
         # Every job we dequeue is in an intermediate list, with one queue or several (RQ removes

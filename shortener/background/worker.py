@@ -4,7 +4,8 @@ Use them with ``rq worker --worker-class shortener.background.worker.InProcessWo
 They run every job inside the app's context and take liveness settings
 (``RQ_WORKER_TTL``, ``RQ_MAINTENANCE_INTERVAL``) from the app's config, so a
 worker killed mid-job is noticed, and its job retried, within a minute or two.
-Both dequeue reliably from several queues (``reliable_worker``).
+Both dequeue reliably from several queues (``reliable_worker``); the in-process
+one stores click jobs in batches of ``CLICK_JOB_BATCH`` (``batch_worker``).
 """
 
 import importlib
@@ -16,6 +17,8 @@ from rq.worker import HerokuWorker, SimpleWorker
 
 from .. import create_app
 from ..extensions import db
+from .batch_worker import BatchWorkerMixin, JobBatch
+from .queues import CLICK_JOB_ID_PREFIX, CLICKS
 from .redis_health import warn_about_persistence
 from .reliable_worker import ReliableWorkerMixin
 from .schedule import DESCRIPTION_PREFIX, ID_PREFIX
@@ -85,5 +88,23 @@ class Worker(AppWorkerMixin, ReliableWorkerMixin, HerokuWorker):
     """Forks a work horse per job; SIGTERM (Heroku's stop signal) shuts down gracefully."""
 
 
-class InProcessWorker(AppWorkerMixin, ReliableWorkerMixin, SimpleWorker):
-    """Runs jobs in the worker process itself: no fork per job, several times the throughput."""
+def click_job_batches(config) -> dict[str, JobBatch]:
+    """Job mode's click jobs, stored ``CLICK_JOB_BATCH`` at a time (1: one by one)."""
+    size = config["CLICK_JOB_BATCH"]
+    if size <= 1:
+        return {}
+    return {CLICKS: JobBatch(size, CLICK_JOB_ID_PREFIX, "jobs.clicks.record_click",
+                             "jobs.clicks.record_clicks")}
+
+
+class InProcessWorker(AppWorkerMixin, BatchWorkerMixin, ReliableWorkerMixin, SimpleWorker):
+    """Runs jobs in the worker process itself: no fork per job, several times the throughput;
+    click jobs in batches."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.job_batches = click_job_batches(self.flask_app.config)
+
+    def perform_batch(self, *args, **kwargs) -> bool:
+        with self.flask_app.app_context():  # as perform_job: the batch's handling inside too
+            return super().perform_batch(*args, **kwargs)

@@ -27,8 +27,14 @@ def _insert(table):
 
 def save_clicks(events: list[dict]) -> int:
     """``store_clicks`` in a transaction of its own: commit, or roll back and raise."""
+    return len(save_new_clicks(events))
+
+
+def save_new_clicks(events: list[dict]) -> set[str]:
+    """As ``save_clicks``, but the ids of the events really inserted (a batch of click jobs
+    gives each job its own result)."""
     try:
-        inserted = store_clicks(events)
+        inserted = store_new_clicks(events)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -42,9 +48,14 @@ def store_clicks(events: list[dict]) -> int:
     Events of links deleted meanwhile are dropped (and logged): not an error.
     Returns the number of rows really inserted.
     """
+    return len(store_new_clicks(events))
+
+
+def store_new_clicks(events: list[dict]) -> set[str]:
+    """As ``store_clicks``, but the ids (as in the events) of the rows really inserted."""
     rows = {row["id"]: row for row in map(to_row, events)}  # a batch may repeat an event
     if not rows:
-        return 0
+        return set()
     link_ids = {row["link_id"] for row in rows.values()}
     existing = set(db.session.scalars(select(Link.id).where(Link.id.in_(link_ids))))
     missing = link_ids - existing
@@ -52,13 +63,13 @@ def store_clicks(events: list[dict]) -> int:
         log.info("dropping clicks of deleted links %s", sorted(missing))
     wanted = [row for row in rows.values() if row["link_id"] in existing]
     if not wanted:
-        return 0
+        return set()
     enricher = app_enricher()
     for row in wanted:
         row.update(enricher.enrich(row))
-    inserted = [rows[click_id] for click_id in _insert_new(wanted)]
-    rollups.add(inserted)
-    return len(inserted)
+    inserted_ids = _insert_new(wanted)
+    rollups.add([rows[click_id] for click_id in inserted_ids])
+    return {str(click_id) for click_id in inserted_ids}
 
 
 COLUMNS = {

@@ -11,7 +11,7 @@ idempotent by the click's UUID, so no path counts a click twice.
 from flask import Flask, current_app
 from redis.exceptions import RedisError
 
-from ..background.queues import CLICKS, enqueue, enqueue_counting
+from ..background.queues import CLICK_JOB_ID_PREFIX, CLICKS, enqueue, enqueue_counting
 from ..background.redis_clients import CircuitBreaker
 from ..background.redis_clients import state as redis_state
 from ..timeutil import utcnow
@@ -57,7 +57,7 @@ def enqueue_click(event: dict, *, web: bool = True) -> int:
     Returns how many click jobs wait, this one included, read in the same round trip.
     """
     _job, waiting = enqueue_counting(CLICKS, "jobs.clicks.record_click", event, web=web,
-                                     job_id=f"click-{event['id']}")
+                                     job_id=f"{CLICK_JOB_ID_PREFIX}{event['id']}")
     return waiting
 
 

@@ -6,7 +6,7 @@ import pytest
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
-from jobs.clicks import flush_click_buffer, record_click
+from jobs.clicks import flush_click_buffer, record_click, record_clicks
 from shortener.background.worker import InProcessWorker
 from shortener.clicks import buffer as click_buffer
 from shortener.extensions import db
@@ -31,6 +31,19 @@ def test_the_same_job_run_twice_gives_one_click(app, link):
         record_click(event_data)
         assert record_click(event_data) == 0
     assert counts(app, link) == (1, 1, 1)
+
+
+def test_record_clicks_gives_each_event_the_result_record_click_would(app, auth, link, caplog):
+    caplog.set_level(logging.INFO)
+    gone = add_link(app, auth.create_user("carol"), "gone")
+    stored, new, orphan = make_event(link), make_event(link), make_event(gone)
+    with app.app_context():
+        record_click(stored)
+        db.session.delete(db.session.get(Link, gone))
+        db.session.commit()
+        assert record_clicks([stored, new, orphan]) == [0, 1, 0]
+    assert counts(app, link) == (2, 2, 2)
+    assert f"click {stored['id']} already stored" in caplog.text
 
 
 def test_a_missing_link_is_success_and_no_click(app, link, caplog):
