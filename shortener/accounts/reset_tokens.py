@@ -93,10 +93,11 @@ def find_valid(token: str, now: datetime | None = None) -> PasswordResetToken | 
     )
 
 
-def redeem(token: str, new_password: str) -> User:
+def redeem(token: str, new_password: str, commit: bool = True) -> User:
     """Set ``new_password`` with a valid token, once; end the user's sessions and other tokens.
 
-    Raises InvalidToken, or AccountError for a password that breaks the rules.
+    Raises InvalidToken, or AccountError for a password that breaks the rules. With
+    ``commit=False`` the caller commits (to end more credentials in the same transaction).
     """
     now = utcnow()
     stored = find_valid(token, now)
@@ -104,14 +105,9 @@ def redeem(token: str, new_password: str) -> User:
         db.session.rollback()
         raise InvalidToken("This reset link is invalid or has expired.")
     user = db.session.get(User, stored.user_id)
-    # Any other link the user was sent dies with this one.
-    db.session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-    )
     try:
-        users.set_password(user, new_password)  # commits, with the claim above
+        # Also ends any other link the user was sent; commits with the claim above.
+        users.set_password(user, new_password, commit=commit)
     except users.AccountError:
         db.session.rollback()
         raise

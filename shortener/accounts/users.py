@@ -8,11 +8,12 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import User
+from ..models import PasswordResetToken, User
+from ..timeutil import utcnow
 from . import mail, user_sessions
 
 # OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
@@ -166,11 +167,21 @@ def register(username: str, email: str, password: str) -> User:
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password and end every session of the user. Commits."""
+def set_password(user: User, password: str, commit: bool = True) -> None:
+    """Change the password, end every session of the user and every reset link sent to them.
+
+    With ``commit=False`` the caller commits (to end more credentials in the same transaction).
+    """
     problem = password_problem(password, user.username, user.email)
     if problem:
         raise AccountError("password", problem)
     user.password_hash = hash_password(password)
     user_sessions.revoke_all(user.id, commit=False)
-    db.session.commit()
+    # A link mailed before the change must not undo it (someone may have read that mailbox).
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    if commit:
+        db.session.commit()

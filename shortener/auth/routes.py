@@ -14,6 +14,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from ..accounts import reset_tokens, user_sessions, users
+from ..api import tokens
 from ..extensions import limiter
 from . import throttle
 from .forms import (
@@ -172,7 +173,9 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = reset_tokens.redeem(token, form.password.data)
+            user = reset_tokens.redeem(token, form.password.data, commit=False)
+            # A reset follows a compromise: API tokens end with the password, in one commit.
+            tokens.revoke_all(user.id)
         except reset_tokens.InvalidToken:  # a concurrent request used it a moment ago
             return _reset_page("auth/reset_invalid.html", 400)
         except users.AccountError as error:
