@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from flask import current_app
 from rq import get_current_job
 
+from shortener.accounts import login_networks, reset_tokens, user_sessions
 from shortener.accounts import mail as mailer
-from shortener.accounts import reset_tokens, user_sessions
 from shortener.extensions import db
 from shortener.models import User
 
@@ -59,13 +59,15 @@ def _send_reset(user: User, token: str) -> None:
 
 
 def cleanup_expired_tokens() -> int:
-    """Delete reset tokens that are expired or used, and logins that ended (hourly)."""
+    """Delete reset tokens that are expired or used, logins that ended, and login networks
+    unused for long (hourly)."""
     deleted = reset_tokens.delete_expired_and_used()
     if deleted:
         log.info("deleted %d expired or used password reset tokens", deleted)
     ended = user_sessions.delete_ended()
     if ended:
         log.info("deleted %d ended login sessions", ended)
+    login_networks.delete_stale()
     return deleted
 
 

@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiosmtpd.controller import Controller
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from jobs.email import cleanup_expired_tokens, send_password_reset_email, send_password_reset_for
-from shortener.accounts import reset_tokens
+from shortener.accounts import login_networks, reset_tokens
 from shortener.background import queues
 from shortener.background.worker import InProcessWorker
 from shortener.dev.embedded_redis import free_port
 from shortener.extensions import db
-from shortener.models import PasswordResetToken, User
+from shortener.models import LoginNetwork, PasswordResetToken, User
 from shortener.timeutil import utcnow
 from tests.conftest import AuthActions, use_redis
 from tests.helpers import NEW_PASSWORD, email_queue, issue_token, mail_bodies, register, sent_mails
@@ -216,3 +216,13 @@ def test_refused_connection_is_retried(smtp_app, real_redis):
     run_email_jobs(app, real_redis)
     assert job_id in ScheduledJobRegistry("email", connection=real_redis)
     assert email_queue(real_redis).fetch_job(job_id).retries_left == 1
+
+
+def test_cleanup_forgets_login_networks_unused_for_long(app, auth):
+    user_id = auth.create_user("alice")
+    with app.app_context():
+        long_ago = utcnow() - timedelta(days=login_networks.KEPT_DAYS, minutes=1)
+        login_networks.remember(user_id, "192.0.2.0/24", now=long_ago)
+        login_networks.remember(user_id, "198.51.100.0/24")
+        cleanup_expired_tokens()
+        assert db.session.scalar(select(func.count()).select_from(LoginNetwork)) == 1
