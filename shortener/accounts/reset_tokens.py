@@ -60,19 +60,20 @@ def request_reset(email: str) -> bool:
 def issue_for(email: str) -> tuple[User, str] | None:
     """(user, new token) if an account has ``email`` and it may get another mail, else None."""
     email = email.strip().lower()
-    if not _mail_allowed(email):
+    if not mail_allowed(email, "reset-mail"):
         log.warning("reset mails to one address are over RATELIMIT_RESET_MAIL: not sending")
         return None
     user = db.session.scalar(select(User).where(User.email == email))
     return None if user is None else (user, issue(user))
 
 
-def _mail_allowed(email: str) -> bool:
+def mail_allowed(email: str, kind: str) -> bool:
+    """Whether ``email`` may get another mail of ``kind`` under RATELIMIT_RESET_MAIL."""
     # However many ask (a botnet can), an address gets only so many mails; the owner
     # still has the recent ones, each valid for PASSWORD_RESET_TTL.
     try:
         strategy = limiter.limiter
-        return all(strategy.hit(item, "reset-mail", email)
+        return all(strategy.hit(item, kind, email)
                    for item in parse_many(current_app.config["RATELIMIT_RESET_MAIL"]))
     except Exception:  # noqa: BLE001  a mail is worth more than the cap when Redis fails
         log.warning("reset mail cap not checked: rate limit storage failed", exc_info=True)

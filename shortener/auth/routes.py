@@ -13,12 +13,13 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from ..accounts import login_networks, reset_tokens, user_sessions, users
+from ..accounts import login_networks, registrations, reset_tokens, user_sessions, users
 from ..api import tokens
 from ..extensions import limiter
 from . import throttle
 from .forms import (
     EMAIL_MAX_LENGTH,
+    ConfirmRegistrationForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
@@ -46,14 +47,33 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = users.register(form.username.data, form.email.data, form.password.data)
-        except users.AccountError as error:
+            registrations.start(form.username.data, form.email.data, form.password.data)
+        except users.AccountError as error:  # never "email taken": the mail job tells its owner
             getattr(form, error.field).errors.append(str(error))
         else:
-            _log_in(user, remember=False)
-            flash(f"Welcome, {user.username}! Your account is ready.", "success")
-            return redirect(_dashboard())
+            # The same page whether or not the address has an account.
+            return render_template("auth/register_sent.html")
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):
+    # A GET only shows a button: mail scanners that open links must not create accounts.
+    if registrations.find_valid(token) is None:
+        return _reset_page("auth/register_invalid.html", 400)
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = registrations.confirm(token)
+        except registrations.InvalidToken:
+            return _reset_page("auth/register_invalid.html", 400)
+        except users.AccountError as error:
+            return _reset_page("auth/register_refused.html", 409, message=str(error))
+        _log_in(user, remember=False)
+        login_networks.remember(user.id, _network())
+        flash(f"Welcome, {user.username}! Your account is ready.", "success")
+        return _remember_device(redirect(_dashboard()), user)
+    return _reset_page("auth/register_confirm.html", 200, form=form)
 
 
 # --- login, throttled per address, per account and network, per account -------
@@ -210,5 +230,5 @@ def _after_reset(user):
 
 
 def _reset_page(template: str, status: int, **context):
-    # The token is in this page's URL: never hand it to another site in a Referer header.
+    # The token (reset or sign-up) is in this page's URL: never hand it to another site in a Referer header.
     return render_template(template, **context), status, {"Referrer-Policy": "no-referrer"}
