@@ -104,3 +104,13 @@ def test_a_username_taken_meanwhile_is_refused_at_the_link(app, client, auth, fa
 def test_an_unknown_link_is_the_invalid_page(client, token):
     assert client.get(f"/auth/register/confirm/{token}").status_code == 400
     assert client.post(f"/auth/register/confirm/{token}").status_code == 400
+
+
+def test_an_owner_gets_at_most_the_capped_number_of_notes(make_app, fake_redis, caplog):
+    app = make_app(RATELIMIT_RESET_MAIL="2 per hour")
+    AuthActions(app, app.test_client()).create_user("alice")
+    for n in range(4):
+        assert register(app.test_client(), f"bob{n}", email="alice@example.com").status_code == 200
+    run_jobs(app, fake_redis, "email")
+    assert len(sent_mails(app)) == 2
+    assert "over RATELIMIT_RESET_MAIL" in caplog.text
