@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from flask import current_app
 from rq import get_current_job
 
+from shortener.accounts import login_networks, registrations, reset_tokens, user_sessions
 from shortener.accounts import mail as mailer
-from shortener.accounts import reset_tokens, user_sessions
 from shortener.extensions import db
 from shortener.models import User
 
@@ -21,13 +21,33 @@ log = logging.getLogger(__name__)
 
 
 def send_welcome_email(user_id: int) -> None:
+    """The welcome mail of the sign-ups before confirmation by email (jobs still queued)."""
     user = db.session.get(User, user_id)
     if user is None:
         log.info("user %s no longer exists: no welcome mail", user_id)
         return
-    with _permanent_failures_not_retried("welcome", user_id):
+    with _permanent_failures_not_retried("welcome", f"user {user_id}"):
         mailer.send(user.email, "Welcome to shortener", "welcome", user=user,
                     dashboard_url=mailer.external_url("links.index"))
+
+
+def send_registration_email(pending_id: int) -> None:
+    """A sign-up's mail: the link that creates the account, or, when the address has one
+    already, a note to its owner (the page said "check your email" either way)."""
+    outcome = registrations.prepare_mail(pending_id)
+    if isinstance(outcome, registrations.OwnerNotice):
+        user = outcome.user
+        with _permanent_failures_not_retried("registration attempt", f"user {user.id}"):
+            mailer.send(user.email, "Someone tried to sign up with your address", "register_exists",
+                        user=user, login_url=mailer.external_url("auth.login"),
+                        reset_url=mailer.external_url("auth.forgot_password"))
+    elif isinstance(outcome, registrations.ConfirmationMail):
+        with _permanent_failures_not_retried("registration", f"sign-up {pending_id}"):
+            mailer.send(outcome.email, "Confirm your shortener account", "register_confirm",
+                        username=outcome.username,
+                        confirm_url=mailer.external_url("auth.confirm_registration",
+                                                        token=outcome.token),
+                        valid_minutes=current_app.config["PASSWORD_RESET_TTL"] // 60)
 
 
 def send_password_reset_for(email: str) -> None:
@@ -52,32 +72,35 @@ def send_password_reset_email(user_id: int, token: str) -> None:
 
 def _send_reset(user: User, token: str) -> None:
     user_id = user.id
-    with _permanent_failures_not_retried("password reset", user_id):
+    with _permanent_failures_not_retried("password reset", f"user {user_id}"):
         mailer.send(user.email, "Reset your shortener password", "password_reset", user=user,
                     reset_url=mailer.external_url("auth.reset_password", token=token),
                     valid_minutes=current_app.config["PASSWORD_RESET_TTL"] // 60)
 
 
 def cleanup_expired_tokens() -> int:
-    """Delete reset tokens that are expired or used, and logins that ended (hourly)."""
+    """Delete reset tokens that are expired or used, logins that ended, login networks unused
+    for long and sign-ups whose link expired (hourly)."""
     deleted = reset_tokens.delete_expired_and_used()
     if deleted:
         log.info("deleted %d expired or used password reset tokens", deleted)
     ended = user_sessions.delete_ended()
     if ended:
         log.info("deleted %d ended login sessions", ended)
+    login_networks.delete_stale()
+    registrations.delete_expired()
     return deleted
 
 
 @contextmanager
-def _permanent_failures_not_retried(mail: str, user_id: int):
+def _permanent_failures_not_retried(mail: str, recipient: str):
     """Re-raise every failure; mark permanent ones so that RQ does not retry them."""
     try:
         yield
     except Exception as exc:
         if mailer.is_permanent(exc):
-            log.error("%s mail to user %s failed permanently, not retrying: %s",
-                      mail, user_id, exc)
+            log.error("%s mail to %s failed permanently, not retrying: %s",
+                      mail, recipient, exc)
             _no_more_retries()
         raise
 

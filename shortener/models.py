@@ -73,6 +73,37 @@ class UserSession(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(100))  # a summary: "Firefox on Linux"
 
 
+class LoginNetwork(db.Model):
+    """A network (IPv4 /24, IPv6 /64) the user logged in from, or proved the email from (a reset).
+
+    Only a keyed hash of the network is kept; see shortener.accounts.login_networks.
+    """
+
+    __tablename__ = "login_networks"
+    __table_args__ = (UniqueConstraint("user_id", "network_hash", name="uq_login_networks_user_network"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    network_hash: Mapped[str] = mapped_column(String(64))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class PendingRegistration(db.Model):
+    """A sign-up waiting for its email to be confirmed; it reserves neither name nor address,
+    so it tells nobody whether the address has an account (shortener.accounts.registrations)."""
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Set by the mail job; only the SHA-256 of the link's token, as for reset links.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
 class Link(db.Model):
     __tablename__ = "links"
     __table_args__ = (

@@ -6,6 +6,7 @@ Screenshots of every step go to test-artifacts/browser/ (gitignored).
 """
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -19,7 +20,7 @@ from shortener.dev.embedded_redis import free_port
 from shortener.dev.harness import base_config
 from shortener.extensions import db
 from tests.conftest import PROJECT_ROOT, _prepare_schema
-from tests.helpers import DESKTOP_CHROME
+from tests.helpers import DESKTOP_CHROME, mail_bodies, run_jobs, sent_mails
 
 ARTIFACTS = Path(PROJECT_ROOT, "test-artifacts", "browser")
 # A name for the link's target that passes the loop check (the app itself is on 127.0.0.1, so
@@ -55,20 +56,26 @@ def target_page(environ, start_response):
 
 
 @pytest.fixture
-def live_app(sqlite_url, tmp_path, redis_server, real_redis):
+def live(sqlite_url, tmp_path, redis_server, real_redis):
     """The app for real: werkzeug's server in a thread, SQLite, the session's redis-server, clicks
-    stored in the request, CSRF on, plain-HTTP cookies (development)."""
+    stored in the request, CSRF on, plain-HTTP cookies (development); (app, its URL)."""
     config = base_config(sqlite_url, tmp_path)
     config.update(APP_ENV="development", TESTING=False, WTF_CSRF_ENABLED=True, CLICK_TRACKING="sync",
                   REDIS_URL=redis_server.url, BASE_URL=None, LOG_LEVEL="WARNING")
     app = create_app(config)
     _prepare_schema(app)
     base_url, stop = serve(app)
-    yield base_url
+    app.config["BASE_URL"] = base_url  # the mailed sign-up link points at this server
+    yield app, base_url
     stop()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_app(live):
+    return live[1]
 
 
 @pytest.fixture
@@ -118,7 +125,7 @@ class Watcher:
             self.problems.append(text)
 
 
-def test_the_whole_journey_in_a_real_browser(browser, live_app, target_url, capsys):
+def test_the_whole_journey_in_a_real_browser(browser, live, live_app, real_redis, target_url, capsys):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     watcher = Watcher()
     context = watcher.watch(browser.new_context())
@@ -129,7 +136,7 @@ def test_the_whole_journey_in_a_real_browser(browser, live_app, target_url, caps
     def shot(name: str):
         page.screenshot(path=ARTIFACTS / f"{next(step):02d}-{name}.png", full_page=True)
 
-    # Register (it logs in), then log out and in again through the login form.
+    # Register, follow the mailed link (it logs in), then log out and in again through the form.
     page.goto(f"{live_app}/auth/register")
     page.fill("input[name=username]", "walker")
     page.fill("input[name=email]", "walker@example.com")
@@ -137,6 +144,13 @@ def test_the_whole_journey_in_a_real_browser(browser, live_app, target_url, caps
     page.fill("input[name=confirm]", PASSWORD)
     shot("register")
     page.click("form[action='/auth/register'] [type=submit]")
+    expect(page.locator("h1")).to_have_text("Check your email")
+    shot("register-sent")
+    run_jobs(live[0], real_redis, "email")
+    plain, _html = mail_bodies(sent_mails(live[0])[-1])
+    page.goto(re.search(r"http://\S+/auth/register/confirm/\S+", plain).group(0))
+    shot("register-confirm")
+    page.click("main form button[type=submit]")
     assert "walker" in page.inner_text("header")
     page.click("text=Log out")
     page.wait_for_url("**/auth/login")

@@ -60,19 +60,20 @@ def request_reset(email: str) -> bool:
 def issue_for(email: str) -> tuple[User, str] | None:
     """(user, new token) if an account has ``email`` and it may get another mail, else None."""
     email = email.strip().lower()
-    if not _mail_allowed(email):
+    if not mail_allowed(email, "reset-mail"):
         log.warning("reset mails to one address are over RATELIMIT_RESET_MAIL: not sending")
         return None
     user = db.session.scalar(select(User).where(User.email == email))
     return None if user is None else (user, issue(user))
 
 
-def _mail_allowed(email: str) -> bool:
+def mail_allowed(email: str, kind: str) -> bool:
+    """Whether ``email`` may get another mail of ``kind`` under RATELIMIT_RESET_MAIL."""
     # However many ask (a botnet can), an address gets only so many mails; the owner
     # still has the recent ones, each valid for PASSWORD_RESET_TTL.
     try:
         strategy = limiter.limiter
-        return all(strategy.hit(item, "reset-mail", email)
+        return all(strategy.hit(item, kind, email)
                    for item in parse_many(current_app.config["RATELIMIT_RESET_MAIL"]))
     except Exception:  # noqa: BLE001  a mail is worth more than the cap when Redis fails
         log.warning("reset mail cap not checked: rate limit storage failed", exc_info=True)
@@ -93,10 +94,11 @@ def find_valid(token: str, now: datetime | None = None) -> PasswordResetToken | 
     )
 
 
-def redeem(token: str, new_password: str) -> User:
+def redeem(token: str, new_password: str, commit: bool = True) -> User:
     """Set ``new_password`` with a valid token, once; end the user's sessions and other tokens.
 
-    Raises InvalidToken, or AccountError for a password that breaks the rules.
+    Raises InvalidToken, or AccountError for a password that breaks the rules. With
+    ``commit=False`` the caller commits (to end more credentials in the same transaction).
     """
     now = utcnow()
     stored = find_valid(token, now)
@@ -104,14 +106,9 @@ def redeem(token: str, new_password: str) -> User:
         db.session.rollback()
         raise InvalidToken("This reset link is invalid or has expired.")
     user = db.session.get(User, stored.user_id)
-    # Any other link the user was sent dies with this one.
-    db.session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-    )
     try:
-        users.set_password(user, new_password)  # commits, with the claim above
+        # Also ends any other link the user was sent; commits with the claim above.
+        users.set_password(user, new_password, commit=commit)
     except users.AccountError:
         db.session.rollback()
         raise

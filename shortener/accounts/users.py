@@ -8,12 +8,13 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import User
-from . import mail, user_sessions
+from ..models import PasswordResetToken, User
+from ..timeutil import utcnow
+from . import user_sessions
 
 # OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -126,6 +127,23 @@ def find_by_login(login: str) -> User | None:
 def create_user(username: str, email: str, password: str) -> User:
     """Create and commit a user; raises AccountError for a taken or invalid name or email."""
     username, email = username.strip().lower(), email.strip().lower()
+    check_new_account(username, email, password)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise AccountError("email", "An account with that email already exists.")
+    user = add_user(username, email, hash_password(password))
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        db.session.rollback()
+        raise AccountError("username", "That username or email is taken.") from exc
+    return user
+
+
+def check_new_account(username: str, email: str, password: str) -> None:
+    """Raise AccountError for what anyone may learn: a bad name or password, a taken username.
+
+    Whether the email has an account is not said here: registration never tells.
+    """
     problem = username_problem(username)
     if problem:
         raise AccountError("username", problem)
@@ -134,15 +152,18 @@ def create_user(username: str, email: str, password: str) -> User:
         raise AccountError("password", problem)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise AccountError("username", "That username is taken.")
+
+
+def add_user(username: str, email: str, password_hash: str) -> User:
+    """Add (not commit) a user of an already hashed password, unless the name or email is taken."""
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise AccountError("username", "That username was taken meanwhile: please sign up again "
+                           "with another.")
     if db.session.scalar(select(User.id).where(User.email == email)):
-        raise AccountError("email", "An account with that email already exists.")
-    user = User(username=username, email=email, password_hash=hash_password(password))
+        raise AccountError("email", "An account with that email exists already: log in, or "
+                           "reset its password.")
+    user = User(username=username, email=email, password_hash=password_hash)
     db.session.add(user)
-    try:
-        db.session.commit()
-    except IntegrityError as exc:  # a concurrent registration won the race
-        db.session.rollback()
-        raise AccountError("username", "That username or email is taken.") from exc
     return user
 
 
@@ -159,18 +180,21 @@ def set_admin(user: User, is_admin: bool) -> bool:
     return True
 
 
-def register(username: str, email: str, password: str) -> User:
-    """Create the user and, once the row is committed, queue the welcome mail."""
-    user = create_user(username, email, password)
-    mail.queue("jobs.email.send_welcome_email", user.id)
-    return user
+def set_password(user: User, password: str, commit: bool = True) -> None:
+    """Change the password, end every session of the user and every reset link sent to them.
 
-
-def set_password(user: User, password: str) -> None:
-    """Change the password and end every session of the user. Commits."""
+    With ``commit=False`` the caller commits (to end more credentials in the same transaction).
+    """
     problem = password_problem(password, user.username, user.email)
     if problem:
         raise AccountError("password", problem)
     user.password_hash = hash_password(password)
     user_sessions.revoke_all(user.id, commit=False)
-    db.session.commit()
+    # A link mailed before the change must not undo it (someone may have read that mailbox).
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    if commit:
+        db.session.commit()

@@ -86,6 +86,18 @@ def revoke_token(owner_id: int, token_id: int, now: datetime | None = None) -> b
     return result.rowcount == 1
 
 
+def revoke_all(owner_id: int, now: datetime | None = None, commit: bool = True) -> int:
+    """Revoke every live token of the owner (a password reset, or a change that asks); return how many."""
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.owner_id == owner_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+    if commit:
+        db.session.commit()
+    return result.rowcount
+
+
 def authenticate(token: str, now: datetime | None = None) -> ApiToken | None:
     """The live token row for ``token``, its use recorded; None for an unknown or revoked one."""
     if not TOKEN_RE.fullmatch(token):

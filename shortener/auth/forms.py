@@ -100,6 +100,10 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me logged in on this device")
 
 
+class ConfirmRegistrationForm(FlaskForm):
+    """No fields: the CSRF token of the button that creates the account."""
+
+
 class ForgotPasswordForm(FlaskForm):
     email = _email_field()
 

@@ -13,11 +13,13 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from ..accounts import reset_tokens, user_sessions, users
+from ..accounts import login_networks, registrations, reset_tokens, user_sessions, users
+from ..api import tokens
 from ..extensions import limiter
 from . import throttle
 from .forms import (
     EMAIL_MAX_LENGTH,
+    ConfirmRegistrationForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
@@ -45,14 +47,33 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = users.register(form.username.data, form.email.data, form.password.data)
-        except users.AccountError as error:
+            registrations.start(form.username.data, form.email.data, form.password.data)
+        except users.AccountError as error:  # never "email taken": the mail job tells its owner
             getattr(form, error.field).errors.append(str(error))
         else:
-            _log_in(user, remember=False)
-            flash(f"Welcome, {user.username}! Your account is ready.", "success")
-            return redirect(_dashboard())
+            # The same page whether or not the address has an account.
+            return render_template("auth/register_sent.html")
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):
+    # A GET only shows a button: mail scanners that open links must not create accounts.
+    if registrations.find_valid(token) is None:
+        return _reset_page("auth/register_invalid.html", 400)
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = registrations.confirm(token)
+        except registrations.InvalidToken:
+            return _reset_page("auth/register_invalid.html", 400)
+        except users.AccountError as error:
+            return _reset_page("auth/register_refused.html", 409, message=str(error))
+        _log_in(user, remember=False)
+        login_networks.remember(user.id, _network())
+        flash(f"Welcome, {user.username}! Your account is ready.", "success")
+        return _remember_device(redirect(_dashboard()), user)
+    return _reset_page("auth/register_confirm.html", 200, form=form)
 
 
 # --- login, throttled per address, per account and network, per account -------
@@ -85,11 +106,23 @@ def _known_device() -> str | None:
                                  user.id if user else None)
 
 
+def _network() -> str:
+    return throttle.network(request.remote_addr)
+
+
+def _known_network() -> bool:
+    # A network the account logged in from before: the owner's more likely than a botnet's.
+    if "login_known_network" not in g:
+        user = _login_user()
+        g.login_known_network = user is not None and login_networks.is_known(user.id, _network())
+    return g.login_known_network
+
+
 def _login_source() -> str:
     # Per network, so guesses from elsewhere never block the owner's own network;
     # per device for browsers the account logged in on before.
     device = _known_device()
-    where = f"device:{device}" if device else f"net:{throttle.network(request.remote_addr)}"
+    where = f"device:{device}" if device else f"net:{_network()}"
     return f"{_login_account()}|{where}"
 
 
@@ -100,7 +133,7 @@ def _login_source() -> str:
                scope="login-account", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT_GLOBAL"],
                key_func=_login_account, scope="login-account-global", methods=["POST"],
-               exempt_when=lambda: _known_device() is not None)
+               exempt_when=lambda: _known_device() is not None or _known_network())
 def login():
     if current_user.is_authenticated:
         return redirect(_next_url())
@@ -110,6 +143,7 @@ def login():
         if users.verify_password(user, form.password.data):
             throttle.refund(limiter)  # the owner is never throttled by their own logins
             _log_in(user, remember=form.remember.data)
+            login_networks.remember(user.id, _network())
             return _remember_device(redirect(_next_url()), user)
         form.login.errors.append("Wrong username, email or password.")
     next_url = safe_next_url(request.args.get("next"))
@@ -117,7 +151,8 @@ def login():
 
 
 def _remember_device(response, user):
-    if _known_device() is None:
+    """Mark this browser as one the owner used: exempt from the account's global login limit."""
+    if throttle.known_device(request.cookies.get(throttle.DEVICE_COOKIE), user.id) is None:
         response.set_cookie(
             throttle.DEVICE_COOKIE, throttle.new_device_cookie(user.id),
             max_age=throttle.DEVICE_COOKIE_DAYS * 24 * 3600, path=url_for("auth.login"),
@@ -172,7 +207,9 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = reset_tokens.redeem(token, form.password.data)
+            user = reset_tokens.redeem(token, form.password.data, commit=False)
+            # A reset follows a compromise: API tokens end with the password, in one commit.
+            tokens.revoke_all(user.id)
         except reset_tokens.InvalidToken:  # a concurrent request used it a moment ago
             return _reset_page("auth/reset_invalid.html", 400)
         except users.AccountError as error:
@@ -185,10 +222,13 @@ def reset_password(token: str):
 def _after_reset(user):
     if current_user.is_authenticated and current_user.id == user.id:
         logout_user()  # the reset revoked every login; this drops the cookies too
+    # Whoever completed a reset proved the email: this browser and network may log in even
+    # while a botnet keeps the account's global login limit used up.
+    login_networks.remember(user.id, _network())
     flash("Your password has been changed. Log in with the new one.", "success")
-    return redirect(url_for("auth.login"))
+    return _remember_device(redirect(url_for("auth.login")), user)
 
 
 def _reset_page(template: str, status: int, **context):
-    # The token is in this page's URL: never hand it to another site in a Referer header.
+    # The token (reset or sign-up) is in this page's URL: never hand it to another site in a Referer header.
     return render_template(template, **context), status, {"Referrer-Policy": "no-referrer"}

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from ..api.tokens import NAME_MAX_LENGTH
@@ -27,3 +27,7 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     password, confirm = new_password_fields("New password", "Repeat the new password")
+    # Ticked on the page; a POST without it keeps the tokens (an unticked box sends nothing).
+    revoke_api_tokens = BooleanField("Also revoke every API token", default=True,
+                                     description="Scripts using them get 401 until you give "
+                                     "them a new token. Untick if only you knew the old password.")

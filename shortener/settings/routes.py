@@ -104,21 +104,28 @@ def change_password():
         else:
             throttle.refund(limiter)
             try:
-                _set_password_and_log_in_again(user, form.password.data)
+                _set_password_and_log_in_again(user, form.password.data, form.revoke_api_tokens.data)
             except users.AccountError as error:
                 form.password.errors.append(str(error))
             else:
-                flash("Your password has been changed. Every other session is logged out.", "success")
+                flash(_changed_message(form.revoke_api_tokens.data), "success")
                 return redirect(url_for(".sessions"))
     return render_template("settings/password.html", form=form), 200, {"Cache-Control": "no-store"}
 
 
-def _set_password_and_log_in_again(user, password: str) -> None:
+def _changed_message(revoked_api_tokens: bool) -> str:
+    message = "Your password has been changed. Every other session is logged out."
+    return message + (" Your API tokens are revoked." if revoked_api_tokens else "")
+
+
+def _set_password_and_log_in_again(user, password: str, revoke_api_tokens: bool) -> None:
     # set_password ends every login of the account, this one included. OWASP (Session Management
     # Cheat Sheet: renew the session id after a password change) keeps this browser logged in
     # under a new session id: a copy of the old cookies, here or anywhere, no longer works.
     remember = any(login.remember for login in user_sessions.live_sessions(user.id)
                    if user_sessions.is_current(login, user.session_token))
-    users.set_password(user, password)
+    users.set_password(user, password, commit=not revoke_api_tokens)
+    if revoke_api_tokens:
+        tokens.revoke_all(user.id)  # one commit with the password
     user_sessions.start(user, remember, request.user_agent.string)
     login_user(user, remember=remember)

@@ -8,7 +8,6 @@ from shortener.accounts import users as accounts
 from shortener.extensions import db
 from shortener.models import User
 from tests.conftest import PASSWORD
-from tests.helpers import email_queue
 
 
 @pytest.fixture
@@ -90,13 +89,6 @@ def test_set_password_ends_every_login(ctx):
     with pytest.raises(accounts.AccountError):
         accounts.set_password(user, "short")
     assert user_sessions.load(login) is not None  # a refused password ends nothing
-
-
-def test_register_queues_the_welcome_mail(ctx, fake_redis):
-    user = accounts.register("alice", "alice@example.com", PASSWORD)
-    [job] = email_queue(fake_redis).jobs
-    assert (job.func_name, job.args) == ("jobs.email.send_welcome_email", (user.id,))
-    assert job.retries_left == 5  # EMAIL_RETRY_MAX, from config
 
 
 # --- password rules (NIST SP 800-63B) -------------------------------------------------

@@ -12,12 +12,13 @@ from jobs.email import send_password_reset_for
 from shortener.extensions import db
 from shortener.models import PasswordResetToken
 from shortener.timeutil import utcnow
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, AuthActions
 from tests.helpers import (
     NEW_PASSWORD,
     email_queue,
     issue_token,
     mail_bodies,
+    make_api_token,
     recorded_statements,
     sent_mails,
 )
@@ -179,3 +180,30 @@ def test_reset_requests_from_other_networks_do_not_block_the_owners(make_app, fa
         ask_reset(client, "alice@example.com", environ_base={"REMOTE_ADDR": f"10.{n}.0.1"})
     owner = ask_reset(app.test_client(), "alice@example.com", environ_base={"REMOTE_ADDR": "10.9.0.1"})
     assert owner.status_code == 200 and "Check your email" in owner.get_data(as_text=True)
+
+
+# --- a reset ends every credential ------------------------------------------------
+
+def api_status(client, token: str) -> int:
+    return client.get("/api/v1/links", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_a_reset_revokes_every_api_token(app, client, auth):
+    user_id = auth.create_user("alice")
+    _, api_token = make_api_token(app, user_id)
+    assert api_status(client, api_token) == 200
+    assert reset(app.test_client(), issue_token(app, user_id)).status_code == 302
+    assert api_status(client, api_token) == 401
+
+
+def test_a_reset_refuses_remember_cookies_from_before(app, auth):
+    user_id = auth.create_user("alice")
+    laptop = app.test_client()
+    assert AuthActions(app, laptop).login("alice", remember="y").status_code == 302
+    remembered = app.test_client()  # only the remember cookie, as after a browser restart
+    remembered.set_cookie("remember_token", laptop.get_cookie("remember_token").value)
+    assert remembered.get("/auth/login").status_code == 302
+    assert reset(app.test_client(), issue_token(app, user_id)).status_code == 302
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", laptop.get_cookie("remember_token").value)
+    assert fresh.get("/auth/login").status_code == 200

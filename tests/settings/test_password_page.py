@@ -1,13 +1,15 @@
 """shortener/settings/routes.py, the password page: change the password knowing the current one,
 with the registration rules; every other login ends, this browser gets a fresh session."""
 
+import re
+
 import pytest
 
 from shortener.accounts import users
 from shortener.extensions import db
 from shortener.models import User
 from tests.conftest import PASSWORD, AuthActions
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, issue_token, make_api_token
 
 NEW = "a much better passphrase"
 
@@ -108,3 +110,52 @@ def test_the_change_needs_the_csrf_token(make_app):
     page = client.get("/settings/password").get_data(as_text=True)
     assert change(client, csrf_token=csrf_token(page)).status_code == 302
     assert password_is(app, user_id, NEW)
+
+
+# --- what else a change ends ---------------------------------------------------------------------
+
+def api_status(client, token: str) -> int:
+    return client.get("/api/v1/links", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_the_box_to_revoke_api_tokens_is_ticked_by_default(client, logged_in):
+    page = client.get("/settings/password").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*name="revoke_api_tokens" type="checkbox"', page)
+
+
+def test_a_change_with_the_box_ticked_revokes_every_api_token(app, client, logged_in):
+    _, api_token = make_api_token(app, logged_in)
+    _, other = make_api_token(app, logged_in, "backup")
+    assert api_status(app.test_client(), api_token) == 200
+    assert change(client, revoke_api_tokens="y").status_code == 302
+    assert api_status(app.test_client(), api_token) == 401
+    assert api_status(app.test_client(), other) == 401
+    assert "API tokens are revoked" in client.get("/settings/sessions").get_data(as_text=True)
+
+
+def test_a_change_with_the_box_unticked_keeps_the_api_tokens(app, client, logged_in):
+    _, api_token = make_api_token(app, logged_in)
+    assert change(client).status_code == 302  # an unticked box is not sent at all
+    assert api_status(app.test_client(), api_token) == 200
+
+
+def test_a_change_ends_the_reset_links_sent_before_it(app, client, logged_in):
+    token = issue_token(app, logged_in)
+    assert change(client).status_code == 302
+    page = app.test_client().get(f"/auth/reset-password/{token}")
+    assert page.status_code == 400 and "not valid" in page.get_data(as_text=True)
+    stranger = app.test_client()
+    assert stranger.post(f"/auth/reset-password/{token}",
+                         data={"password": "an attacker's choice", "confirm": "an attacker's choice"}
+                         ).status_code == 400
+    assert password_is(app, logged_in, NEW)
+
+
+def test_a_change_refuses_remember_cookies_from_before(app, client, logged_in):
+    laptop = app.test_client()
+    assert AuthActions(app, laptop).login("alice", remember="y").status_code == 302
+    remember_cookie = laptop.get_cookie("remember_token").value
+    assert change(client).status_code == 302
+    replayed = app.test_client()
+    replayed.set_cookie("remember_token", remember_cookie)
+    assert not is_logged_in(replayed)
