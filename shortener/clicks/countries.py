@@ -57,7 +57,8 @@ NAMES = MappingProxyType({
     "TL": "Timor-Leste", "TM": "Turkmenistan", "TN": "Tunisia", "TO": "Tonga", "TR": "Türkiye",
     "TT": "Trinidad and Tobago", "TV": "Tuvalu", "TW": "Taiwan", "TZ": "Tanzania", "UA": "Ukraine",
     "UG": "Uganda", "UM": "U.S. Outlying Islands", "US": "United States", "UY": "Uruguay", "UZ": "Uzbekistan",
-    "VA": "Vatican City", "VC": "St Vincent and Grenadines", "VE": "Venezuela", "VG": "British Virgin Islands",
+    "VA": "Vatican City", "VC": "St Vincent and Grenadines", "VE": "Venezuela",
+    "VG": "British Virgin Islands",
     "VI": "U.S. Virgin Islands", "VN": "Vietnam", "VU": "Vanuatu", "WF": "Wallis and Futuna", "WS": "Samoa",
     "XK": "Kosovo", "YE": "Yemen", "YT": "Mayotte", "ZA": "South Africa", "ZM": "Zambia", "ZW": "Zimbabwe",
 })

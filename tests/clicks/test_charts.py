@@ -11,8 +11,8 @@ from shortener.clicks.stats import Point
 
 
 def days(*pairs, first=date(2026, 1, 1)):
-    return [Point(first + timedelta(days=index), (first + timedelta(days=index)).strftime("%b %d"), humans, bots)
-            for index, (humans, bots) in enumerate(pairs)]
+    return [Point(first + timedelta(days=index), (first + timedelta(days=index)).strftime("%b %d"), *pair)
+            for index, pair in enumerate(pairs)]
 
 
 def hours(count=24):
@@ -49,7 +49,7 @@ def test_bars_stack_bots_on_humans_and_scale_to_the_top_tick():
 @pytest.mark.parametrize(("points", "bucket", "frame", "labels"), [
     (hours(), "hour", WIDE, ["02:00", "05:00", "08:00", "11:00", "14:00", "17:00", "20:00", "23:00"]),
     (hours(), "hour", NARROW, ["05:00", "11:00", "17:00", "23:00"]),
-    (days(*[(0, 0)] * 7), "day", WIDE, ["Jan 01", "Jan 02", "Jan 03", "Jan 04", "Jan 05", "Jan 06", "Jan 07"]),
+    (days(*[(0, 0)] * 7), "day", WIDE, [f"Jan 0{day}" for day in range(1, 8)]),
     (days(*[(0, 0)] * 7), "day", NARROW, ["Jan 01", "Jan 03", "Jan 05", "Jan 07"]),
     (days(*[(0, 0)] * 30), "day", WIDE, ["Jan 02", "Jan 09", "Jan 16", "Jan 23", "Jan 30"]),
     (days(*[(0, 0)] * 30), "day", NARROW, ["Jan 02", "Jan 16", "Jan 30"]),
@@ -61,7 +61,8 @@ def test_x_labels_fit_and_always_name_the_newest_bucket(points, bucket, frame, l
     assert len(chart.x_ticks) <= frame.max_labels
     assert chart.x_ticks[-1].label == points[-1].label
     positions = [tick.position for tick in chart.x_ticks]
-    assert positions == sorted(positions) and frame.left < positions[0] and positions[-1] < frame.width - frame.right
+    assert positions == sorted(positions)
+    assert frame.left < positions[0] and positions[-1] < frame.width - frame.right
 
 
 def test_many_weeks_or_months_still_fit():
