@@ -126,8 +126,8 @@ def time_chart_geometry(points: Sequence[Point], bucket: str, frame: Frame = WID
 def time_chart(points: Sequence[Point], bucket: str, label: str) -> Markup:
     """The chart drawn twice, for wide and narrow screens (CSS shows one); each an accessible image."""
     summary = chart_summary(points, bucket)
-    return Markup("").join(_svg(time_chart_geometry(points, bucket, frame), label, summary)
-                           for frame in (WIDE, NARROW))
+    return Markup("".join(_svg(time_chart_geometry(points, bucket, frame), label, summary)
+                          for frame in (WIDE, NARROW)))
 
 
 def chart_summary(points: Sequence[Point], bucket: str) -> str:
@@ -181,11 +181,11 @@ def _gridline(frame: Frame, tick: Tick) -> str:
 
 
 def _bar(bar: Bar) -> str:
-    layers = (("bar-human", bar.humans_y, bar.humans_height), ("bar-bot", bar.bots_y, bar.bots_height))
-    shapes = "".join(
-        f'<rect class="{css_class}" x="{bar.x:.1f}" y="{y:.1f}" width="{bar.width:.1f}" '
-        f'height="{height:.1f}"/>' for css_class, y, height in layers if height > 0)
-    return f"<g><title>{escape(bar.title)}</title>{shapes}</g>"
+    humans = (f'<rect class="bar-human" x="{bar.x:.1f}" y="{bar.humans_y:.1f}" width="{bar.width:.1f}" '
+              f'height="{bar.humans_height:.1f}"/>') if bar.humans_height else ""
+    bots = (f'<rect class="bar-bot" x="{bar.x:.1f}" y="{bar.bots_y:.1f}" width="{bar.width:.1f}" '
+            f'height="{bar.bots_height:.1f}"/>') if bar.bots_height else ""
+    return f"<g><title>{escape(bar.title)}</title>{humans}{bots}</g>"
 
 
 def share_bar(percent: float) -> Markup:
