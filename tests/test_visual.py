@@ -22,7 +22,8 @@ from tests.test_browser import PASSWORD, browser, serve  # noqa: F401  (browser:
 
 PHONE = {"width": 390, "height": 844}
 LONG_TARGET = "https://example.com/" + "/".join(["a-rather-long-path-segment"] * 8) + "?utm_source=newsletter"
-AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
+AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 "
+         "Safari/604.1")
 
 
 @pytest.fixture
