@@ -111,6 +111,8 @@ def from_environ(env=None) -> dict:
         "RATELIMIT_API": env.get("RATELIMIT_API") or "600 per minute",
         # API requests without a valid token (401s) per client address: slows token guessing.
         "RATELIMIT_API_UNAUTHENTICATED": env.get("RATELIMIT_API_UNAUTHENTICATED") or "60 per minute",
+        # Live API tokens per user: each has its own RATELIMIT_API budget.
+        "API_TOKENS_MAX": _int(env, "API_TOKENS_MAX", 10),
         "RATELIMIT_LINK_CREATE": env.get("RATELIMIT_LINK_CREATE") or "30 per minute;500 per day",
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         # Password-protected links: wrong passwords per link and per IP, and how long a right one lasts.
@@ -161,6 +163,10 @@ def from_environ(env=None) -> dict:
         "IMPORT_MAX_BYTES": _int(env, "IMPORT_MAX_BYTES", 5 * 1024 * 1024),
         "IMPORT_MAX_ROWS": _int(env, "IMPORT_MAX_ROWS", 10_000),
         "IMPORT_BATCH_SIZE": _int(env, "IMPORT_BATCH_SIZE", 200),
+        # Seconds a link creation waits for DNS to say where its target's host leads (0: no lookup).
+        "LINK_TARGET_DNS_TIMEOUT": _float(env, "LINK_TARGET_DNS_TIMEOUT", 1.5),
+        # Imports queued or running per user: their files are stored until they are done.
+        "IMPORT_PENDING_MAX": _int(env, "IMPORT_PENDING_MAX", 3),
         "IMPORT_RETRY_MAX": _int(env, "IMPORT_RETRY_MAX", 3),
         "IMPORT_RETRY_INTERVALS": _int_list(env, "IMPORT_RETRY_INTERVALS", [10, 60, 300]),
         "IMPORT_JOB_TIMEOUT": _int(env, "IMPORT_JOB_TIMEOUT", 900),

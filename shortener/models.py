@@ -60,6 +60,7 @@ class UserSession(db.Model):
     """One login of a user on one device; revoking it ends its session and remember cookies."""
 
     __tablename__ = "user_sessions"
+    __table_args__ = {"sqlite_autoincrement": True}  # its id is in URLs: never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Only the SHA-256 of the random id the cookies carry: a leaked table opens no session.
@@ -84,6 +85,8 @@ class Link(db.Model):
         CheckConstraint("bot_count >= 0", name="bot_count_not_negative"),
         CheckConstraint("click_limit IS NULL OR click_limit > 0", name="click_limit_positive"),
         CheckConstraint("redirect_code IN (301, 302, 307, 308)", name="redirect_code_known"),
+        # Ids are in URLs and API answers: SQLite must never hand a deleted link's id out again.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -262,6 +265,7 @@ class LinkImport(db.Model):
     """
 
     __tablename__ = "imports"
+    __table_args__ = {"sqlite_autoincrement": True}  # its id is in URLs: never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -285,6 +289,7 @@ class ApiToken(db.Model):
     """A personal API token. Only the SHA-256 of the token is stored; its owner sees it once."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = {"sqlite_autoincrement": True}  # its id is in URLs: never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

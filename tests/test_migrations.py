@@ -72,3 +72,35 @@ def test_slug_migration_reports_links_that_differ_only_by_case_and_changes_nothi
         upgrade()  # keeps every row: SQLite's table copies must not cascade
         keys = db.session.execute(text("SELECT slug, slug_key FROM links ORDER BY id")).all()
         assert [tuple(row) for row in keys] == [("case", "case"), ("other", "other")]
+
+
+def test_the_autoincrement_migration_keeps_every_row_and_the_highest_id(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("only SQLite's tables are rebuilt; PostgreSQL's sequences: tests/test_models.py")
+        downgrade(revision="0009")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (id, username, email, password_hash, created_at, is_admin) "
+                "VALUES (1, 'alice', 'alice@example.com', 'x', '2026-01-01', false)"))
+            for link_id in (1, 7):
+                conn.execute(text(
+                    "INSERT INTO links (id, owner_id, slug, slug_key, target_url, is_active, click_count, "
+                    "bot_count, created_at, updated_at, redirect_code, forward_query) VALUES "
+                    f"({link_id}, 1, 's{link_id}', 's{link_id}', 'https://example.com/', true, 1, 0, "
+                    "'2026-01-01', '2026-01-01', 302, false)"))
+            conn.execute(text("INSERT INTO clicks (id, link_id, clicked_at) "
+                              "VALUES ('0123456789abcdef0123456789abcdef', 7, '2026-01-02')"))
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT id FROM links ORDER BY id")).scalars().all() == [1, 7]
+            assert conn.execute(text("SELECT count(*) FROM clicks")).scalar() == 1
+            new_ids = []
+            for slug in ("new", "newer"):
+                new_ids.append(conn.execute(text(
+                    "INSERT INTO links (owner_id, slug, slug_key, target_url, is_active, click_count, "
+                    "bot_count, created_at, updated_at, redirect_code, forward_query) VALUES "
+                    f"(1, '{slug}', '{slug}', 'https://example.com/', true, 0, 0, '2026-01-01', "
+                    "'2026-01-01', 302, false) RETURNING id")).scalar())
+                conn.execute(text(f"DELETE FROM links WHERE id = {new_ids[-1]}"))
+    assert new_ids == [8, 9]

@@ -22,7 +22,8 @@ from limits import parse_many
 
 from ..clicks import export, stats
 from ..extensions import csrf, db, limiter
-from ..links import service, slugs, urls
+from ..links import quota, service, slugs, urls
+from ..links.rules import LinkRuleError
 from ..models import Link, User
 from . import openapi, schemas, tokens
 from .errors import ApiError, init_blueprint, retry_after
@@ -122,6 +123,7 @@ def list_links():
 @rate_limit
 def create_link():
     _known_args()
+    _take_creation()
     values = schemas.parse_create(_json_body(), _context())
     try:
         link = service.create_link(g.api_owner_id, values["target_url"], values.get("title"),
@@ -129,12 +131,22 @@ def create_link():
                                    options=schemas.link_options(values))
     except slugs.SlugTaken as exc:
         raise ApiError(409, "slug_taken", str(exc), "slug") from exc
-    except service.LinkOptionError as exc:
-        raise schemas.invalid(exc.field, str(exc)) from exc
+    except LinkRuleError as exc:
+        raise schemas.rule_error(exc) from exc
     response = jsonify(_link_json(link, _owner()))
     response.status_code = 201
     response.headers["Location"] = url_for(".get_link", link_id=link.id)
     return response
+
+
+def _take_creation() -> None:
+    """Count the creation against the user's budget, which the site's form and imports share."""
+    try:
+        quota.take_creation(g.api_owner_id)
+    except quota.CreationLimitReached as reached:
+        raise ApiError(429, "rate_limited", f"You have created a lot of links in a short time (at most "
+                       f"{reached.limit}, with the site and imports).",
+                       headers={"Retry-After": retry_after(reached.reset_at)}) from reached
 
 
 @bp.get(f"/links/{LINK_ID}")
@@ -154,8 +166,8 @@ def update_link(link_id: int):
     try:
         service.update_link(link, schemas.link_options(values, service.options_of(link)),
                             **schemas.column_values(values))
-    except service.LinkOptionError as exc:
-        raise schemas.invalid(exc.field, str(exc)) from exc
+    except LinkRuleError as exc:
+        raise schemas.rule_error(exc) from exc
     return jsonify(_link_json(link, _owner()))
 
 

@@ -2,17 +2,16 @@
 clients may set it on create and on update. The OpenAPI document, the input parsing and the
 output are all derived from ``LINK_FIELDS``: a new link option is one more row here.
 
-Parsing reuses the domain's rules (``validate_target_url``, ``validate_slug``, ``check_title``,
-``check_new_expiry``); this module only checks JSON types and turns domain errors into ApiErrors.
+Parsing calls the domain's rules (``shortener.links.rules``, as the forms and the CSV import do);
+this module only checks JSON types and turns ``LinkRuleError`` into ApiErrors.
 """
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
-from ..accounts.users import PASSWORD_MAX_LENGTH
 from ..clicks.stats import LinkStats
-from ..links import service, slugs, urls
+from ..links import rules
 from ..models import Link
 from .errors import ApiError
 
@@ -36,7 +35,7 @@ class Field:
     required: bool = False  # on create
     parse: Callable[[object, Context], object] | None = None  # JSON value -> column value
     dump: Callable[[Link], object] | None = None  # column value -> JSON (default: the attribute)
-    option: bool = False  # a link option: set through service.LinkOptions, not as a column
+    option: bool = False  # a link option: set through rules.LinkOptions, not as a column
 
     @property
     def write_only(self) -> bool:
@@ -46,6 +45,15 @@ class Field:
 
 def invalid(field: str, message: str, code: str = "invalid_field") -> ApiError:
     return ApiError(422, code, message, field)
+
+
+# The stable codes of the fields whose rules have one of their own.
+RULE_CODES = {"target_url": "invalid_target_url", "slug": "invalid_slug"}
+
+
+def rule_error(error: rules.LinkRuleError) -> ApiError:
+    """A domain rule's error as the API's 422, naming the field."""
+    return invalid(error.field, str(error), RULE_CODES.get(error.field, "invalid_field"))
 
 
 def _string(name: str, value: object, max_length: int) -> str:
@@ -58,40 +66,37 @@ def _string(name: str, value: object, max_length: int) -> str:
 
 def parse_target_url(value: object, context: Context) -> str:
     try:
-        return urls.validate_target_url(_string("target_url", value, urls.MAX_URL_LENGTH).strip(),
-                                        context.own_hosts)
-    except urls.InvalidTargetURL as exc:
-        raise invalid("target_url", str(exc), "invalid_target_url") from exc
+        return rules.check_target(_string("target_url", value, rules.TARGET_MAX_LENGTH).strip(),
+                                  context.own_hosts)
+    except rules.LinkRuleError as exc:
+        raise rule_error(exc) from exc
 
 
 def parse_slug(value: object, _context: Context) -> str | None:
     if value is None:
         return None
     try:
-        return slugs.validate_slug(_string("slug", value, 64).strip())
-    except slugs.SlugError as exc:
-        raise invalid("slug", str(exc), "invalid_slug") from exc
+        return rules.check_slug(_string("slug", value, rules.SLUG_MAX_LENGTH).strip())
+    except rules.LinkRuleError as exc:
+        raise rule_error(exc) from exc
 
 
 def parse_title(value: object, _context: Context) -> str | None:
     if value is None:
         return None
     try:
-        return service.check_title(_string("title", value, service.TITLE_MAX_LENGTH).strip())
-    except service.InvalidLink as exc:
-        raise invalid("title", str(exc)) from exc
+        return rules.check_title(_string("title", value, rules.TITLE_MAX_LENGTH).strip())
+    except rules.LinkRuleError as exc:
+        raise rule_error(exc) from exc
 
 
 def parse_datetime(name: str, value: object) -> datetime | None:
     """An RFC 3339 date-time as naive UTC; one without an offset is taken as UTC."""
     if value is None:
         return None
-    text = _string(name, value, 40)
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        # Overflows at the ends of the calendar (year 1 with a positive offset).
-        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-    except (ValueError, OverflowError) as exc:
+        return rules.parse_moment(name, _string(name, value, 40))
+    except rules.LinkRuleError as exc:
         raise invalid(name, f"'{name}' must be a date-time such as 2030-01-31T12:00:00Z.") from exc
 
 
@@ -136,16 +141,16 @@ NULLABLE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 LINK_FIELDS: tuple[Field, ...] = (
     Field("id", {"type": "integer", "readOnly": True}),
-    Field("slug", {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,64}$",
+    Field("slug", {"type": ["string", "null"], "pattern": f"^{rules.SLUG_PATTERN}$",
                    "description": "The last part of the short URL; random when omitted or null.",
                    "examples": ["launch"]},
           create=True, parse=parse_slug),
     Field("short_url", {"type": "string", "readOnly": True}),
-    Field("target_url", {"type": "string", "minLength": 1, "maxLength": urls.MAX_URL_LENGTH,
+    Field("target_url", {"type": "string", "minLength": 1, "maxLength": rules.TARGET_MAX_LENGTH,
                          "description": "An http(s) address; not one of this site's.",
                          "examples": ["https://example.com/a/long/page"]},
           create=True, update=True, required=True, parse=parse_target_url),
-    Field("title", {"type": ["string", "null"], "maxLength": service.TITLE_MAX_LENGTH},
+    Field("title", {"type": ["string", "null"], "maxLength": rules.TITLE_MAX_LENGTH},
           create=True, update=True, parse=parse_title),
     Field("is_active", {"type": "boolean", "description": "Inactive links answer 404."},
           update=True, parse=lambda value, _c: parse_boolean("is_active", value)),
@@ -157,13 +162,13 @@ LINK_FIELDS: tuple[Field, ...] = (
                         "description": "UTC; before it the short link answers 404. Before expires_at."},
           create=True, update=True, option=True, parse=lambda value, _c: parse_datetime("starts_at", value),
           dump=lambda link: timestamp(link.starts_at)),
-    Field("click_limit", {"type": ["integer", "null"], "minimum": 1, "maximum": service.CLICK_LIMIT_MAX,
+    Field("click_limit", {"type": ["integer", "null"], "minimum": 1, "maximum": rules.CLICK_LIMIT_MAX,
                           "description": ("After this many human clicks the short link answers 410. "
                                           "Clicks are counted asynchronously: the limit may be passed "
                                           "by the clicks of a few seconds.")},
           create=True, update=True, option=True, parse=parse_click_limit),
-    Field("redirect_code", {"type": "integer", "enum": list(service.REDIRECT_CODES),
-                            "default": service.DEFAULT_REDIRECT_CODE,
+    Field("redirect_code", {"type": "integer", "enum": list(rules.REDIRECT_CODES),
+                            "default": rules.DEFAULT_REDIRECT_CODE,
                             "description": "Browsers cache a 301: their repeat visits are not counted."},
           create=True, update=True, option=True, parse=parse_redirect_code),
     Field("forward_query", {"type": "boolean", "default": False,
@@ -171,7 +176,8 @@ LINK_FIELDS: tuple[Field, ...] = (
           create=True, update=True, option=True,
           parse=lambda value, _c: parse_boolean("forward_query", value)),
     Field("password", {"type": ["string", "null"], "writeOnly": True,
-                       "minLength": service.LINK_PASSWORD_MIN_LENGTH, "maxLength": PASSWORD_MAX_LENGTH,
+                       "minLength": rules.LINK_PASSWORD_MIN_LENGTH,
+                       "maxLength": rules.LINK_PASSWORD_MAX_LENGTH,
                        "description": ("Visitors must enter it before being redirected; stored only "
                                        "as a hash and never returned. null removes it.")},
           create=True, update=True, option=True, parse=parse_password),
@@ -208,9 +214,9 @@ def parse_create(data: object, context: Context) -> dict:
         if field.required and field.name not in values:
             raise invalid(field.name, f"'{field.name}' is required.", "missing_field")
     try:
-        service.check_new_expiry(values.get("expires_at"))
-    except service.InvalidLink as exc:
-        raise invalid("expires_at", str(exc)) from exc
+        rules.check_new_expiry(values.get("expires_at"))
+    except rules.LinkRuleError as exc:
+        raise rule_error(exc) from exc
     return values
 
 
@@ -219,14 +225,14 @@ def parse_update(data: object, context: Context) -> dict:
     return _parse(data, context, lambda field: field.update)
 
 
-def link_options(values: dict, current: service.LinkOptions | None = None) -> service.LinkOptions:
+def link_options(values: dict, current: rules.LinkOptions | None = None) -> rules.LinkOptions:
     """The link options from parsed ``values`` on top of ``current`` (the defaults on create).
 
     Options not sent keep their value (PATCH). A password of null removes the protection; an
     absent one keeps it.
     """
     sent = {name: value for name, value in values.items() if FIELDS_BY_NAME[name].option}
-    options = replace(current or service.LinkOptions(),
+    options = replace(current or rules.LinkOptions(),
                       **{name: value for name, value in sent.items() if name != "password"})
     if "password" in sent:
         password = sent["password"]

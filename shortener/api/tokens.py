@@ -10,7 +10,8 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import ApiToken
@@ -33,13 +34,27 @@ def hash_token(token: str) -> str:
 
 
 def create_token(owner_id: int, name: str, now: datetime | None = None) -> tuple[ApiToken, str]:
-    """Store a new token of ``owner_id``; return its row and the token itself (shown once)."""
+    """Store a new token of ``owner_id``; return its row and the token itself (shown once).
+
+    Raises TokenError for a bad name, or when the owner has API_TOKENS_MAX live tokens already
+    (each has a request budget of its own: unbounded tokens would be an unbounded budget).
+    """
     name = _clean_name(name)
+    _check_bound(owner_id)
     token = PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
     row = ApiToken(owner_id=owner_id, name=name, token_hash=hash_token(token), created_at=now or utcnow())
     db.session.add(row)
     db.session.commit()
     return row, token
+
+
+def _check_bound(owner_id: int) -> None:
+    bound = current_app.config["API_TOKENS_MAX"]
+    live = db.session.scalar(select(func.count()).select_from(ApiToken).where(
+        ApiToken.owner_id == owner_id, ApiToken.revoked_at.is_(None)))
+    if live >= bound:
+        raise TokenError(f"You can have at most {bound} API tokens: revoke one you no longer use, "
+                         "then create this one.")
 
 
 def _clean_name(name: str) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Click
+from ..spreadsheet_cells import escape_cell
 
 EXPORT_BATCH = 1000
 COLUMNS = {
@@ -28,9 +29,6 @@ COLUMNS = {
     "country": Click.country,
     "ip_network": Click.ip_address,
 }
-# A cell starting with one of these runs as a formula in a spreadsheet; referrers and agents are
-# chosen by whoever clicks.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def clicks_csv(link_id: int, batch: int = EXPORT_BATCH) -> Iterator[str]:
@@ -73,5 +71,5 @@ def csv_cell(value) -> str:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    # Referrers, agents and titles are chosen by others: never a formula in a spreadsheet.
+    return escape_cell(str(value))

@@ -7,8 +7,12 @@ from ..extensions import db
 from ..models import Link
 from .service import DEFAULT_SORT, links_query
 
+# Every field its owner set, under names the CSV import reads back (shortener.links.imports).
+# A password cannot be exported (only its hash is kept): has_password says the link had one, and
+# the import brings such a link back switched off until its owner sets a password again.
 COLUMNS = ("short_url", "slug", "title", "target_url", "human_clicks", "bot_clicks",
-           "created_at_utc", "last_clicked_at_utc", "expires_at_utc", "active")
+           "created_at_utc", "last_clicked_at_utc", "expires_at_utc", "active",
+           "starts_at_utc", "click_limit", "redirect_code", "forward_query", "has_password")
 
 
 def links_csv(owner_id: int, short_url: Callable[[Link], str], query: str = "",
@@ -24,4 +28,10 @@ def links_csv(owner_id: int, short_url: Callable[[Link], str], query: str = "",
 
 def _row(link: Link, short_url: Callable[[Link], str]) -> tuple:
     return (short_url(link), link.slug, link.title, link.target_url, link.click_count,
-            link.bot_count, link.created_at, link.last_clicked_at, link.expires_at, link.is_active)
+            link.bot_count, link.created_at, link.last_clicked_at, link.expires_at, _flag(link.is_active),
+            link.starts_at, link.click_limit, link.redirect_code, _flag(link.forward_query),
+            _flag(link.password_hash is not None))
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"

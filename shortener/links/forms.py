@@ -12,16 +12,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from .service import (
-    DEFAULT_REDIRECT_CODE,
-    InvalidLink,
-    LinkOptions,
-    check_new_expiry,
-    check_title,
-    option_problems,
-)
-from .slugs import SlugError, validate_slug
-from .urls import MAX_URL_LENGTH, InvalidTargetURL, validate_target_url
+from . import rules
+from .rules import DEFAULT_REDIRECT_CODE, LinkOptions, LinkRuleError
 
 
 def _strip(value):
@@ -32,6 +24,20 @@ def _none_if_empty(value):
     return value or None
 
 
+def _checked(rule, *args):
+    """``rule``'s value, its LinkRuleError as this field's error."""
+    try:
+        return rule(*args)
+    except LinkRuleError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def add_problems(form: FlaskForm, error: LinkRuleError) -> None:
+    """Every problem of a domain error under the field it names."""
+    for problem in error.problems:
+        getattr(form, problem.field).errors.append(str(problem))
+
+
 class LinkForm(FlaskForm):
     """Fields shared by create and edit. ``own_hosts`` are the hosts a target must not use."""
 
@@ -39,11 +45,11 @@ class LinkForm(FlaskForm):
         "Destination",
         validators=[InputRequired("Enter the address to shorten.")],
         filters=[_strip],
-        render_kw={"placeholder": "https://example.com/a/long/page", "maxlength": MAX_URL_LENGTH},
+        render_kw={"placeholder": "https://example.com/a/long/page", "maxlength": rules.TARGET_MAX_LENGTH},
     )
     title = StringField(
         "Title",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=rules.TITLE_MAX_LENGTH)],
         filters=[_strip, _none_if_empty],
         description="Optional; only you see it.",
     )
@@ -93,27 +99,13 @@ class LinkForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.own_hosts = own_hosts
 
+    # Every rule is the domain's (links.rules); the options' are checked once, by the service,
+    # and the view puts its LinkRuleError under the fields (add_problems).
     def validate_target_url(self, field):
-        try:
-            field.data = validate_target_url(field.data, self.own_hosts)
-        except InvalidTargetURL as exc:
-            raise ValidationError(str(exc)) from exc
+        field.data = _checked(rules.check_target, field.data, self.own_hosts)
 
     def validate_title(self, field):
-        try:
-            check_title(field.data)
-        except InvalidLink as exc:
-            raise ValidationError(str(exc)) from exc
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if not valid:
-            return False
-        # The rules live in the domain (links.service), shared with every other way in.
-        for problem in option_problems(self.options(), self.expires_at.data):
-            getattr(self, problem.field).errors.append(str(problem))
-            valid = False
-        return valid
+        _checked(rules.check_title, field.data)
 
     def options(self) -> LinkOptions:
         return LinkOptions(
@@ -135,20 +127,14 @@ class CreateLinkForm(LinkForm):
         validators=[Optional()],
         filters=[_strip],
         description="Letters, digits, '-' and '_'. Leave empty for a random one.",
-        render_kw={"maxlength": 64, "autocapitalize": "off", "spellcheck": "false"},
+        render_kw={"maxlength": rules.SLUG_MAX_LENGTH, "autocapitalize": "off", "spellcheck": "false"},
     )
 
     def validate_slug(self, field):
-        try:
-            validate_slug(field.data)
-        except SlugError as exc:
-            raise ValidationError(str(exc)) from exc
+        _checked(rules.check_slug, field.data)
 
     def validate_expires_at(self, field):
-        try:
-            check_new_expiry(field.data)
-        except InvalidLink as exc:
-            raise ValidationError(str(exc)) from exc
+        _checked(rules.check_new_expiry, field.data)
 
 
 class EditLinkForm(LinkForm):
@@ -173,6 +159,8 @@ class ImportForm(FlaskForm):
         "CSV file",
         validators=[FileRequired("Choose a CSV file."), FileAllowed(["csv", "txt"], "Choose a .csv file.")],
         description="A header row, then one link per row: target (required), slug, title, expiry "
-                    "(e.g. 2030-12-31 23:59, UTC). Exports from Kutt and YOURLS work as they are.",
+                    "(e.g. 2030-12-31 23:59, UTC) and the options (starts_at, click_limit, redirect_code, "
+                    "forward_query, active). This site's own export, and those of Kutt and YOURLS, "
+                    "work as they are.",
         render_kw={"accept": ".csv,text/csv"},
     )

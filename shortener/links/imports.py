@@ -11,22 +11,27 @@ nothing twice. Knows nothing about HTTP.
 
 import csv
 import io
-import unicodedata
+import logging
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask import current_app
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func, select
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from ..background.queues import IMPORTS, enqueue
 from ..extensions import db
 from ..models import Link, LinkImport
+from ..spreadsheet_cells import unescape_cell
 from ..timeutil import utcnow
-from .slugs import SlugError, random_slug, validate_slug
-from .urls import InvalidTargetURL, own_hosts, validate_target_url
+from . import quota, rules
+from .rules import LinkOptions, LinkRuleError
+from .service import apply_options
+from .slugs import random_slug, slug_taken
+from .urls import own_hosts
 
-TITLE_MAX = 200
+log = logging.getLogger(__name__)
 RANDOM_SLUG_ATTEMPTS = 5
 # Our columns and the names other shorteners' exports give them (lower case, "_" for " " and "-").
 # Kutt: target, address, description, expire_in (its "link" is the short URL: ignored).
@@ -37,8 +42,27 @@ COLUMN_ALIASES = {
     "slug": ("slug", "address", "keyword", "alias", "short_code", "shortcode", "code", "back_half"),
     "title": ("title", "description", "name"),
     "expiry": ("expiry", "expires", "expires_at", "expire_in", "expiration", "expiry_date",
-               "valid_until"),
+               "valid_until", "expires_at_utc"),
+    # The options, and the rest of what our own export (shortener.links.export) writes.
+    "starts_at": ("starts_at", "starts_at_utc", "valid_from"),
+    "click_limit": ("click_limit",),
+    "redirect_code": ("redirect_code", "redirect_type"),
+    "forward_query": ("forward_query",),
+    "active": ("active", "is_active"),
+    "has_password": ("has_password",),
 }
+FLAGS = {"true": True, "yes": True, "y": True, "1": True, "on": True,
+         "false": False, "no": False, "n": False, "0": False, "off": False}
+PASSWORD_NOT_CARRIED = ("This link had a password, which an export cannot carry, so it was imported "
+                        "switched off: set it again on the link's page, then make the link active.")
+
+
+class RowOutcome(NamedTuple):
+    """What became of one row: ``kind`` is created, skipped or rejected; ``message`` says why
+    it was rejected, or what its owner should know about a created link."""
+
+    kind: str
+    message: str = ""
 
 
 class ImportFileError(ValueError):
@@ -102,6 +126,8 @@ def _data_rows(text: str):
 def start_import(owner_id: int, filename: str, data: bytes) -> LinkImport:
     """Check and store the upload, then queue its job (after the commit); raises ImportFileError."""
     config = current_app.config
+    _check_pending(owner_id, config["IMPORT_PENDING_MAX"])
+    _check_budget(owner_id)
     text, count = read_upload(data, config["IMPORT_MAX_BYTES"], config["IMPORT_MAX_ROWS"])
     link_import = LinkImport(owner_id=owner_id, filename=(filename or "links.csv")[:255], csv_text=text,
                              status="queued", total_rows=count, report=[])
@@ -109,6 +135,27 @@ def start_import(owner_id: int, filename: str, data: bytes) -> LinkImport:
     db.session.commit()
     enqueue(IMPORTS, "jobs.imports.run_import", link_import.id, on_failure="jobs.imports.import_failed")
     return link_import
+
+
+PENDING = ("queued", "running")
+
+
+def _check_budget(owner_id: int) -> None:
+    """Refuse up front when the day's creations are spent: every new row would be rejected."""
+    spent = quota.spent_window(owner_id, bulk=True)
+    if spent is not None:
+        raise ImportFileError(f"You have reached your link-creation limit ({spent.limit}): upload the "
+                              f"file after {_utc(spent.reset_at)} UTC.")
+
+
+def _check_pending(owner_id: int, bound: int) -> None:
+    """At most ``bound`` imports of one user wait or run: their files are stored until done, so
+    this bounds what one user keeps in the database (``bound`` x IMPORT_MAX_BYTES)."""
+    pending = db.session.scalar(select(func.count()).select_from(LinkImport).where(
+        LinkImport.owner_id == owner_id, LinkImport.status.in_(PENDING)))
+    if pending >= bound:
+        raise ImportFileError(f"You have {pending} imports waiting or running (at most {bound}). "
+                              "Upload this file when one of them is done.")
 
 
 def get_import(owner_id: int, import_id: int) -> LinkImport | None:
@@ -121,8 +168,8 @@ def get_import(owner_id: int, import_id: int) -> LinkImport | None:
 def run_import(import_id: int) -> None:
     """Import the stored file's rows from where a previous run stopped; commits per batch."""
     link_import = db.session.get(LinkImport, import_id)
-    if link_import is None or link_import.status == "done":
-        return  # deleted with its owner, or a redelivered job: nothing to do
+    if link_import is None or link_import.status in ("done", "failed"):
+        return  # deleted with its owner, a redelivered job, or one requeued after it failed for good
     link_import.status, link_import.failure_reason = "running", None
     db.session.commit()
     batch_size = current_app.config["IMPORT_BATCH_SIZE"]
@@ -131,6 +178,7 @@ def run_import(import_id: int) -> None:
     for start in range(0, len(rows), batch_size):
         _import_batch(link_import, rows[start:start + batch_size], hosts)
     link_import.status = "done"
+    link_import.csv_text = ""  # the report says what became of each row: the file is not needed
     link_import.finished_at = utcnow()
     db.session.commit()
 
@@ -154,83 +202,170 @@ def mark_failed(import_id: int, reason: str) -> None:
     if link_import is None or link_import.status == "done":
         return
     link_import.status = "failed"
+    link_import.csv_text = ""  # its page asks for the file again: nothing resumes a failed import
     link_import.failure_reason = reason[:255]
     link_import.finished_at = utcnow()
     db.session.commit()
 
 
 def _import_batch(link_import: LinkImport, rows: list, hosts: frozenset[str]) -> None:
-    rejected = []
+    """Import ``rows`` and commit them with the progress; a row the database refuses (a slug
+    taken meanwhile, a value it rejects) sends the batch back and it is redone row by row, so
+    that row alone is reported and nothing else is lost."""
+    try:
+        _import_rows(link_import, rows, hosts)
+    except ROW_ERRORS:
+        db.session.rollback()  # the batch's links and progress, back to the last commit
+        log.info("import %s: a row of its batch was refused; importing it row by row",
+                 link_import.id, exc_info=True)
+        for row in rows:
+            _import_alone(link_import, row, hosts)
+
+
+# What one row can make the database refuse: a race for its slug, a value it will not store.
+ROW_ERRORS = (IntegrityError, DataError)
+
+
+def _import_alone(link_import: LinkImport, row: tuple, hosts: frozenset[str]) -> None:
+    try:
+        _import_rows(link_import, [row], hosts)
+    except ROW_ERRORS:
+        db.session.rollback()
+        number, cells = row[0], _cells(row[1], row[2])
+        reason = _refused_reason(link_import.owner_id, cells["slug"])
+        _record(link_import, [(number, cells, RowOutcome("rejected", reason))])
+        link_import.processed_rows += 1
+        db.session.commit()
+
+
+def _refused_reason(owner_id: int, slug: str) -> str:
+    if slug and slug_taken(owner_id, slug):
+        return _slug_used(slug)
+    return "The database refused this row; check its values, or import it again."
+
+
+def _import_rows(link_import: LinkImport, rows: list, hosts: frozenset[str]) -> None:
+    outcomes = []
     for number, row, columns in rows:
-        outcome = import_row(link_import.owner_id, _cells(row, columns), hosts)
-        if outcome == "created":
-            link_import.created_count += 1
-        elif outcome == "skipped":
-            link_import.skipped_count += 1
-        else:
-            link_import.rejected_count += 1
-            target = _cells(row, columns)["target"][:200]
-            rejected.append({"row": number, "target": target, "reason": outcome})
+        cells = _cells(row, columns)
+        outcomes.append((number, cells, import_row(link_import.owner_id, cells, hosts)))
+    _record(link_import, outcomes)
     link_import.processed_rows += len(rows)
-    link_import.report = [*link_import.report, *rejected]  # a new list, so the change is saved
     db.session.commit()  # the batch's links and the progress, together
 
 
+def _record(link_import: LinkImport, outcomes: list[tuple[int, dict, RowOutcome]]) -> None:
+    """Count the outcomes; the report lists rejected rows (with "reason") and created ones with
+    something to know (with "note")."""
+    reported = []
+    for number, cells, outcome in outcomes:
+        if outcome.kind == "created":
+            link_import.created_count += 1
+        elif outcome.kind == "skipped":
+            link_import.skipped_count += 1
+        else:
+            link_import.rejected_count += 1
+        if outcome.message:
+            key = "reason" if outcome.kind == "rejected" else "note"
+            reported.append({"row": number, "target": cells["target"][:200], key: outcome.message})
+    link_import.report = [*link_import.report, *reported]  # a new list, so the change is saved
+
+
 def _cells(row: list[str], columns: dict[str, int]) -> dict[str, str]:
-    return {name: row[index].strip() if index < len(row) else "" for name, index in columns.items()} | {
-        name: "" for name in COLUMN_ALIASES if name not in columns}
+    """Our column name -> the row's cell, trimmed, without the escaping our exports add for
+    spreadsheets (shortener.spreadsheet_cells); "" for a column the file lacks."""
+    cells = {name: unescape_cell(row[index]).strip() if index < len(row) else ""
+             for name, index in columns.items()}
+    return cells | {name: "" for name in COLUMN_ALIASES if name not in columns}
 
 
-def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> str:
-    """Add the row's link to the session: "created", "skipped", or why it was rejected."""
+def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> RowOutcome:
+    """Add the row's link to the session (flushed): created, skipped, or rejected and why."""
     try:
-        target = validate_target_url(cells["target"], hosts)
-        slug = validate_slug(cells["slug"]) if cells["slug"] else None
-        title = _title(cells["title"])
-        expires_at = _expiry(cells["expiry"])
-    except (InvalidTargetURL, SlugError, ValueError) as exc:
-        return str(exc)
+        link = _link_of(owner_id, cells, hosts)
+    except LinkRuleError as exc:
+        return RowOutcome("rejected", str(exc))
     mine = select(Link.target_url).where(Link.owner_id == owner_id)
-    if slug is not None:
-        existing = db.session.scalar(mine.where(Link.slug == slug))
+    if cells["slug"]:
+        existing = db.session.scalar(mine.where(Link.slug_key == cells["slug"].lower()))
         if existing is not None:
-            if existing == target:
-                return "skipped"
-            return f"The short name {slug!r} is already used for another link."
-    elif db.session.scalar(mine.where(Link.target_url == target).limit(1)):
-        return "skipped"  # no slug given and this target already has a link: already there
-    slug = slug or _free_random_slug(owner_id)
-    db.session.add(Link(owner_id=owner_id, slug=slug, target_url=target, title=title,
-                        expires_at=expires_at))
+            if existing == link.target_url:
+                return RowOutcome("skipped")
+            return RowOutcome("rejected", _slug_used(cells["slug"]))
+    elif db.session.scalar(mine.where(Link.target_url == link.target_url).limit(1)):
+        return RowOutcome("skipped")  # no slug given and this target already has a link: already there
+    try:
+        quota.take_creation(owner_id, bulk=True)
+    except quota.CreationLimitReached as reached:
+        return RowOutcome("rejected", _over_limit(reached))
+    link.slug = cells["slug"] or _free_random_slug(owner_id)
+    db.session.add(link)
     db.session.flush()  # later rows of the file see this one
-    return "created"
+    return RowOutcome("created", PASSWORD_NOT_CARRIED if _had_password(cells) else "")
 
 
-def _title(value: str) -> str | None:
-    if len(value) > TITLE_MAX:
-        raise ValueError(f"The title is longer than {TITLE_MAX} characters.")
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        raise ValueError("The title contains control characters.")
-    return value or None
+def _over_limit(reached: quota.CreationLimitReached) -> str:
+    return (f"Over your link-creation limit ({reached.limit}): import the file again after "
+            f"{_utc(reached.reset_at)} UTC (the rows imported by then are skipped).")
+
+
+def _utc(unix_time: float) -> str:
+    return datetime.fromtimestamp(unix_time, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _slug_used(slug: str) -> str:
+    return f"The short name {slug!r} is already used for another link."
+
+
+def _link_of(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> Link:
+    """The row's link, not added to the session (no slug yet); raises LinkRuleError."""
+    if cells["slug"]:
+        rules.check_slug(cells["slug"])
+    expires_at = _expiry(cells["expiry"])
+    link = Link(owner_id=owner_id, target_url=rules.check_target(cells["target"], hosts),
+                title=rules.check_title(cells["title"]), expires_at=expires_at,
+                # A link that had a password comes back off: it must not become public.
+                is_active=_flag("active", cells["active"], True) and not _had_password(cells))
+    apply_options(link, _options(cells))
+    return link
+
+
+def _options(cells: dict[str, str]) -> LinkOptions:
+    return LinkOptions(
+        starts_at=rules.parse_moment("starts_at", cells["starts_at"]) if cells["starts_at"] else None,
+        click_limit=_whole_number("click_limit", cells["click_limit"]),
+        redirect_code=_whole_number("redirect_code", cells["redirect_code"]) or rules.DEFAULT_REDIRECT_CODE,
+        forward_query=_flag("forward_query", cells["forward_query"], False),
+    )
+
+
+def _had_password(cells: dict[str, str]) -> bool:
+    return _flag("has_password", cells["has_password"], False)
+
+
+def _flag(field: str, value: str, default: bool) -> bool:
+    if not value:
+        return default
+    if value.lower() not in FLAGS:
+        raise LinkRuleError(field, f"The {field} column holds {value[:20]!r}: use true or false.")
+    return FLAGS[value.lower()]
+
+
+def _whole_number(field: str, value: str) -> int | None:
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 10):
+        raise LinkRuleError(field, f"The {field} column holds {value[:20]!r}: use a whole number.")
+    return int(value)
 
 
 def _expiry(value: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
-    except ValueError as exc:
-        raise ValueError(f"The expiry {value[:40]!r} is not a date and time like 2030-12-31 23:59.") from exc
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    if moment <= utcnow():
-        raise ValueError("The expiry is in the past.")
-    return moment
+    return rules.check_new_expiry(rules.parse_moment("expiry", value)) if value else None
 
 
 def _free_random_slug(owner_id: int) -> str:
     for _ in range(RANDOM_SLUG_ATTEMPTS):
         slug = random_slug()
-        if db.session.scalar(select(Link.id).where(Link.owner_id == owner_id, Link.slug == slug)) is None:
+        if not slug_taken(owner_id, slug):
             return slug
-    raise ValueError("Could not find a free short name; import the file again.")
+    raise LinkRuleError("slug", "Could not find a free short name; import the file again.")

@@ -11,19 +11,18 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..clicks import charts, countries, export, stats
 from ..clicks.pending import clicks_in_flight
-from ..extensions import csrf, limiter
+from ..extensions import csrf
 from ..models import Link
 from ..timeutil import utcnow
-from . import imports, qr, service, urls
+from . import imports, qr, quota, service, urls
 from .export import links_csv as export_links_csv
-from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm, ImportForm
-from .slugs import SlugError
+from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm, ImportForm, add_problems
+from .rules import LinkRuleError
 
 bp = Blueprint("links", __name__)
 # Link.id is a 32-bit INTEGER: a larger id in the URL is a 404, not a database error.
@@ -57,29 +56,29 @@ def export_links():
     )
 
 
-def _creation_limit_reached(limit: RequestLimit):
+def _creation_limit_reached(form: CreateLinkForm, reached: quota.CreationLimitReached):
     """The form again, as typed, with the reason: a 429 that reads like any form error."""
-    form = CreateLinkForm(own_hosts=_own_hosts())  # filled from the request: what was typed stays
-    form.form_errors.append(f"You have created a lot of links in a short time (at most {limit.limit}). "
+    form.form_errors.append(f"You have created a lot of links in a short time (at most {reached.limit}). "
                             "Wait a little, then try again.")
     return make_response(_create_page(form), 429)
 
 
-# Every POST counts (counted before the view, atomically), per user, not per address.
 @bp.route("/links/new", methods=["GET", "POST"])
 @login_required
-@limiter.limit(lambda: current_app.config["RATELIMIT_LINK_CREATE"], key_func=lambda: str(current_user.id),
-               scope="link-create", methods=["POST"], on_breach=_creation_limit_reached)
 def create():
     form = CreateLinkForm(own_hosts=_own_hosts())
+    if request.method == "POST":
+        # Every POST counts, before anything else, per user: the budget the API and imports share.
+        try:
+            quota.take_creation(current_user.id)
+        except quota.CreationLimitReached as reached:
+            return _creation_limit_reached(form, reached)
     if form.validate_on_submit():
         try:
             link = service.create_link(current_user.id, form.target_url.data, form.title.data,
                                        form.expires_at.data, form.slug.data, form.options())
-        except SlugError as exc:
-            form.slug.errors.append(str(exc))
-        except service.LinkOptionError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+        except LinkRuleError as exc:
+            add_problems(form, exc)
         else:
             flash(f"Short link created: {_short_url(link)}", "success")
             return redirect(url_for(".detail", link_id=link.id))
@@ -149,8 +148,8 @@ def edit(link_id: int):
             service.update_link(link, form.options(), target_url=form.target_url.data,
                                 title=form.title.data, expires_at=form.expires_at.data,
                                 is_active=form.is_active.data)
-        except service.LinkOptionError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
+        except LinkRuleError as exc:
+            add_problems(form, exc)
         else:
             flash("Link updated.", "success")
             return redirect(url_for(".detail", link_id=link.id))

@@ -6,7 +6,6 @@ unique constraint ``uq_links_owner_slug_key`` (on the lowercased slug) is the ju
 what failed, which also covers two requests racing for the same slug.
 """
 
-import re
 import secrets
 import string
 
@@ -15,25 +14,23 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Link
+from .rules import LinkRuleError, check_slug
 
-SLUG_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ALPHABET = string.ascii_letters + string.digits
 RANDOM_SLUG_LENGTH = 7
 RANDOM_SLUG_ATTEMPTS = 5
 
 
-class SlugError(ValueError):
-    """The slug cannot be used; the message says why, for the user."""
+# The slug's rule is shortener.links.rules.check_slug; these are its older names.
+SlugError = LinkRuleError
+validate_slug = check_slug
 
 
-class SlugTaken(SlugError):
-    pass
+class SlugTaken(LinkRuleError):
+    """The owner already has a link under this slug (in any case)."""
 
-
-def validate_slug(slug: str) -> str:
-    if not SLUG_RE.fullmatch(slug):
-        raise SlugError("Use 1 to 64 characters: letters, digits, '-' or '_'.")
-    return slug
+    def __init__(self, message: str):
+        super().__init__("slug", message)
 
 
 def random_slug() -> str:
@@ -49,10 +46,10 @@ def slug_taken(owner_id: int, slug: str) -> bool:
 def save_new_link(link: Link, custom_slug: str | None = None) -> Link:
     """Insert and commit ``link`` under ``custom_slug``, or under a fresh random slug.
 
-    Raises SlugError for an invalid slug, SlugTaken if the owner already uses it.
+    Raises LinkRuleError for an invalid slug, SlugTaken if the owner already uses it.
     """
     if custom_slug:
-        if not _insert(link, validate_slug(custom_slug)):
+        if not _insert(link, check_slug(custom_slug)):
             raise SlugTaken(f"You already have a link at /{custom_slug}. Pick another name.")
         return link
     for _ in range(RANDOM_SLUG_ATTEMPTS):

@@ -188,6 +188,19 @@ def _is_local(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
+def is_address_literal(host: str) -> bool:
+    """Whether the normalized ``host`` names no DNS name: an IP address, localhost or *.localhost."""
+    return _is_local(host) or _is_ip(host)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return False
+    return True
+
+
 def own_hosts(base_url: str | None, request_host: str | None) -> frozenset[str]:
     """The normalized hosts that serve this site: BASE_URL's and the request's."""
     hosts = set()

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select, text
 
 from shortener.api import tokens
+from shortener.config import from_environ
 from shortener.extensions import db
 from shortener.models import ApiToken
 
@@ -84,3 +85,21 @@ def test_list_shows_the_owners_live_tokens_newest_first(app, auth, owner):
         tokens.create_token(bob, "bobs")
         assert [row.name for row in tokens.list_tokens(owner)] == ["new", "old"]
         assert db.session.scalar(select(db.func.count()).select_from(ApiToken)) == 3
+
+
+def test_a_user_has_at_most_api_tokens_max_live_tokens(make_app, auth):
+    app = make_app(API_TOKENS_MAX=2)
+    owner = type(auth)(app, app.test_client()).create_user("alice")
+    with app.app_context():
+        first, _ = tokens.create_token(owner, "one")
+        tokens.create_token(owner, "two")
+        with pytest.raises(tokens.TokenError, match="at most 2 API tokens"):
+            tokens.create_token(owner, "three")
+        assert tokens.revoke_token(owner, first.id)
+        tokens.create_token(owner, "three")  # a revoked token no longer counts
+        assert len(tokens.list_tokens(owner)) == 2
+
+
+def test_the_token_bound_is_a_setting():
+    assert from_environ({})["API_TOKENS_MAX"] == 10
+    assert from_environ({"API_TOKENS_MAX": "3"})["API_TOKENS_MAX"] == 3

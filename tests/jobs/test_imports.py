@@ -1,16 +1,18 @@
 """jobs/imports.py and shortener/links/imports.py: CSV import from the upload to the report,
 the job run by a real in-process RQ worker on the real Redis."""
 
+import csv
 import io
 from datetime import timedelta
 
 import pytest
 from rq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select
 
 from shortener.background.worker import InProcessWorker
 from shortener.extensions import db
-from shortener.links import imports
+from shortener.links import imports, service
+from shortener.links.rules import LinkOptions
 from shortener.models import Link, LinkImport
 from shortener.timeutil import utcnow
 from tests.conftest import AuthActions, use_redis
@@ -167,6 +169,139 @@ def test_kutt_and_yourls_exports_are_recognised(job_app, alice, real_redis, head
         assert (link.title, link.expires_at) == ("From Kutt", None)
 
 
+# --- rows that cannot be saved are reported, the rest imported ------------------------------
+
+def test_slugs_differing_only_in_case_are_rejected_per_row_and_the_rest_imported(job_app, alice, real_redis):
+    client, owner = alice
+    add_link(job_app, owner, "Promo", "https://example.com/promo")
+    text = ("target,slug\n"
+            "https://example.com/a,promo\n"  # an existing link's slug in another case
+            "https://example.com/b,NEW\n"
+            "https://example.com/c,new\n"  # the row above's, in another case
+            "https://example.com/d,fine\n"
+            "https://example.com/promo,PROMO\n")  # the same link: already there
+    import_id = import_id_of(upload(client, text))
+    run_import_jobs(job_app, real_redis)
+    done = the_import(job_app, import_id)
+    assert (done.status, done.created_count, done.skipped_count, done.rejected_count) == ("done", 2, 1, 2)
+    reasons = {item["row"]: item["reason"] for item in done.report}
+    assert sorted(reasons) == [2, 4]
+    assert all("already used for another link" in reason for reason in reasons.values())
+    assert links_of(job_app, owner) == {"Promo": "https://example.com/promo", "NEW": "https://example.com/b",
+                                        "fine": "https://example.com/d"}
+
+
+@pytest.fixture
+def slug_race(job_app, alice):
+    """Another link of alice's takes the slug "RACE" just before the import inserts "race", from
+    another connection: the unique key refuses the import's row, as in a real race."""
+    _, owner = alice
+    with job_app.app_context():
+        engine = db.engine
+    raced = []
+
+    def take_the_slug(_conn, _cursor, statement, parameters, *_):
+        inserts_race = statement.upper().startswith("INSERT INTO LINKS") and "race" in repr(parameters)
+        if raced or not inserts_race:
+            return
+        raced.append(True)
+        with engine.begin() as other:
+            other.execute(insert(Link).values(owner_id=owner, slug="RACE", slug_key="race",
+                                              target_url="https://example.com/theirs", click_count=0))
+
+    event.listen(engine, "before_cursor_execute", take_the_slug)
+    yield raced
+    event.remove(engine, "before_cursor_execute", take_the_slug)
+
+
+def test_a_row_refused_by_the_database_is_reported_and_its_batch_kept(job_app, alice, real_redis, slug_race):
+    client, owner = alice
+    text = ("target,slug\n"  # batches of two: the race is the first row of the second batch
+            "https://example.com/1,one\nhttps://example.com/2,two\n"
+            "https://example.com/3,race\nhttps://example.com/4,four\n"
+            "https://example.com/5,five\n")
+    import_id = import_id_of(upload(client, text))
+    run_import_jobs(job_app, real_redis)
+    assert slug_race == [True]
+    done = the_import(job_app, import_id)
+    assert (done.status, done.failure_reason, done.processed_rows) == ("done", None, 5)
+    assert (done.created_count, done.rejected_count) == (4, 1)
+    assert [(item["row"], item["target"]) for item in done.report] == [(4, "https://example.com/3")]
+    assert "already used for another link" in done.report[0]["reason"]
+    assert set(links_of(job_app, owner)) == {"one", "two", "RACE", "four", "five"}
+    page = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert "could not be reached" not in page and "Rejected rows" in page
+
+
+# --- the links export imports back ---------------------------------------------------------
+
+EXPORTED_FIELDS = ("slug", "title", "target_url", "expires_at", "starts_at", "click_limit", "redirect_code",
+                   "forward_query", "is_active")
+
+
+def every_option_links(app, owner: int) -> None:
+    now = utcnow().replace(microsecond=0)
+    start, end = now + timedelta(days=1), now + timedelta(days=9)
+    with app.app_context():
+        service.create_link(owner, "https://example.com/all?a=1", "Launch, \"day\" one", end, "Launch",
+                            LinkOptions(starts_at=start, click_limit=100, redirect_code=301,
+                                        forward_query=True))
+        service.create_link(owner, "https://example.com/formula", "=1+1; @A1,\uff1d2", None, "formula",
+                            LinkOptions(redirect_code=308))
+        off = service.create_link(owner, "https://example.com/off", None, None, "off",
+                                  LinkOptions(redirect_code=307))
+        service.update_link(off, is_active=False)
+        service.create_link(owner, "https://example.com/secret", "Secret", None, "secret",
+                            LinkOptions(password="open sesame", click_limit=5))
+        service.create_link(owner, "https://example.com/random")
+
+
+def link_fields(app, owner: int) -> dict[str, tuple]:
+    with app.app_context():
+        links = db.session.scalars(select(Link).where(Link.owner_id == owner)).all()
+        return {link.target_url: tuple(getattr(link, name) for name in EXPORTED_FIELDS) for link in links}
+
+
+def test_the_links_export_imports_back_with_every_field_the_owner_set(job_app, alice, real_redis):
+    client, owner = alice
+    every_option_links(job_app, owner)
+    before = link_fields(job_app, owner)
+    exported = client.get("/links.csv").get_data()
+    with job_app.app_context():
+        for link in db.session.scalars(select(Link)).all():
+            service.delete_link(link)
+    import_id = import_id_of(upload(client, exported, "links.csv"))
+    run_import_jobs(job_app, real_redis)
+    done = the_import(job_app, import_id)
+    assert (done.status, done.created_count, done.rejected_count) == ("done", 5, 0), done.report
+    after = link_fields(job_app, owner)
+    secret = "https://example.com/secret"
+    assert {target: fields for target, fields in after.items() if target != secret} == {
+        target: fields for target, fields in before.items() if target != secret}
+    # A password cannot be exported (only its hash is kept): the link comes back switched off,
+    # so it is never public, and the report says to set the password again.
+    assert after[secret] == before[secret][:-1] + (False,)
+    with job_app.app_context():
+        assert db.session.scalar(select(Link.password_hash).where(Link.target_url == secret)) is None
+    (note,) = done.report
+    assert note["target"] == secret and "password" in note["note"] and "set it again" in note["note"]
+    page = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert "set it again" in page and "Rejected rows" not in page
+
+
+def test_the_links_export_has_every_option_and_says_which_links_had_a_password(job_app, alice):
+    client, owner = alice
+    every_option_links(job_app, owner)
+    exported = client.get("/links.csv").get_data(as_text=True)
+    rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(exported))}
+    assert {(row["has_password"], row["active"]) for slug, row in rows.items() if slug != "secret"} == {
+        ("false", "true"), ("false", "false")}
+    assert (rows["secret"]["has_password"], rows["secret"]["click_limit"]) == ("true", "5")
+    launch = rows["Launch"]
+    assert (launch["redirect_code"], launch["forward_query"], launch["click_limit"]) == ("301", "true", "100")
+    assert launch["starts_at_utc"] and launch["expires_at_utc"]
+
+
 # --- uploads refused before any job --------------------------------------------------------
 
 def test_an_oversized_file_is_refused_with_a_clear_error(make_app, real_redis, redis_server):
@@ -206,6 +341,29 @@ def test_files_that_cannot_be_imported_are_form_errors(make_app, real_redis, red
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert Queue("imports", connection=real_redis).count == 0
+
+
+def test_imports_waiting_per_user_are_bounded_and_a_done_file_is_not_kept(make_app, real_redis, redis_server):
+    app = make_app(REDIS_URL=redis_server.url, IMPORT_PENDING_MAX=2)
+    use_redis(app, real_redis)
+    client = app.test_client()
+    actions = AuthActions(app, client)
+    actions.create_user("alice")
+    actions.login("alice")
+    first, _second = import_id_of(upload(client, GOOD)), import_id_of(upload(client, GOOD))
+    response = upload(client, GOOD)
+    assert response.status_code == 200
+    assert "2 imports waiting or running" in response.get_data(as_text=True)
+    assert Queue("imports", connection=real_redis).count == 2
+    # Another user's imports are theirs.
+    other = AuthActions(app, app.test_client())
+    other.create_user("bob")
+    other.login("bob")
+    assert upload(other.client, GOOD).status_code == 302
+    run_import_jobs(app, real_redis)
+    done = the_import(app, first)
+    assert (done.status, done.csv_text) == ("done", "")  # the file is stored only while it is needed
+    assert upload(client, GOOD).status_code == 302
 
 
 def test_the_limits_default_to_ten_thousand_rows_and_five_megabytes(app):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from shortener.api import tokens
 from shortener.extensions import db
 from shortener.models import ApiToken
+from tests.conftest import AuthActions
 from tests.helpers import csrf_token, login_with_csrf, make_api_token
 
 
@@ -93,3 +94,16 @@ def test_the_confirm_page_of_someone_elses_or_a_revoked_token_is_404(app, auth, 
     mine, _token = make_api_token(app, logged_in, "mine")
     client.post(f"/settings/tokens/{mine}/revoke")
     assert client.get(f"/settings/tokens/{mine}/revoke").status_code == 404
+
+
+def test_past_the_token_bound_the_page_says_so(make_app):
+    app = make_app(API_TOKENS_MAX=1)
+    client = app.test_client()
+    actions = AuthActions(app, client)
+    actions.create_user("alice")
+    actions.login("alice")
+    assert shown_token(client.post("/settings/tokens", data={"name": "one"}).get_data(as_text=True))
+    response = client.post("/settings/tokens", data={"name": "two"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and shown_token(page) is None
+    assert "at most 1 API tokens" in page and len(rows(app)) == 1

@@ -1,0 +1,69 @@
+"""How many links a user may create: one budget, ``RATELIMIT_LINK_CREATE``, per user (not per
+token or address), taken by the web form, the API and the CSV import alike.
+
+Each creation is one hit in Flask-Limiter's storage (Redis), counted before the link is made,
+atomically, so parallel requests cannot pass it. A form POST or an API call counts against every
+window of the setting (bursts and the day); an upload is one request already bounded by
+IMPORT_MAX_ROWS and the pending imports, so its rows count against the day-long (or longer)
+windows only (the longest one if none is that long): a big import is not refused by the
+per-minute window, and still cannot go past the day's budget. Knows nothing about HTTP.
+"""
+
+import logging
+
+from flask import current_app
+from limits import RateLimitItem, parse_many
+
+from ..extensions import limiter
+
+log = logging.getLogger(__name__)
+SCOPE = "link-create"
+DAY_SECONDS = 24 * 3600
+
+
+class CreationLimitReached(Exception):
+    """The user has created all the links ``limit`` allows; more are possible at ``reset_at``
+    (a Unix time)."""
+
+    def __init__(self, limit: RateLimitItem, reset_at: float):
+        super().__init__(f"at most {limit}")
+        self.limit, self.reset_at = limit, reset_at
+
+
+def take_creation(owner_id: int, bulk: bool = False) -> None:
+    """Count one link creation of ``owner_id`` (``bulk``: a row of an import); raises
+    CreationLimitReached past the budget. If the limiter's storage fails, the creation is
+    allowed (and logged): a Redis outage must not stop people from working."""
+    key = str(owner_id)
+    try:
+        strategy = limiter.limiter
+        for item in _windows(bulk):
+            if not strategy.hit(item, SCOPE, key):
+                raise CreationLimitReached(item, strategy.get_window_stats(item, SCOPE, key).reset_time)
+    except CreationLimitReached:
+        raise
+    except Exception:  # noqa: BLE001  the storage is down: allow, as Flask-Limiter's fallback would
+        log.warning("could not count a link creation of user %s", owner_id, exc_info=True)
+
+
+def spent_window(owner_id: int, bulk: bool = False) -> CreationLimitReached | None:
+    """The first window ``owner_id`` has no creation left in (without counting one), if any;
+    None as well when the storage cannot say."""
+    key = str(owner_id)
+    try:
+        strategy = limiter.limiter
+        for item in _windows(bulk):
+            stats = strategy.get_window_stats(item, SCOPE, key)
+            if stats.remaining <= 0:
+                return CreationLimitReached(item, stats.reset_time)
+    except Exception:  # noqa: BLE001  the storage is down: the rows are counted as they come
+        log.warning("could not read the link-creation budget of user %s", owner_id, exc_info=True)
+    return None
+
+
+def _windows(bulk: bool) -> list[RateLimitItem]:
+    items = parse_many(current_app.config["RATELIMIT_LINK_CREATE"])
+    if not bulk:
+        return items
+    long = [item for item in items if item.get_expiry() >= DAY_SECONDS]
+    return long or [max(items, key=lambda item: item.get_expiry())]
