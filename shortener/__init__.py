@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from .links.routes import bp as links_bp
     from .redirects.routes import bp as redirects_bp
     from .settings.routes import bp as settings_bp
+    from .site.routes import bp as site_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(links_bp)
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     admin_routes.init_app(app)
     app.register_blueprint(health_bp)
     limiter.exempt(health_bp)  # probes poll it; a 429 would take the instance out of rotation
+    app.register_blueprint(site_bp)
     # Last: its /<username>/<slug> rule must not shadow the others. A viral
     # link is not abuse: the redirect is never rate limited.
     app.register_blueprint(redirects_bp)

@@ -109,7 +109,7 @@ OTHER = "other"
 
 
 class Point(NamedTuple):
-    """One bar of the chart: an hour, a day or a month."""
+    """One bar of the chart: an hour, a day, a week (from its Monday) or a month."""
 
     start: date | datetime
     label: str
@@ -132,10 +132,11 @@ class Totals(NamedTuple):
 @dataclass(frozen=True)
 class LinkStats:
     range_name: str
-    points: list[Point]
+    points: list[Point]  # oldest first, every bucket of the range, zeros included
     totals: Totals
     breakdowns: dict[str, list[Share]]  # dimension -> top values, the tail folded into "other"
     bots: list[Share]
+    bucket: str = "day"  # what one point covers: "hour", "day", "week" or "month"
 
 
 def parse_range(value: object) -> str:
@@ -146,7 +147,7 @@ def parse_range(value: object) -> str:
 def link_stats(link_id: int, range_name: str, now: datetime | None = None) -> LinkStats:
     now = now or utcnow()
     range_name = parse_range(range_name)
-    points = _series(link_id, range_name, now)
+    bucket, points = _series(link_id, range_name, now)
     first_day = ranges.first_day(range_name, now.date())
     shares = breakdowns(link_id, range_name, now.date())
     return LinkStats(
@@ -156,15 +157,16 @@ def link_stats(link_id: int, range_name: str, now: datetime | None = None) -> Li
                       _visitors(link_id, first_day)),
         breakdowns={dimension: shares.get(dimension, []) for dimension in HUMAN_DIMENSIONS},
         bots=shares.get(BOT_DIMENSION, []),
+        bucket=bucket,
     )
 
 
-def _series(link_id: int, range_name: str, now: datetime) -> list[Point]:
+def _series(link_id: int, range_name: str, now: datetime) -> tuple[str, list[Point]]:
     if range_name == "24h":
-        return _hourly(link_id, now)
+        return "hour", _hourly(link_id, now)
     if range_name == "all":
-        return _monthly(link_id, now.date())
-    return _daily(link_id, int(range_name[:-1]), now.date())
+        return _all_time(link_id, now.date())
+    return "day", _daily(link_id, int(range_name[:-1]), now.date())
 
 
 def _hour(moment: datetime) -> datetime:
@@ -192,19 +194,43 @@ def _daily(link_id: int, days: int, today: date) -> list[Point]:
     return [Point(day, day.strftime("%b %d"), *counts.get(day, (0, 0))) for day in _days(first, days)]
 
 
-def _monthly(link_id: int, today: date) -> list[Point]:
-    # One row per day of the link's life, folded into months here: portable across databases.
+# All time spans at least this many days (a new link: a month of days, not one full-width bar);
+# past the next limits, its points are weeks, then months, so a chart has at most ~120 bars.
+ALL_TIME_MIN_DAYS = 30
+ALL_TIME_DAILY_MAX = 120
+ALL_TIME_WEEKLY_MAX = 2 * 366
+
+
+def _all_time(link_id: int, today: date) -> tuple[str, list[Point]]:
+    # One row per day of the link's life, folded here into the buckets: portable across databases.
     rows = db.session.execute(
         select(DailyClicks.day, DailyClicks.humans, DailyClicks.bots).where(DailyClicks.link_id == link_id)
     )
-    months: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    for row in rows:
-        month = months[row.day.replace(day=1)]
-        month[0] += row.humans
-        month[1] += row.bots
-    first = min(months, default=today.replace(day=1))
-    return [Point(month, month.strftime("%b %Y"), *months.get(month, (0, 0)))
-            for month in _months(first, today.replace(day=1))]
+    days = {row.day: (row.humans, row.bots) for row in rows}
+    span = (today - min(days, default=today)).days + 1
+    if span <= ALL_TIME_DAILY_MAX:
+        count = max(span, ALL_TIME_MIN_DAYS)
+        return "day", [Point(day, day.strftime("%b %d"), *days.get(day, (0, 0)))
+                       for day in _days(today - timedelta(days=count - 1), count)]
+    if span <= ALL_TIME_WEEKLY_MAX:
+        return "week", _folded(days, lambda day: day - timedelta(days=day.weekday()), "%b %d",
+                               _weeks(min(days), today))
+    return "month", _folded(days, lambda day: day.replace(day=1), "%b %Y",
+                            _months(min(days).replace(day=1), today.replace(day=1)))
+
+
+def _folded(days: dict[date, tuple[int, int]], start_of, label: str, starts: list[date]) -> list[Point]:
+    sums: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for day, (humans, bots) in days.items():
+        bucket = sums[start_of(day)]
+        bucket[0] += humans
+        bucket[1] += bots
+    return [Point(start, start.strftime(label), *sums.get(start, (0, 0))) for start in starts]
+
+
+def _weeks(first: date, today: date) -> list[date]:
+    monday = first - timedelta(days=first.weekday())
+    return [monday + timedelta(weeks=offset) for offset in range((today - monday).days // 7 + 1)]
 
 
 def _months(first: date, last: date) -> list[date]:

@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..clicks import charts, export, stats
+from ..clicks import charts, countries, export, stats
 from ..clicks.pending import clicks_in_flight
 from ..extensions import csrf
 from ..models import Link
@@ -101,8 +101,9 @@ def detail(link_id: int):
         short=_short_url(link),
         stats=link_stats,
         ranges=stats.RANGES,
-        chart=charts.bar_chart(link_stats.points, f"Clicks, {stats.RANGES[link_stats.range_name]}"),
-        share_bar=charts.share_bar,
+        chart=charts.time_chart(link_stats.points, link_stats.bucket,
+                                f"Clicks, {stats.RANGES[link_stats.range_name]}, by {link_stats.bucket}"),
+        share_bar=charts.share_bar, flag=countries.flag, country_name=countries.country_name,
         recent=stats.recent_clicks(link.id),
         in_flight=clicks_in_flight(),
         now=utcnow(),

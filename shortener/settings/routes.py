@@ -33,9 +33,14 @@ def api_tokens():
     return page, 200, {"Cache-Control": "no-store"}
 
 
-@bp.route(f"/tokens/{TOKEN_ID}/revoke", methods=["POST"])
+@bp.route(f"/tokens/{TOKEN_ID}/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_token(token_id: int):
+    if request.method == "GET":  # the list links here: this page asks, its form revokes
+        token = next((row for row in tokens.list_tokens(current_user.id) if row.id == token_id), None)
+        if token is None:
+            abort(404)  # someone else's, revoked or missing: all look the same
+        return render_template("settings/revoke_token.html", token=token, form=RevokeTokenForm())
     if not RevokeTokenForm().validate_on_submit():
         abort(400)
     if not tokens.revoke_token(current_user.id, token_id):

@@ -157,15 +157,48 @@ def test_each_range_has_its_buckets(app, owner_id, range_name, length, first):
     assert len(series) == length and series[0].start == first
 
 
-def test_all_time_is_by_month_from_the_first_click(app, owner_id):
+def test_all_time_is_by_month_past_two_years(app, owner_id):
     link_id = add_link(app, owner_id)
-    store_at(app, link_id, datetime(2026, 2, 10), datetime(2026, 2, 11), datetime(2026, 4, 1))
+    store_at(app, link_id, datetime(2024, 2, 10), datetime(2024, 2, 11), datetime(2024, 4, 1))
     with app.app_context():
         result = stats.link_stats(link_id, "all", NOW)
-    assert [(p.start, p.humans) for p in result.points] == [
-        (date(2026, 2, 1), 2), (date(2026, 3, 1), 0), (date(2026, 4, 1), 1),
-        (date(2026, 5, 1), 0), (date(2026, 6, 1), 0)]
+    assert result.bucket == "month"
+    assert [(p.start, p.humans) for p in result.points[:4]] == [
+        (date(2024, 2, 1), 2), (date(2024, 3, 1), 0), (date(2024, 4, 1), 1), (date(2024, 5, 1), 0)]
+    assert result.points[-1].start == date(2026, 6, 1) and result.points[0].label == "Feb 2024"
     assert result.totals.humans == 3
+
+
+def test_all_time_is_by_week_from_the_monday_of_the_first_click(app, owner_id):
+    link_id = add_link(app, owner_id)
+    store_at(app, link_id, datetime(2026, 2, 10), datetime(2026, 2, 15), datetime(2026, 2, 16))
+    with app.app_context():
+        result = stats.link_stats(link_id, "all", NOW)
+    assert result.bucket == "week"
+    assert [(p.start, p.humans) for p in result.points[:2]] == [(date(2026, 2, 9), 2), (date(2026, 2, 16), 1)]
+    assert result.points[-1].start == NOW.date() - timedelta(days=NOW.weekday())
+    assert result.totals.humans == 3
+
+
+def test_all_time_of_a_new_link_is_a_month_of_days_not_one_bar(app, owner_id):
+    link_id = add_link(app, owner_id)
+    store_at(app, link_id, NOW - timedelta(hours=1))
+    with app.app_context():
+        result = stats.link_stats(link_id, "all", NOW)
+    assert result.bucket == "day" and len(result.points) == stats.ALL_TIME_MIN_DAYS
+    assert result.points[-1] == stats.Point(NOW.date(), NOW.strftime("%b %d"), 1, 0)
+    with app.app_context():
+        assert len(stats.link_stats(add_link(app, owner_id, slug="none"), "all", NOW).points) == 30
+
+
+def test_all_time_is_by_day_up_to_its_daily_limit(app, owner_id):
+    link_id = add_link(app, owner_id)
+    store_at(app, link_id, datetime.combine(NOW.date() - timedelta(days=stats.ALL_TIME_DAILY_MAX - 1),
+                                            datetime.min.time()))
+    with app.app_context():
+        result = stats.link_stats(link_id, "all", NOW)
+    assert result.bucket == "day" and len(result.points) == stats.ALL_TIME_DAILY_MAX
+    assert result.points[0].humans == 1
 
 
 def test_the_24h_range_reads_hours(app, owner_id):

@@ -566,3 +566,66 @@ def test_link_creation_is_limited_per_user_with_a_clear_message(make_app, auth):
 def test_link_creation_limits_are_settings():
     assert from_environ({})["RATELIMIT_LINK_CREATE"] == "30 per minute;500 per day"
     assert from_environ({"RATELIMIT_LINK_CREATE": "5 per hour"})["RATELIMIT_LINK_CREATE"] == "5 per hour"
+
+
+# --- the visual pass: what each page shows, in what order ----------------------------------------
+
+def test_an_empty_dashboard_offers_the_create_button_not_export_search_or_sort(client, logged_in):
+    html = page_text(client.get("/"))
+    assert "data-empty-dashboard" in html and 'href="/links/new"' in html
+    assert "/links.csv" not in html and 'type="search"' not in html and 'name="sort"' not in html
+
+
+def test_a_dashboard_with_links_offers_export_search_and_sort(app, client, logged_in):
+    add_link(app, logged_in)
+    html = page_text(client.get("/"))
+    assert "/links.csv" in html and 'type="search"' in html and 'name="sort"' in html
+    assert "data-empty-dashboard" not in html
+    # A search that finds nothing keeps the search box, to search again.
+    assert 'type="search"' in page_text(client.get("/?q=nothing-like-it"))
+
+
+def test_scheduled_expired_and_limited_links_have_badges_of_their_own(app, client, logged_in):
+    now = utcnow()
+    add_link(app, logged_in, slug="soon", starts_at=now + timedelta(days=1))
+    add_link(app, logged_in, slug="old", expires_at=now - timedelta(days=1))
+    add_link(app, logged_in, slug="full", click_limit=1, click_count=1)
+    add_link(app, logged_in, slug="off", is_active=False)
+    html = page_text(client.get("/"))
+    for badge in ('class="badge scheduled">Scheduled<', 'class="badge expired">Expired<',
+                  'class="badge limit">Limit reached<', 'class="badge inactive">Inactive<'):
+        assert badge in html, badge
+
+
+def test_the_link_page_shows_its_numbers_before_the_qr_code(app, client, logged_in):
+    link_id = add_link(app, logged_in)
+    html = page_text(client.get(f"/links/{link_id}"))
+    assert html.index('data-stat="humans"') < html.index("<h2>QR code</h2>")
+    assert html.index('class="chart-box"') < html.index("<h2>QR code</h2>")
+
+
+def test_the_link_page_chart_is_an_image_with_axes_and_says_when_empty(app, client, logged_in):
+    link_id = add_link(app, logged_in)
+    html = page_text(client.get(f"/links/{link_id}?range=7d"))
+    assert 'role="img" aria-labelledby="chart-wide-title chart-wide-desc"' in html
+    assert "No clicks yet in this range</text>" in html and 'class="chart-grid"' in html
+    assert 'aria-hidden="true"><svg' not in html  # the chart is no longer hidden from screen readers
+
+
+def test_countries_show_their_flag_and_name_and_recent_clicks_keep_their_labels(app, client, logged_in):
+    app.config["CLICK_TRACKING"] = "sync"
+    link_id = add_link(app, logged_in, slug="launch")
+    with app.app_context():
+        store_clicks([new_event(link_id, utcnow(), None, IPHONE, "81.2.69.1")])  # a British address
+        db.session.commit()
+    html = page_text(client.get(f"/links/{link_id}"))
+    assert '<span class="flag" aria-hidden="true">🇬🇧</span>United Kingdom</span>' in html
+    for label in ("Time (UTC)", "Referrer", "Browser", "System", "Device", "Country", "IP"):
+        assert f'data-label="{label}"' in html, label
+    assert "Week from (UTC)" not in html and "Day (UTC)" in html
+
+
+def test_all_time_of_a_new_link_is_drawn_by_day(app, client, logged_in):
+    link_id = add_link(app, logged_in)
+    html = page_text(client.get(f"/links/{link_id}?range=all"))
+    assert html.count('<tr><th scope="row">') == 30 and "one bar a day" in html

@@ -74,6 +74,28 @@ def test_forms_need_their_csrf_token(make_app, auth):
     assert rows(app)[0].revoked_at is None
 
 
+def test_the_list_asks_before_it_revokes(app, client, logged_in):
+    """The list's Revoke is a link to a page that asks; only that page's form revokes (no script needed)."""
+    token_id, _token = make_api_token(app, logged_in, "deploy")
+    listing = client.get("/settings/tokens").get_data(as_text=True)
+    assert f'href="/settings/tokens/{token_id}/revoke"' in listing
+    assert f'action="/settings/tokens/{token_id}/revoke"' not in listing
+    page = client.get(f"/settings/tokens/{token_id}/revoke")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Revoke this token?" in html and "deploy" in html
+    assert f'action="/settings/tokens/{token_id}/revoke"' in html and 'method="post"' in html
+    assert rows(app)[0].revoked_at is None  # asking changes nothing
+
+
+def test_the_confirm_page_of_someone_elses_or_a_revoked_token_is_404(app, auth, client, logged_in):
+    bob = auth.create_user("bob")
+    bobs, _token = make_api_token(app, bob, "bobs")
+    assert client.get(f"/settings/tokens/{bobs}/revoke").status_code == 404
+    mine, _token = make_api_token(app, logged_in, "mine")
+    client.post(f"/settings/tokens/{mine}/revoke")
+    assert client.get(f"/settings/tokens/{mine}/revoke").status_code == 404
+
+
 def test_past_the_token_bound_the_page_says_so(make_app):
     app = make_app(API_TOKENS_MAX=1)
     client = app.test_client()

@@ -1,0 +1,1 @@
+"""What every site answers at its root: /favicon.ico and /robots.txt."""
