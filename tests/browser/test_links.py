@@ -9,12 +9,14 @@ import pytest
 from shortener.background.worker import InProcessWorker
 from shortener.links.service import LinkOptions, create_link
 from shortener.timeutil import utcnow
-from tests.browser.conftest import PASSWORD, log_in, path_of
+from tests.browser.conftest import log_in, path_of
 from tests.helpers import DESKTOP_CHROME
 
 LINK_PASSWORD = "open sesame please"
-CONTRAST = pytest.mark.xfail(reason="Delete button contrast 4.49:1 on the link page — fixed on branch ui",
-                             strict=False)
+LINK_PAGE = pytest.mark.xfail(
+    reason="link page: Delete button contrast 4.49:1, phone overflow of the options line, recent clicks "
+           "table not keyboard-scrollable (axe scrollable-region-focusable) — fixed on branch ui",
+    strict=False)
 FORM_ACTION = pytest.mark.xfail(reason="password links blocked by CSP form-action in Chromium — fixed on "
                                        "branch redirects", strict=False)
 
@@ -44,7 +46,8 @@ def seeded(live, owner, target_url):
         "temporary": {"options": LinkOptions(redirect_code=307)},
     }
     with live.app.app_context():
-        return {slug: create_link(user_id, target_url, slug=slug, **fields).id for slug, fields in kinds.items()}
+        return {slug: create_link(user_id, target_url, slug=slug, **fields).id
+                for slug, fields in kinds.items()}
 
 
 @pytest.fixture
@@ -84,7 +87,7 @@ CREATIONS = {
 }
 
 
-@CONTRAST
+@LINK_PAGE
 @pytest.mark.parametrize("kind", list(CREATIONS))
 def test_create_each_kind_of_link_through_the_form(checker, live, owner_page, target_url, kind):
     fields, shown = CREATIONS[kind]
@@ -187,7 +190,7 @@ def test_the_qr_code_is_shown_downloadable_and_scans_to_the_target(
 
 # --- the owner's pages --------------------------------------------------------------------------
 
-@CONTRAST
+@LINK_PAGE
 @pytest.mark.parametrize("range_name", ["24h", "7d", "30d", "90d", "all"])
 def test_the_stats_page_for_each_range(checker, live, owner, owner_page, seeded, visitor, range_name):
     visitor.goto(short(live, owner, "plain"))  # one more click, seen at once (sync tracking)
