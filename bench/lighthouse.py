@@ -88,8 +88,8 @@ def summary(report: dict) -> dict:
 def _where(audit: dict) -> str:
     """What the audit points at (a console message, a URL, an element), a few of them."""
     items = (audit.get("details") or {}).get("items") or []
-    found = [item.get("description") or item.get("url") or (item.get("node") or {}).get("snippet")
-             for item in items[:3]]
+    found = [" ".join(filter(None, (item.get("description"), (item.get("sourceLocation") or {}).get("url"))))
+             or item.get("url") or (item.get("node") or {}).get("snippet") for item in items[:3]]
     return f" ({'; '.join(str(what) for what in found if what)})" if any(found) else ""
 
 

@@ -93,7 +93,8 @@ def test_create_each_kind_of_link_through_the_form(checker, live, owner_page, ta
     fields, shown = CREATIONS[kind]
     page = owner_page
     page.goto(f"{live.url}/links/new")
-    checker.check_page(page, "new-link-form")
+    if kind == next(iter(CREATIONS)):  # the empty form is the same page every time
+        checker.check_page(page, "new-link-form")
     page.fill("input[name=target_url]", target_url)
     for name, value in fields.items():
         if value is True:
