@@ -112,6 +112,7 @@ def browser():
     if executable is None:
         pytest.skip("no chromium: `apt-get install chromium` (Debian/Ubuntu) or set CHROMIUM_PATH "
                     "to a Chromium/Chrome binary to run the browser suite")
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # this run's screenshots only
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,

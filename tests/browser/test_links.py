@@ -14,8 +14,8 @@ from tests.helpers import DESKTOP_CHROME
 
 LINK_PASSWORD = "open sesame please"
 LINK_PAGE = pytest.mark.xfail(
-    reason="link page: Delete button contrast 4.49:1, phone overflow of the options line, recent clicks "
-           "table not keyboard-scrollable (axe scrollable-region-focusable) — fixed on branch ui",
+    reason="link page: Delete button contrast 4.49:1; on a phone the recent clicks table scrolls without "
+           "keyboard access (axe scrollable-region-focusable) — fixed on branch ui",
     strict=False)
 FORM_ACTION = pytest.mark.xfail(reason="password links blocked by CSP form-action in Chromium — fixed on "
                                        "branch redirects", strict=False)
