@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench bench-smoke install clean
+.PHONY: run test lint bench bench-smoke lighthouse install clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Lighthouse 12 (mobile) on three pages of a live local app: bench/lighthouse.py.
+lighthouse: install
+	$(BIN)/python -m bench.lighthouse
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

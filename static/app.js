@@ -15,3 +15,9 @@ document.addEventListener("click", async (event) => {
   clearTimeout(button.copyTimer);
   button.copyTimer = setTimeout(() => { button.textContent = button.dataset.label; }, 1500);
 });
+
+// Pages that follow a background job (<element data-reload-seconds="2">) reload until it is done.
+const reloading = document.querySelector("[data-reload-seconds]");
+if (reloading) {
+  setTimeout(() => window.location.reload(), Number(reloading.dataset.reloadSeconds) * 1000);
+}

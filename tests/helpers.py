@@ -1,6 +1,7 @@
 """Small builders and fault injectors shared by the tests."""
 
 import re
+import threading
 from contextlib import contextmanager
 from datetime import date, datetime
 from email import policy
@@ -11,6 +12,7 @@ from pathlib import Path
 from rq import Queue
 from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.exc import OperationalError
+from werkzeug.serving import make_server
 
 from shortener.accounts import reset_tokens, user_sessions
 from shortener.api import tokens as api_tokens
@@ -18,6 +20,7 @@ from shortener.background.worker import InProcessWorker
 from shortener.clicks import ranges
 from shortener.clicks.events import new_event
 from shortener.clicks.storage import save_clicks
+from shortener.dev.embedded_redis import free_port
 from shortener.dev.harness import counts, wait_until  # noqa: F401  (the tests' names for them)
 from shortener.extensions import db
 from shortener.models import Link, PasswordResetToken, User
@@ -221,3 +224,19 @@ def rollup_snapshot(app) -> dict:
                     for table in tables}
         snapshot["links"] = sorted(db.session.execute(select(Link.id, Link.click_count, Link.bot_count)))
         return snapshot
+
+
+# --- live servers ----------------------------------------------------------------
+
+def serve(wsgi_app) -> tuple[str, callable]:
+    """Serve ``wsgi_app`` on a free loopback port in a thread; (base URL, stop)."""
+    server = make_server("127.0.0.1", free_port(), wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+    return f"http://127.0.0.1:{server.server_port}", stop

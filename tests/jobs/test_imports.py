@@ -89,7 +89,7 @@ def test_a_good_file_is_imported_by_the_worker_with_progress(job_app, alice, rea
     import_id = import_id_of(upload(client, GOOD))
     assert Queue("imports", connection=real_redis).count == 1
     page = client.get(f"/imports/{import_id}").get_data(as_text=True)
-    assert '<meta http-equiv="refresh"' in page
+    assert 'data-reload-seconds="2"' in page
     assert "<script>" not in page  # no inline script (static files only)
     assert the_import(job_app, import_id).status == "queued"
     run_import_jobs(job_app, real_redis)
@@ -103,7 +103,7 @@ def test_a_good_file_is_imported_by_the_worker_with_progress(job_app, alice, rea
         one = db.session.scalar(select(Link).where(Link.slug == "one"))
         assert one.title == "First" and one.expires_at is not None
     page = client.get(f"/imports/{import_id}").get_data(as_text=True)
-    assert "Done." in page and 'http-equiv="refresh"' not in page
+    assert "Done." in page and 'data-reload-seconds' not in page
     assert 'value="3" max="3"' in page
 
 
@@ -428,7 +428,7 @@ def test_an_import_failing_after_its_retries_is_marked_failed_with_the_reason(re
     assert failed.finished_at is not None and links_of(retrying_app, owner) == {}
     page = client.get(f"/imports/{import_id}").get_data(as_text=True)
     assert "Failed: The database could not be reached." in page
-    assert 'data-status="failed"' in page and 'http-equiv="refresh"' not in page
+    assert 'data-status="failed"' in page and 'data-reload-seconds' not in page
     assert "database is down" not in page  # the exception's text stays in the log
 
 

@@ -8,8 +8,7 @@ import pytest
 
 from shortener.accounts.users import hash_password
 from tests.conftest import AuthActions
-from tests.helpers import DESKTOP_CHROME, SLACKBOT, add_link, counts
-from tests.test_browser import serve
+from tests.helpers import DESKTOP_CHROME, SLACKBOT, add_link, counts, serve
 
 HUMAN = {"User-Agent": DESKTOP_CHROME}
 BOT = {"User-Agent": SLACKBOT}

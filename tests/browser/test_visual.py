@@ -2,7 +2,7 @@
 phone's 390 px nothing scrolls sideways, the dashboard cuts long targets to a line, recent clicks
 keep their values readable; dark mode follows the system; every page has its icon.
 
-Skipped, as tests/test_browser.py is, where no chromium is installed.
+Skipped, as the rest of tests/browser is, where no chromium is installed.
 """
 
 from datetime import timedelta
@@ -17,8 +17,9 @@ from shortener.dev.harness import base_config
 from shortener.extensions import db
 from shortener.models import Link
 from shortener.timeutil import utcnow
+from tests.browser.conftest import PASSWORD
 from tests.conftest import _prepare_schema
-from tests.test_browser import PASSWORD, browser, serve  # noqa: F401  (browser: a fixture)
+from tests.helpers import serve
 
 PHONE = {"width": 390, "height": 844}
 LONG_TARGET = "https://example.com/" + "/".join(["a-rather-long-path-segment"] * 8) + "?utm_source=newsletter"
@@ -28,7 +29,7 @@ AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605
 
 @pytest.fixture
 def seeded(sqlite_url, tmp_path, redis_server, real_redis):
-    """The app served for real (as tests/test_browser.py does), with a user, a long link and clicks."""
+    """The app served for real (as tests/browser/conftest.py does), with a user, a long link and clicks."""
     config = base_config(sqlite_url, tmp_path)
     config.update(APP_ENV="development", TESTING=False, WTF_CSRF_ENABLED=True, CLICK_TRACKING="sync",
                   REDIS_URL=redis_server.url, BASE_URL=None, LOG_LEVEL="WARNING")

@@ -1,0 +1,134 @@
+"""Lighthouse 12 (mobile) on the landing page, the dashboard and a link page of a live local app.
+
+    make lighthouse            # or: python -m bench.lighthouse [--output DIR]
+
+The app runs for real (werkzeug's threaded server, a throwaway SQLite, its own redis-server, clicks
+stored in the request) with a seeded user and link; the logged-in pages get the session cookie of a
+login through the real form, passed to Lighthouse with --extra-headers. Lighthouse runs through
+`npx --yes lighthouse@12` on the system's chromium (CHROME_PATH, default /usr/bin/chromium).
+Prints the accessibility, best-practices and SEO scores of each page and every audit that failed,
+and writes the figures to bench/results/lighthouse-<time>.json.
+"""
+
+import argparse
+import http.cookiejar
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from shortener import create_app
+from shortener.accounts.users import create_user
+from shortener.dev.embedded_redis import free_port, start_redis, stop_redis
+from shortener.dev.harness import base_config
+from shortener.links.service import create_link
+
+CATEGORIES = ("accessibility", "best-practices", "seo")
+USERNAME, PASSWORD = "lighthouse", "a long lighthouse passphrase"
+RESULTS = Path(__file__).parent / "results"
+
+
+def serve(app, workdir: str):
+    """The app on a free loopback port, with a user and a link; (base URL, link id, stop)."""
+    with app.app_context():
+        upgrade()
+        user = create_user(USERNAME, f"{USERNAME}@example.com", PASSWORD)
+        link = create_link(user.id, "https://example.com/a/long/page", title="Example page", slug="launch")
+        link_id = link.id
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{server.server_port}", link_id, server.shutdown
+
+
+def session_cookie(base_url: str) -> str:
+    """Log in through the form (CSRF token and all); the Cookie header of that login."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base_url}/auth/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrf_token": token, "login": USERNAME, "password": PASSWORD}).encode()
+    dashboard = opener.open(f"{base_url}/auth/login", data=form).read().decode()
+    if "Log out" not in dashboard:
+        raise RuntimeError("the login for the dashboard and link page did not work")
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+
+
+def lighthouse(url: str, cookie: str | None, out: Path) -> dict:
+    command = ["npx", "--yes", "lighthouse@12", url, "--form-factor=mobile", "--quiet",
+               f"--only-categories={','.join(CATEGORIES)}", "--output=json", f"--output-path={out}",
+               "--chrome-flags=--headless=new --no-sandbox"]
+    if cookie:
+        command.append(f"--extra-headers={json.dumps({'Cookie': cookie})}")
+    env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
+    subprocess.run(command, check=True, env=env)
+    return json.loads(out.read_text())
+
+
+def summary(report: dict) -> dict:
+    scores = {name: round(report["categories"][name]["score"] * 100) for name in CATEGORIES}
+    failed = sorted(
+        f"{audit['id']}: {audit['title']}{_where(audit)}" for audit in report["audits"].values()
+        if audit.get("score") is not None and audit["score"] < 1
+        and audit.get("scoreDisplayMode") in ("binary", "numeric"))
+    return {"url": report["finalDisplayedUrl"], "scores": scores, "failed": failed}
+
+
+def _where(audit: dict) -> str:
+    """What the audit points at (a console message, a URL, an element), a few of them."""
+    items = (audit.get("details") or {}).get("items") or []
+    found = [" ".join(filter(None, (item.get("description"), (item.get("sourceLocation") or {}).get("url"))))
+             or item.get("url") or (item.get("node") or {}).get("snippet") for item in items[:3]]
+    return f" ({'; '.join(str(what) for what in found if what)})" if any(found) else ""
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", default=str(RESULTS), help="where the JSON summary goes")
+    args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
+    with tempfile.TemporaryDirectory(prefix="lighthouse-") as workdir:
+        redis_port = free_port()
+        redis = start_redis(redis_port, workdir)
+        try:
+            config = base_config(f"sqlite:///{workdir}/lighthouse.db", workdir)
+            config.update(APP_ENV="development", TESTING=False, WTF_CSRF_ENABLED=True, BASE_URL=None,
+                          REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", LOG_LEVEL="WARNING")
+            base_url, link_id, stop = serve(create_app(config), workdir)
+            cookie = session_cookie(base_url)
+            pages = {"landing": (f"{base_url}/", None), "dashboard": (f"{base_url}/", cookie),
+                     "link page": (f"{base_url}/links/{link_id}", cookie)}
+            results = {name: summary(lighthouse(url, page_cookie, Path(workdir, f"{index}.json")))
+                       for index, (name, (url, page_cookie)) in enumerate(pages.items())}
+            stop()
+        finally:
+            stop_redis(redis)
+    report(results, Path(args.output))
+    return 0
+
+
+def report(results: dict, output: Path) -> None:
+    for name, result in results.items():
+        scores = "  ".join(f"{category} {score}" for category, score in result["scores"].items())
+        print(f"{name:10} {scores}")
+        for failed in result["failed"]:
+            print(f"           - {failed}")
+    output.mkdir(parents=True, exist_ok=True)
+    path = output / f"lighthouse-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

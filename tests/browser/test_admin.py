@@ -1,0 +1,81 @@
+"""The admin area as an admin, at both widths: the status page, its way to rq-dashboard, and every
+rq-dashboard page with its data loaded (queues, workers, jobs of a queue, one job)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from shortener.background.queues import enqueue
+from tests.browser.conftest import log_in
+
+DASHBOARD = pytest.mark.xfail(reason="rq-dashboard stuck on 'Loading...' (CSP eval) — fixed on branch admin",
+                              strict=False)
+
+
+@pytest.fixture(scope="module")
+def admin(live, checker, viewport):
+    username = f"admin{viewport}"
+    live.seed_user(username, admin=True)
+    with live.app.app_context():  # a job waiting on a queue, for the job pages to show
+        job = enqueue("email", "jobs.email.send_password_reset_email", 0, "http://sho.rt.test/reset")
+    context = log_in(checker, username)
+    yield context, job.id
+    context.close()
+
+
+@pytest.fixture
+def page(admin):
+    page = admin[0].new_page()
+    yield page
+    page.close()
+
+
+def test_the_status_page(checker, live, page, viewport, request):
+    if viewport == "phone":
+        request.applymarker(pytest.mark.xfail(
+            reason="/admin/status overflows on a phone — fixed on branch admin", strict=False))
+    page.goto(f"{live.url}/admin/")
+    page.wait_for_url("**/admin/status")
+    assert "Queues" in page.inner_text("main")
+    checker.check_page(page, "admin-status")
+
+
+@pytest.mark.xfail(reason="the status page lacks a link to rq-dashboard — fixed on branch admin",
+                   strict=False)
+def test_the_status_page_leads_to_the_dashboard(live, page):
+    page.goto(f"{live.url}/admin/status")
+    dashboard = page.locator("main a[href^='/admin/rq']")
+    assert dashboard.count() >= 1
+    dashboard.first.click()
+    page.wait_for_url("**/admin/rq/**")
+
+
+DASHBOARD_PAGES = {
+    "rq-queues": ("/admin/rq/0/view/queues", "email"),
+    "rq-workers": ("/admin/rq/0/view/workers", "No workers"),
+    "rq-jobs": ("/admin/rq/0/view/jobs/email/queued/8/asc/1", "send_password_reset_email"),
+}
+
+
+@DASHBOARD
+@pytest.mark.parametrize("name", list(DASHBOARD_PAGES))
+def test_each_dashboard_page_loads_its_data(checker, live, page, name):
+    path, shown = DASHBOARD_PAGES[name]
+    page.goto(f"{live.url}{path}")
+    # Its tables are filled by its scripts from JSON: wait for the data, not for the page's load.
+    expect(page.locator("body")).to_contain_text(shown, ignore_case=True, timeout=3000)
+    checker.check_page(page, name)
+
+
+@DASHBOARD
+def test_the_dashboard_job_page(checker, live, admin, page):
+    page.goto(f"{live.url}/admin/rq/0/view/job/{admin[1]}")
+    expect(page.locator("body")).to_contain_text("send_password_reset_email", timeout=3000)
+    checker.check_page(page, "rq-job")
+
+
+def test_a_non_admin_gets_a_404(checker, live, page, browser):
+    context = checker.new_context()
+    stranger = context.new_page()
+    stranger.goto(f"{live.url}/admin/status")
+    checker.check_page(stranger, "admin-stranger", status=404)
+    context.close()
