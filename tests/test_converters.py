@@ -4,10 +4,10 @@ route (a 404), on every ``<int:...>`` route, for every method, never a 500 or a 
 import re
 
 import pytest
-from shortener.converters import INT32_MAX, BoundedIntegerConverter
 from werkzeug.routing import Map
 
 from shortener.accounts.users import find_by_username, set_admin
+from shortener.converters import INT32_MAX, BoundedIntegerConverter
 from tests.helpers import add_link, make_api_token
 
 TOO_BIG = [str(INT32_MAX + 1), "9223372036854775808", "1" + "0" * 19, "9" * 400]
