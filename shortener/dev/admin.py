@@ -13,7 +13,7 @@ import sys
 from .. import PROJECT_ROOT
 from .devserver import BIN, INSTANCE, environment
 
-USAGE = "usage: make admin NAME=username  (creates the account, asking for email and password, or promotes it)"
+USAGE = "usage: make admin NAME=username  (creates the account, or promotes it)"
 
 
 def main(argv: list[str]) -> int:
