@@ -20,8 +20,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # before its views and its own hooks.
 DASHBOARD = rq_dashboard.blueprint.name
 DASHBOARD_PREFIX = "/admin/rq"
-# Its pages are built on inline scripts and styles: a CSP of their own.
-DASHBOARD_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+# Its pages are built on inline scripts and styles, and fill themselves with underscore.js
+# templates compiled in the browser (new Function: 'unsafe-eval'): a CSP of their own, here only.
+DASHBOARD_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+                 "style-src 'self' 'unsafe-inline'; "
                  "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 # Its scripts send this cookie's value as X-CSRFToken on every POST.
 DASHBOARD_CSRF_COOKIE = "_csrf_token"
