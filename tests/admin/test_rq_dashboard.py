@@ -114,3 +114,15 @@ def test_mutating_routes_refuse_get_and_head(app, client, admin_logged_in, real_
         assert response.status_code == 405, (method, url, response.status_code)
         assert registry.get_job_ids(cleanup=False) == [job_id], (method, url)  # nothing changed
         assert Queue("clicks", connection=real_redis).count == 0
+
+
+def test_only_the_dashboard_may_eval(app, client, admin_logged_in):
+    # Its templates are compiled in the browser (underscore.js: new Function).
+    dashboard = client.get("/admin/rq/").headers["Content-Security-Policy"]
+    assert "script-src 'self' 'unsafe-inline' 'unsafe-eval'" in dashboard.split("; ")
+    for path in ("/admin/status", "/", "/settings/tokens"):
+        assert "unsafe-eval" not in client.get(path).headers["Content-Security-Policy"], path
+
+
+def test_the_status_page_links_to_the_dashboard(app, client, admin_logged_in):
+    assert 'href="/admin/rq/"' in client.get("/admin/status").get_data(as_text=True)
