@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench bench-smoke lighthouse install clean
+.PHONY: run test lint bench bench-smoke lighthouse install clean admin
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/python -m shortener.dev.devserver
+
+# The first admin of the site `make run` serves: `make admin NAME=alice`.
+admin: install
+	@$(BIN)/python -m shortener.dev.admin "$(NAME)"
 
 test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

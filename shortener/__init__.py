@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as configuration  # not "settings": that is the settings pages package
-from . import logs
+from . import converters, logs
 from .extensions import csrf, db, limiter, mail, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -83,6 +83,8 @@ def register_blueprints(app: Flask) -> None:
     from .settings.routes import bp as settings_bp
     from .site.routes import bp as site_bp
 
+    # Before any rule is added: every <int:...> route, rq-dashboard's too, is bounded.
+    app.url_map.converters["int"] = converters.BoundedIntegerConverter
     app.register_blueprint(auth_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(settings_bp)

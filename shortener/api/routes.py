@@ -6,6 +6,7 @@ so no API route can be driven by another site through a visitor's browser (no CS
 
 import json
 import logging
+import re
 
 from flask import (
     Blueprint,
@@ -34,10 +35,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 init_blueprint(bp)
 
-LINK_ID = "<int:link_id>"
-# Link.id is a 32-bit INTEGER. Checked in the view, not by the converter's max: a converter that
-# refuses a value makes werkzeug answer 405 for the methods of the routes beside it.
-MAX_LINK_ID = 2**31 - 1
+LINK_ID = "<int:link_id>"  # the app's int converter: ids past the INTEGER column are 404s
+SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_BODY_BYTES = 64 * 1024
 # Endpoints anyone may read: the document and its page.
 PUBLIC_ENDPOINTS = {"api.openapi_document", "api.docs"}
@@ -208,7 +207,7 @@ def link_clicks_jsonl(link_id: int):
 # --- helpers -------------------------------------------------------------------------------------
 
 def _own_link(link_id: int) -> Link:
-    link = service.get_link(g.api_owner_id, link_id) if link_id <= MAX_LINK_ID else None
+    link = service.get_link(g.api_owner_id, link_id)
     if link is None:  # someone else's link is indistinguishable from a missing one
         raise ApiError(404, "not_found", "No link of yours has this id.")
     return link
@@ -231,9 +230,33 @@ def _json_body() -> object:
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
     try:
-        return json.loads(request.get_data(cache=False))
+        body = json.loads(request.get_data(cache=False))
     except (ValueError, RecursionError) as exc:  # ValueError covers bad UTF-8 and huge integers
         raise ApiError(400, "invalid_json", "The body is not valid JSON.") from exc
+    if _has_lone_surrogate(body):
+        raise ApiError(400, "invalid_json", "The body has a lone surrogate (a \\ud800-\\udfff escape "
+                       "without its pair): text must be valid Unicode.")
+    return body
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    """Whether any string of ``value`` (keys included) is not valid Unicode.
+
+    JSON's \\u escapes can spell half a surrogate pair, which no database can store; UTF-8 in
+    the raw body cannot. A loop, not recursion: the body may be nested as deep as the parser allows.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii() and SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending += item.keys()
+            pending += item.values()
+        elif isinstance(item, list):
+            pending += item
+    return False
 
 
 def _known_args(*names: str) -> None:

@@ -81,3 +81,48 @@ def test_dashboard_posts_need_the_csrf_header(make_app, redis_server, real_redis
 ])
 def test_dashboard_numbers_out_of_range_are_404_not_500(app, client, admin_logged_in, url):
     assert client.get(url).status_code == 404
+
+
+# Every route of rq-dashboard that changes something (its blueprint's POST routes).
+MUTATING = {"delete_job_view", "requeue_job_view", "requeue_all", "empty_queue", "compact_queue"}
+
+
+def mutating_rules(app):
+    return [rule for rule in app.url_map.iter_rules()
+            if rule.endpoint.startswith("rq_dashboard.") and "POST" in rule.methods]
+
+
+def test_the_mutating_routes_are_all_known(app):
+    assert {rule.endpoint.split(".", 1)[1] for rule in mutating_rules(app)} == MUTATING
+
+
+def failed_click_job(real_redis) -> str:
+    job = Queue("clicks", connection=real_redis).enqueue("jobs.clicks.record_click", {"bad": "event"})
+    InProcessWorker(["clicks"], connection=real_redis).work(burst=True)
+    return job.id
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_mutating_routes_refuse_get_and_head(app, client, admin_logged_in, real_redis, method):
+    with app.app_context():
+        job_id = failed_click_job(real_redis)
+    registry = Queue("clicks", connection=real_redis).failed_job_registry
+    for rule in mutating_rules(app):
+        values = {"job_id": job_id, "queue_name": "clicks", "registry_name": "failed"}
+        url = rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1]
+        response = client.open(url, method=method)
+        assert response.status_code == 405, (method, url, response.status_code)
+        assert registry.get_job_ids(cleanup=False) == [job_id], (method, url)  # nothing changed
+        assert Queue("clicks", connection=real_redis).count == 0
+
+
+def test_only_the_dashboard_may_eval(app, client, admin_logged_in):
+    # Its templates are compiled in the browser (underscore.js: new Function).
+    dashboard = client.get("/admin/rq/").headers["Content-Security-Policy"]
+    assert "script-src 'self' 'unsafe-inline' 'unsafe-eval'" in dashboard.split("; ")
+    for path in ("/admin/status", "/", "/settings/tokens"):
+        assert "unsafe-eval" not in client.get(path).headers["Content-Security-Policy"], path
+
+
+def test_the_status_page_links_to_the_dashboard(app, client, admin_logged_in):
+    assert 'href="/admin/rq/"' in client.get("/admin/status").get_data(as_text=True)

@@ -366,7 +366,7 @@ def test_options_default_to_a_plain_link(api):
     ({"starts_at": "soon"}, "starts_at"),
     ({"starts_at": "2099-02-01T00:00:00Z", "expires_at": "2099-01-01T00:00:00Z"}, "starts_at"),
     ({"password": "abc"}, "password"), ({"password": 1234}, "password"),
-    ({"password": "x" * 1025}, "password"), ({"password": "ok\ud800ok"}, "password"),
+    ({"password": "x" * 1025}, "password"),  # a lone surrogate: tests/api/test_json_body.py
 ])
 def test_invalid_options_on_create_are_422_naming_the_field(app, api, body, field):
     response = api.post("/links", json={"target_url": "https://example.com/", **body})
