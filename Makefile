@@ -2,20 +2,31 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
+# One stamp per install and per version of the package's metadata: `make run` installs the app
+# with its `local` extra only, `make test` adds the `dev` extra on top; either order installs
+# each once.
+HASH := $(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
+APP_STAMP := $(VENV)/.installed-app-$(HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(HASH)
 
-.PHONY: run test lint bench bench-smoke install clean
+.PHONY: run test lint bench bench-smoke install install-app clean
 
-$(STAMP): setup.cfg pyproject.toml
+$(APP_STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,local]'
-	rm -f $(VENV)/.installed-*
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[local]'
+	rm -f $(VENV)/.installed-app-*
 	touch $@
 
-install: $(STAMP)
+$(DEV_STAMP): $(APP_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,local]'
+	rm -f $(VENV)/.installed-dev-*
+	touch $@
 
-run: install
+install-app: $(APP_STAMP)
+
+install: $(DEV_STAMP)
+
+run: install-app
 	$(BIN)/python -m shortener.dev.devserver
 
 test: install lint
