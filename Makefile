@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # One stamp per install and per version of the package's metadata: `make run` installs the app
 # with its `local` extra only, `make test` adds the `dev` extra on top; either order installs
-# each once.
+# each once. No bytecode compiled at install: the processes compile what they import, a fraction.
 HASH := $(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 APP_STAMP := $(VENV)/.installed-app-$(HASH)
 DEV_STAMP := $(VENV)/.installed-dev-$(HASH)
@@ -13,12 +13,12 @@ DEV_STAMP := $(VENV)/.installed-dev-$(HASH)
 
 $(APP_STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[local]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e '.[local]'
 	rm -f $(VENV)/.installed-app-*
 	touch $@
 
 $(DEV_STAMP): $(APP_STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,local]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e '.[dev,local]'
 	rm -f $(VENV)/.installed-dev-*
 	touch $@
 
