@@ -128,8 +128,9 @@ def web_argv(env: dict, bare: bool = False, worker_class: str | None = None) -> 
 
 
 def web_worker_class(worker_class: str | None = None) -> str:
-    """``worker_class``, or the Procfile web line's."""
-    return worker_class or procfile.option(procfile.argv("web", {}), "--worker-class") or "sync"
+    """``worker_class``, or the Procfile web line's (``WEB_WORKER_CLASS`` reaches it)."""
+    line = procfile.argv("web", dict(os.environ))
+    return worker_class or procfile.option(line, "--worker-class") or "sync"
 
 
 def start_web(run: Run, database: Database | None, mode: str, path: str,

@@ -86,7 +86,8 @@ def site(app, auth, redis_server, real_redis, sqlite_url, tmp_path):
     env = subprocess_env(APP_ENV="production", DATABASE_URL=sqlite_url, REDIS_URL=redis_server.url,
                          CLICK_SPOOL_DIR=tmp_path / "spool", MAIL_OUTBOX_DIR=tmp_path / "outbox",
                          HOME=tmp_path / "home")
-    env.pop("XDG_RUNTIME_DIR", None)
+    for name in ("XDG_RUNTIME_DIR", "WEB_WORKER_CLASS", "WEB_THREADS", "WEB_CONNECTIONS"):
+        env.pop(name, None)  # the Procfile's own defaults are under test
     server = Gunicorn(env, tmp_path)
     try:
         wait_until(server.answers, 30, "gunicorn to answer", server.check_alive)
