@@ -2,24 +2,35 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
+# One stamp per install and per version of the package's metadata: `make run` installs the app
+# with its `local` extra only, `make test` adds the `dev` extra on top; either order installs
+# each once. No bytecode compiled at install: the processes compile what they import, a fraction.
+HASH := $(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
+APP_STAMP := $(VENV)/.installed-app-$(HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(HASH)
 
-.PHONY: run test lint bench bench-smoke lighthouse install clean admin
+.PHONY: run test lint bench bench-smoke lighthouse install install-app clean admin
 
-$(STAMP): setup.cfg pyproject.toml
+$(APP_STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,local]'
-	rm -f $(VENV)/.installed-*
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e '.[local]'
+	rm -f $(VENV)/.installed-app-*
 	touch $@
 
-install: $(STAMP)
+$(DEV_STAMP): $(APP_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e '.[dev,local]'
+	rm -f $(VENV)/.installed-dev-*
+	touch $@
 
-run: install
+install-app: $(APP_STAMP)
+
+install: $(DEV_STAMP)
+
+run: install-app
 	$(BIN)/python -m shortener.dev.devserver
 
 # The first admin of the site `make run` serves: `make admin NAME=alice`.
-admin: install
+admin: install-app
 	@$(BIN)/python -m shortener.dev.admin "$(NAME)"
 
 test: install lint

@@ -40,6 +40,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "without it the bench starts its own redis-server)")
     parser.add_argument("--load-generator", choices=("auto", "wrk", "python"), default="auto",
                         help="auto: wrk when installed, else the Python generator")
+    parser.add_argument("--web-worker-classes", default="",
+                        help="gunicorn worker classes the redirect part runs side by side, "
+                        "comma-separated, e.g. gthread,gevent (gthread with WEB_THREADS or 4 "
+                        "threads); default: the Procfile's web line's only")
     parser.add_argument("--flush-interval", type=int,
                         help="CLICK_FLUSH_INTERVAL for the lag part (default: 10, quick: 1)")
     parser.add_argument("--results-dir", default=RESULTS_DIR)
@@ -123,6 +127,9 @@ def open_run(args: argparse.Namespace, workdir: str) -> Run:
     plan = Plan.quick() if args.quick else Plan()
     if args.flush_interval:
         plan = dataclasses.replace(plan, flush_interval=args.flush_interval)
+    classes = tuple(name.strip() for name in args.web_worker_classes.split(",") if name.strip())
+    if classes:
+        plan = dataclasses.replace(plan, web_worker_classes=classes)
     redis_target = (RedisTarget.existing(args.redis_url) if args.redis_url
                     else RedisTarget.own_server(workdir))
     return Run(plan, workdir, redis_target, databases(args, workdir, notes),

@@ -64,6 +64,8 @@ class Plan:
     memory_warmup_clicks: int = 2_000
     memory_clicks: int = 100_000
     memory_cap_seconds: float = 900.0  # the worker stores them at its rate: minutes
+    # gunicorn worker classes the redirect part runs side by side; empty: the Procfile's only
+    web_worker_classes: tuple[str, ...] = ()
 
     @classmethod
     def quick(cls) -> "Plan":

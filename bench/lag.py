@@ -53,7 +53,7 @@ def run_part(run: Run, results: dict) -> list[dict]:
 def redirect_capacity(run: Run, results: dict, database: Database, mode: str) -> float:
     """Redirects/s in ``mode``: the redirect part's of this run, else a probe half as long."""
     for row in results.get("redirect") or []:
-        if (row["database"], row["mode"]) == (database.kind, mode):
+        if (row["database"], row["mode"]) == (database.kind, mode) and row.get("procfile", True):
             return row["requests_per_second"]
     probe = redirect.measure(run, database, mode, seconds=run.plan.redirect_seconds / 2)
     return probe["requests_per_second"]

@@ -19,38 +19,61 @@ from shortener.clicks import buffer as click_buffer
 from . import load
 from .context import REDIRECT_PATH, Run
 from .services import Database
-from .stack import web
+from .stack import web, web_worker_class
 
 MODES = ("off", "sync", "job", "buffer")
 
 
 def run_part(run: Run) -> list[dict]:
-    """The bare ceiling before and after the modes; ratios are to the mean of the two."""
-    before = measure(run, None, "bare")
-    rows = [measure(run, database, mode) for database in run.databases for mode in MODES]
-    after = measure(run, None, "bare")
-    after["mode"] = "bare, again"
+    """The bare ceiling before and after the modes; ratios are to the mean of the two. With
+    several worker classes each run is repeated under each, one after the other, so that
+    they share the machine's drift; each class has its own ceiling."""
+    classes = run.plan.web_worker_classes or (web_worker_class(),)
+    before = [measure(run, None, "bare", worker_class=name) for name in classes]
+    rows = [measure(run, database, mode, worker_class=name)
+            for database in run.databases for mode in MODES for name in classes]
+    after = [measure(run, None, "bare", worker_class=name) for name in classes]
+    for row in after:
+        row["mode"] = "bare, again"
+    for name, first, last in zip(classes, before, after, strict=True):
+        set_ratios(run, [first, *(row for row in rows if row["worker_class"] == name), last],
+                   first, last)
+    compare_classes(rows, classes[0])
+    return [*before, *rows, *after]
+
+
+def set_ratios(run: Run, rows: list[dict], before: dict, after: dict) -> None:
     ceiling = (before["requests_per_second"] + after["requests_per_second"]) / 2
     drift = abs(before["requests_per_second"] - after["requests_per_second"]) / ceiling
     if drift > 0.15:
-        run.note(f"the bare ceiling moved from {before['requests_per_second']:,.0f} to "
-                 f"{after['requests_per_second']:,.0f} req/s during the run: the machine's load "
-                 "changed; ratios are to the mean of the two")
-    for row in [before, *rows, after]:
+        run.note(f"the bare ceiling ({before['worker_class']}) moved from "
+                 f"{before['requests_per_second']:,.0f} to {after['requests_per_second']:,.0f} "
+                 "req/s during the run: the machine's load changed; ratios are to the mean")
+    for row in rows:
         row["ceiling_requests_per_second"] = round(ceiling, 1)
         row["ratio_to_bare"] = round(row["requests_per_second"] / ceiling, 3) if ceiling else None
-    return [before, *rows, after]
 
 
-def measure(run: Run, database: Database | None, mode: str, seconds: float | None = None) -> dict:
+def compare_classes(rows: list[dict], first: str) -> None:
+    """Each row's req/s as a ratio to the same database and mode under the ``first`` class."""
+    reference = {(row["database"], row["mode"]): row["requests_per_second"]
+                 for row in rows if row["worker_class"] == first}
+    for row in rows:
+        base = reference.get((row["database"], row["mode"]))
+        row["ratio_to_first_class"] = round(row["requests_per_second"] / base, 3) if base else None
+
+
+def measure(run: Run, database: Database | None, mode: str, seconds: float | None = None,
+            worker_class: str | None = None) -> dict:
     plan = run.plan
     seconds = seconds or plan.redirect_seconds
     if database is not None:
         run.fixtures(database)
         run.reset_clicks(database)
-    label = f"{database.kind if database else '-'} / {mode}"
+    worker_class = web_worker_class(worker_class)
+    label = f"{database.kind if database else '-'} / {mode} / {worker_class}"
     print(f"redirect: {label}: {seconds:g} s with {run.generator}", flush=True)
-    with web(run, database, mode, REDIRECT_PATH) as server:
+    with web(run, database, mode, REDIRECT_PATH, worker_class) as server:
         load.closed_loop(run.generator, server.url, plan.warmup_seconds, plan.connections,
                          plan.max_requests, run.workdir)
         # gunicorn's master and its workers; Redis when it runs on this machine
@@ -63,7 +86,9 @@ def measure(run: Run, database: Database | None, mode: str, seconds: float | Non
                                   plan.max_requests, run.workdir)
         spread.cancel()
         usage = meter.stop(result["requests"])
-    row = {"database": database.kind if database else "-", "mode": mode, **result, "cpu": usage,
+    row = {"database": database.kind if database else "-", "mode": mode,
+           "worker_class": worker_class, "procfile": worker_class == web_worker_class(),
+           **result, "cpu": usage,
            "connections_per_worker": sampled[0] if sampled else None}
     if database is not None:
         row["clicks"] = clicks_by_place(run, database, label, mode)

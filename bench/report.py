@@ -73,7 +73,8 @@ def memory_target(row: dict) -> str:
 
 
 def check(results: dict, flush_interval: int) -> list[Target]:
-    redirect = {(row["database"], row["mode"]): row for row in results.get("redirect", [])}
+    redirect = {(row["database"], row["mode"]): row for row in results.get("redirect", [])
+                if row.get("procfile", True)}  # targets hold for the Procfile's worker class
     targets = [Target(f"redirect {mode} / bare", database, row.get("ratio_to_bare"),
                       REDIRECT_RATIOS[mode], True, "x")
                for (database, mode), row in redirect.items() if mode in REDIRECT_RATIOS]
@@ -166,17 +167,21 @@ def render(results: dict, targets: list[Target]) -> str:
 
 
 def redirect_table(results: dict, verdict) -> str:
-    body = [[row["database"], row["mode"], row["requests_per_second"], row["latency_ms"]["p50"],
-             row["latency_ms"]["p95"], row["latency_ms"]["p99"],
+    rows = results["redirect"]
+    first = rows[0].get("worker_class") if rows else None
+    body = [[row["database"], row["mode"], row.get("worker_class"), row["requests_per_second"],
+             row["latency_ms"]["p50"], row["latency_ms"]["p95"], row["latency_ms"]["p99"],
              (row["cpu"] or {}).get("web_ms_per_request"),
              _percent((row["cpu"] or {}).get("machine_busy")),
              "/".join(map(str, row.get("connections_per_worker") or [])) or None,
-             row.get("ratio_to_bare", 1.0), verdict(f"redirect {row['mode']} / bare", row)]
-            for row in results["redirect"]]
+             row.get("ratio_to_bare", 1.0), row.get("ratio_to_first_class"),
+             verdict(f"redirect {row['mode']} / bare", row) if row.get("procfile", True) else ""]
+            for row in rows]
     return table("Redirect throughput (gunicorn, Procfile web settings, no worker running)",
-                 ["database", "mode", "req/s", "p50 ms", "p95 ms", "p99 ms", "web CPU ms/req",
-                  "machine busy", "conns per worker", "vs bare", "target"],
-                 body, right={2, 3, 4, 5, 6, 7, 9})
+                 ["database", "mode", "worker class", "req/s", "p50 ms", "p95 ms", "p99 ms",
+                  "web CPU ms/req", "machine busy", "conns per worker", "vs bare",
+                  f"vs {first}", "target"],
+                 body, right={3, 4, 5, 6, 7, 8, 10, 11})
 
 
 def ingest_table(results: dict, verdict) -> str:

@@ -23,6 +23,7 @@ from .context import Run
 from .services import Database
 
 BARE_APP = "bench.bare_app:create_app()"
+GTHREAD_THREADS = "4"  # the Procfile's web line before gevent: 2 workers x 4 threads
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 SCHEDULED = "rq:scheduler:scheduled_jobs"  # rq-scheduler's sorted set of entries
 
@@ -110,29 +111,43 @@ def running(*children: Child):
             child.finish()
 
 
-def web_argv(env: dict, bare: bool = False) -> list[str]:
-    """The Procfile's web line (gunicorn); for the bare app, the same line serving it."""
+def web_argv(env: dict, bare: bool = False, worker_class: str | None = None) -> list[str]:
+    """The Procfile's web line (gunicorn); for the bare app, the same line serving it; with
+    ``worker_class``, the same line with that ``--worker-class`` (gthread: with threads)."""
     args = procfile.argv("web", env)
     bind = procfile.option(args, "--bind") or ""
     if bind.rpartition(":")[0] not in LOOPBACK:
         raise RuntimeError(f"the web line binds {bind!r}; the bench serves loopback only")
     if bare:
         args[args.index("wsgi:app")] = BARE_APP
+    if worker_class and worker_class != procfile.option(args, "--worker-class"):
+        args[args.index("--worker-class") + 1] = worker_class
+        if worker_class == "gthread" and "--threads" not in args:
+            args += ["--threads", env.get("WEB_THREADS") or GTHREAD_THREADS]
     return args
 
 
-def start_web(run: Run, database: Database | None, mode: str, path: str) -> WebServer:
+def web_worker_class(worker_class: str | None = None) -> str:
+    """``worker_class``, or the Procfile web line's (``WEB_WORKER_CLASS`` reaches it)."""
+    line = procfile.argv("web", dict(os.environ))
+    return worker_class or procfile.option(line, "--worker-class") or "sync"
+
+
+def start_web(run: Run, database: Database | None, mode: str, path: str,
+              worker_class: str | None = None) -> WebServer:
     """gunicorn with the Procfile's web settings; ``database`` None serves the bare app."""
     port = free_port()
     env = run.env(database, CLICK_TRACKING=mode if database else "off", PORT=port)
-    name = f"web-{database.kind if database else 'bare'}-{mode}"
-    return WebServer(name, web_argv(env, bare=database is None), env, run.workdir, port, path)
+    name = f"web-{database.kind if database else 'bare'}-{mode}-{web_worker_class(worker_class)}"
+    return WebServer(name, web_argv(env, database is None, worker_class), env, run.workdir, port,
+                     path)
 
 
 @contextlib.contextmanager
-def web(run: Run, database: Database | None, mode: str, path: str):
+def web(run: Run, database: Database | None, mode: str, path: str,
+        worker_class: str | None = None):
     """A gunicorn that answers, stopped on leaving."""
-    with running(start_web(run, database, mode, path)) as (server,):
+    with running(start_web(run, database, mode, path, worker_class)) as (server,):
         server.wait_ready()
         yield server
 

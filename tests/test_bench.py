@@ -16,6 +16,7 @@ from bench.lag import click_lags
 from bench.loadgen import percentile
 from bench.report import Target
 from bench.services import BenchSetupError, RedisTarget
+from bench.stack import web_argv
 from shortener.dev import procfile
 from tests.conftest import PROJECT_ROOT
 
@@ -119,6 +120,15 @@ def test_the_web_line_of_the_procfile_is_found():
     args = procfile.argv("web", {"HOST": "127.0.0.1", "PORT": "5001"})
     assert os.path.basename(args[0]) == "gunicorn"
     assert procfile.option(args, "--bind") == "127.0.0.1:5001"
+
+
+def test_the_redirect_part_can_swap_the_web_lines_worker_class():
+    env = {"HOST": "127.0.0.1", "PORT": "5001"}
+    assert web_argv(env) == procfile.argv("web", env)
+    swapped = web_argv(env, worker_class="gthread")
+    assert procfile.option(swapped, "--worker-class") == "gthread"
+    assert procfile.option(swapped, "--threads") == "4"
+    assert len(swapped) == len(procfile.argv("web", env))  # nothing else changed
 
 
 def test_wrk_numbers_are_reported_like_the_python_generator():
