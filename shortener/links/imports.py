@@ -55,6 +55,9 @@ FLAGS = {"true": True, "yes": True, "y": True, "1": True, "on": True,
          "false": False, "no": False, "n": False, "0": False, "off": False}
 PASSWORD_NOT_CARRIED = ("This link had a password, which an export cannot carry, so it was imported "
                         "switched off: set it again on the link's page, then make the link active.")
+# An import restores what an export wrote, so an expiry in the past is kept (the form and the API
+# refuse one: a link made there would be dead on arrival).
+ALREADY_EXPIRED = "This link's expiry has passed: it was imported as it was, answering 404."
 
 
 class RowOutcome(NamedTuple):
@@ -285,15 +288,9 @@ def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> R
         link = _link_of(owner_id, cells, hosts)
     except LinkRuleError as exc:
         return RowOutcome("rejected", str(exc))
-    mine = select(Link.target_url).where(Link.owner_id == owner_id)
-    if cells["slug"]:
-        existing = db.session.scalar(mine.where(Link.slug_key == cells["slug"].lower()))
-        if existing is not None:
-            if existing == link.target_url:
-                return RowOutcome("skipped")
-            return RowOutcome("rejected", _slug_used(cells["slug"]))
-    elif db.session.scalar(mine.where(Link.target_url == link.target_url).limit(1)):
-        return RowOutcome("skipped")  # no slug given and this target already has a link: already there
+    already = _already_there(owner_id, cells["slug"], link.target_url)
+    if already is not None:
+        return already
     try:
         quota.take_creation(owner_id, bulk=True)
     except quota.CreationLimitReached as reached:
@@ -301,7 +298,26 @@ def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> R
     link.slug = cells["slug"] or _free_random_slug(owner_id)
     db.session.add(link)
     db.session.flush()  # later rows of the file see this one
-    return RowOutcome("created", PASSWORD_NOT_CARRIED if _had_password(cells) else "")
+    return RowOutcome("created", _created_note(link, cells))
+
+
+def _already_there(owner_id: int, slug: str, target_url: str) -> RowOutcome | None:
+    """Skipped: this slug (any case) already leads to this target, or, without a slug, some link of
+    the owner does; rejected: the slug leads elsewhere; None: the row is new."""
+    mine = select(Link.target_url).where(Link.owner_id == owner_id)
+    if not slug:
+        found = db.session.scalar(mine.where(Link.target_url == target_url).limit(1))
+        return RowOutcome("skipped") if found else None
+    existing = db.session.scalar(mine.where(Link.slug_key == slug.lower()))
+    if existing is None:
+        return None
+    return RowOutcome("skipped") if existing == target_url else RowOutcome("rejected", _slug_used(slug))
+
+
+def _created_note(link: Link, cells: dict[str, str]) -> str:
+    if _had_password(cells):
+        return PASSWORD_NOT_CARRIED
+    return ALREADY_EXPIRED if link.expires_at is not None and link.expires_at <= utcnow() else ""
 
 
 def _over_limit(reached: quota.CreationLimitReached) -> str:
@@ -360,7 +376,7 @@ def _whole_number(field: str, value: str) -> int | None:
 
 
 def _expiry(value: str) -> datetime | None:
-    return rules.check_new_expiry(rules.parse_moment("expiry", value)) if value else None
+    return rules.parse_moment("expiry", value) if value else None
 
 
 def _free_random_slug(owner_id: int) -> str:

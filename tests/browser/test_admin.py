@@ -7,9 +7,6 @@ from playwright.sync_api import expect
 from shortener.background.queues import enqueue
 from tests.browser.conftest import log_in
 
-DASHBOARD = pytest.mark.xfail(reason="rq-dashboard stuck on 'Loading...' (CSP eval) — fixed on branch admin",
-                              strict=False)
-
 
 @pytest.fixture(scope="module")
 def admin(live, checker, viewport):
@@ -30,17 +27,12 @@ def page(admin):
 
 
 def test_the_status_page(checker, live, page, viewport, request):
-    if viewport == "phone":
-        request.applymarker(pytest.mark.xfail(
-            reason="/admin/status overflows on a phone — fixed on branch admin", strict=False))
     page.goto(f"{live.url}/admin/")
     page.wait_for_url("**/admin/status")
     assert "Queues" in page.inner_text("main")
     checker.check_page(page, "admin-status")
 
 
-@pytest.mark.xfail(reason="the status page lacks a link to rq-dashboard — fixed on branch admin",
-                   strict=False)
 def test_the_status_page_leads_to_the_dashboard(live, page):
     page.goto(f"{live.url}/admin/status")
     dashboard = page.locator("main a[href^='/admin/rq']")
@@ -56,7 +48,6 @@ DASHBOARD_PAGES = {
 }
 
 
-@DASHBOARD
 @pytest.mark.parametrize("name", list(DASHBOARD_PAGES))
 def test_each_dashboard_page_loads_its_data(checker, live, page, name):
     path, shown = DASHBOARD_PAGES[name]
@@ -66,7 +57,6 @@ def test_each_dashboard_page_loads_its_data(checker, live, page, name):
     checker.check_page(page, name)
 
 
-@DASHBOARD
 def test_the_dashboard_job_page(checker, live, admin, page):
     page.goto(f"{live.url}/admin/rq/0/view/job/{admin[1]}")
     expect(page.locator("body")).to_contain_text("send_password_reset_email", timeout=3000)

@@ -4,7 +4,7 @@ console error and no CSP violation, and job data that carries user input shows a
 
 An admin logs in through the form; a real `rq worker` (the Procfile's class) runs real jobs: one
 that fails with an exception text holding markup, one that succeeds, and one left queued.
-Skipped without chromium, as tests/test_browser.py. Screenshots go to test-artifacts/rq-dashboard/.
+Skipped without chromium, as the rest of tests/browser. Screenshots go to test-artifacts/rq-dashboard/.
 """
 
 import os
@@ -21,8 +21,33 @@ from shortener.accounts.users import create_user, set_admin
 from shortener.dev.harness import base_config
 from shortener.extensions import db
 from tests.conftest import PROJECT_ROOT, _prepare_schema, python_bin, subprocess_env
-from tests.helpers import wait_until
-from tests.test_browser import Watcher, browser, serve  # noqa: F401  (browser: the fixture)
+from tests.helpers import serve, wait_until
+
+
+class Watcher:
+    """Collects CSP violations and page errors of every page it watches."""
+
+    # Runs before the page's own scripts; Playwright's init scripts are not subject to the CSP.
+    REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (event) =>
+        console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`));"""
+
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def watch(self, context):
+        context.add_init_script(self.REPORT_VIOLATIONS)
+        context.on("page", self._attach)
+        return context
+
+    def _attach(self, page):
+        page.on("console", lambda message: self._console(message))
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+
+    def _console(self, message):
+        text = message.text
+        if "Content Security Policy" in text or "CSP violation" in text:
+            self.problems.append(text)
+
 
 pytestmark = pytest.mark.integration
 
