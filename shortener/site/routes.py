@@ -10,13 +10,13 @@ ROBOTS_MAX_AGE = 24 * 3600
 # disallowed on purpose: each is a redirect, which search engines follow and credit to its
 # destination rather than index as a page of ours, and a disallowed URL can still be listed, bare,
 # from links elsewhere. What a short link may show itself (a password form) carries noindex;
-# a missing or spent one answers 404 or 410.
+# a missing or spent one answers 404 or 410. The signed-in pages (/links, /imports, /settings)
+# are not listed either: a crawler has no session, so they answer it with the login page, and a
+# disallowed URL is still indexed, bare, when linked. The ones listed carry secrets in their URLs
+# (reset links) or are for machines.
 ROBOTS_TXT = """\
 User-agent: *
 Allow: /$
-Disallow: /links
-Disallow: /imports/
-Disallow: /settings/
 Disallow: /auth/
 Disallow: /admin
 Disallow: /api/

@@ -43,11 +43,10 @@ def robots(client) -> RobotFileParser:
     return parser
 
 
-def test_robots_let_the_start_page_in_and_keep_the_app_out(client):
+def test_robots_let_the_start_page_in_and_keep_secret_urls_and_machine_endpoints_out(client):
     parser = robots(client)
     assert parser.can_fetch("*", "/")
-    for private in ("/links/1", "/links/new", "/links.csv", "/imports/3", "/settings/tokens",
-                    "/auth/reset-password/secret", "/auth/login", "/admin/status", "/api/v1/links",
+    for private in ("/auth/reset-password/secret", "/auth/login", "/admin/status", "/api/v1/links",
                     "/healthz"):
         assert not parser.can_fetch("*", private), private
 
