@@ -28,6 +28,8 @@ LINK_ERRORS = {**COMMON, "404": _error("No link of yours has this id.")}
 BODY_ERRORS = {"400": _error("The body is not JSON."), "413": _error("The body is over 64 KiB."),
                "415": _error("The body is not application/json."),
                "422": _error("A field is missing, unknown or invalid.")}
+POINTS = ("The time series: 24h by hour; 7d, 30d and 90d by UTC day; all by day up to 120 days "
+          "(at least the last 30), then by week (from Monday) up to two years, then by month.")
 VISITORS = "Daily unique visitors, summed over the range's UTC days (24h: yesterday and today)."
 
 LINK_ID = {"name": "link_id", "in": "path", "required": True,
@@ -152,7 +154,7 @@ def _components() -> dict:
                            "properties": {"humans": {"type": "integer"}, "bots": {"type": "integer"},
                                           "visitors": {"type": "integer",
                                                        "description": VISITORS}}},
-                "points": {"type": "array", "items": {
+                "points": {"type": "array", "description": POINTS, "items": {
                     "type": "object", "required": ["start", "label", "humans", "bots"],
                     "properties": {"start": {"type": "string"}, "label": {"type": "string"},
                                    "humans": {"type": "integer"}, "bots": {"type": "integer"}}}},
