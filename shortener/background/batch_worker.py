@@ -33,13 +33,10 @@ transaction); it leans on how RQ 3.0 lays them out, so setup.cfg pins RQ to the 
 tested and tests/background/test_batch_worker.py compares a batch's jobs with jobs run
 one by one.
 
-Test-only fault hook: ``SHORTENER_FAULT_AFTER_BATCH=kill`` makes the worker SIGKILL
-itself after a batch's call returned (its clicks committed), before its jobs are
-marked finished. Never set it in production.
+``after_batch_stored`` is a seam between a batch's commit and its jobs' finish, for a test's
+worker subclass to crash in (tests/background/crashing_workers.py); here it does nothing.
 """
 
-import os
-import signal
 import uuid
 from dataclasses import dataclass
 
@@ -51,8 +48,6 @@ from rq.results import Result
 from rq.timeouts import JobTimeoutException
 from rq.utils import as_text, import_attribute, now, utcformat
 from rq.worker import WorkerStatus
-
-FAULT_AFTER_BATCH = "SHORTENER_FAULT_AFTER_BATCH"
 
 # KEYS: the queue, its intermediate list. ARGV: most ids to take, the batch's id prefix.
 # Takes the leading ids with the prefix, else the head alone; returns the ids taken.
@@ -89,7 +84,6 @@ class BatchWorkerMixin:
         self.job_batches: dict[str, JobBatch] = {}
         self._claim_script = self.connection.register_script(CLAIM_SCRIPT)
         self._held: list[Job] = []
-        self._fault_after_batch = os.environ.get(FAULT_AFTER_BATCH, "")
 
     # --- claim -----------------------------------------------------------------
 
@@ -179,10 +173,12 @@ class BatchWorkerMixin:
             self.log.warning("Worker %s: %s: a batch of %d jobs failed, running each alone",
                              self.name, green(queue.name), len(jobs), exc_info=True)
             return False
-        if self._fault_after_batch == "kill":
-            os.kill(os.getpid(), signal.SIGKILL)  # test-only: die before the jobs are finished
+        self.after_batch_stored(jobs)
         self.finish_batch(jobs, queue, executions, results)
         return True
+
+    def after_batch_stored(self, jobs: list[Job]) -> None:
+        """Called once the batch's clicks are committed, before its jobs are marked finished."""
 
     def finish_batch(self, jobs: list[Job], queue: Queue, executions: list[Execution], results: list) -> None:
         """What ``handle_job_success`` does per job, in one transaction: status and end, the

@@ -11,15 +11,11 @@
 
 Only RQ's overridable worker methods are replaced; RQ itself is not patched.
 
-Test-only fault hook: ``SHORTENER_FAULT_AFTER_DEQUEUE=kill`` makes the worker
-SIGKILL itself right after moving a job into the intermediate list, before the
-job is registered as started (tests/background/test_worker.py uses it). Never
-set it in production.
+``after_claim`` is a seam between a claim and the jobs' start, for a test's worker subclass
+to crash in (tests/background/crashing_workers.py); here it does nothing.
 """
 
 import math
-import os
-import signal
 import time
 
 import redis.exceptions
@@ -29,8 +25,6 @@ from rq.logutils import blue, green
 from rq.queue import Queue
 from rq.utils import as_text, now
 from rq.worker import WorkerStatus
-
-FAULT_AFTER_DEQUEUE = "SHORTENER_FAULT_AFTER_DEQUEUE"
 
 
 class ReliableWorkerMixin:
@@ -45,7 +39,6 @@ class ReliableWorkerMixin:
         super().__init__(*args, **kwargs)
         self._state_in_redis: str | None = None
         self._heartbeat_alive_until = 0.0  # time.monotonic() until which the worker's key lives, at least
-        self._fault_after_dequeue = os.environ.get(FAULT_AFTER_DEQUEUE, "")
 
     # --- dequeue ---------------------------------------------------------------
 
@@ -113,11 +106,13 @@ class ReliableWorkerMixin:
             if moved is None:
                 return None
             queue, job_ids = moved
-            if self._fault_after_dequeue == "kill":
-                os.kill(os.getpid(), signal.SIGKILL)  # test-only: die before the jobs are started
+            self.after_claim(queue, job_ids)
             jobs = self._fetch_claimed(queue, job_ids)
             if jobs:
                 return jobs, queue
+
+    def after_claim(self, queue: Queue, job_ids: list[str]) -> None:
+        """Called once ``job_ids`` are in the intermediate list and not yet started."""
 
     def _fetch_claimed(self, queue: Queue, job_ids: list[str]) -> list[Job]:
         """The claimed jobs' hashes, in one round trip; jobs deleted while queued are dropped

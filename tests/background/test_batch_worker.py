@@ -13,11 +13,9 @@ from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
 from rq.worker import DequeueStrategy
 
-from shortener.background.batch_worker import FAULT_AFTER_BATCH
-from shortener.background.reliable_worker import FAULT_AFTER_DEQUEUE
 from shortener.background.worker import InProcessWorker
 from shortener.clicks.tracking import enqueue_click
-from tests.background.test_worker import PROCFILE_QUEUES, finish, kill_tree, rq_worker
+from tests.background.test_worker import KILLED_AFTER_CLAIM, PROCFILE_QUEUES, finish, kill_tree, rq_worker
 from tests.helpers import add_link, counts, database_fault, database_hang, make_event, wait_until
 
 pytestmark = pytest.mark.integration
@@ -146,7 +144,7 @@ def test_batch_worker_killed_between_claim_and_start_loses_no_click(batch_app, a
     link_id, job_ids = redirect(app, auth, 25)
     clicks = Queue("clicks", connection=real_redis)
     worker = rq_worker(app, "--with-scheduler", queues=PROCFILE_QUEUES, CLICK_JOB_BATCH=10,
-                       **{FAULT_AFTER_DEQUEUE: "kill"})
+                       worker_class=KILLED_AFTER_CLAIM)
     output, _ = worker.communicate(timeout=60)
     assert worker.returncode == -signal.SIGKILL, output
     assert clicks.intermediate_queue.get_job_ids() == job_ids[:10] and clicks.count == 15
@@ -165,7 +163,8 @@ def test_batch_worker_killed_three_times_mid_batch_stores_every_click_once(batch
     link_id, job_ids = redirect(app, auth, 60)
     started = StartedJobRegistry("clicks", connection=real_redis)
     for kill in (1, 2):  # after the batch's commit, before its jobs are marked finished
-        worker = rq_worker(app, burst=False, CLICK_JOB_BATCH=10, **{FAULT_AFTER_BATCH: "kill"})
+        worker = rq_worker(app, burst=False, CLICK_JOB_BATCH=10,
+                           worker_class="tests.background.crashing_workers.KilledAfterBatchStored")
         output, _ = worker.communicate(timeout=60)
         assert worker.returncode == -signal.SIGKILL, output
         assert counts(app, link_id)[0] == 10 * kill and started.count == 10 * kill

@@ -11,7 +11,6 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.worker import DequeueStrategy
 
-from shortener.background.reliable_worker import FAULT_AFTER_DEQUEUE
 from shortener.background.worker import InProcessWorker
 from shortener.dev import procfile
 from shortener.dev.procfile import worker_class as procfile_worker_class
@@ -22,6 +21,7 @@ pytestmark = pytest.mark.integration
 WORKER_CLASSES = ["shortener.background.worker.Worker", "shortener.background.worker.InProcessWorker"]
 
 PROCFILE_WORKER = procfile_worker_class()
+KILLED_AFTER_CLAIM = "tests.background.crashing_workers.KilledAfterClaim"
 assert PROCFILE_WORKER in WORKER_CLASSES
 
 
@@ -136,7 +136,7 @@ def test_procfile_worker_killed_between_dequeue_and_start_loses_no_click(job_app
     job_app.test_client().get("/bob/go")
     clicks = Queue("clicks", connection=real_redis)
     (job_id,) = clicks.job_ids
-    worker = rq_worker(job_app, "--with-scheduler", queues=PROCFILE_QUEUES, **{FAULT_AFTER_DEQUEUE: "kill"})
+    worker = rq_worker(job_app, "--with-scheduler", queues=PROCFILE_QUEUES, worker_class=KILLED_AFTER_CLAIM)
     output, _ = worker.communicate(timeout=60)
     assert worker.returncode == -signal.SIGKILL, output
     assert clicks.count == 0 and job_id not in StartedJobRegistry("clicks", connection=real_redis)
