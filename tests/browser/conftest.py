@@ -227,5 +227,18 @@ def log_in(checker: Checker, username: str):
     return context
 
 
+def signed_in(checker: Checker, username: str, admin: bool = False):
+    """(user id, a browser context logged in as ``username``, a new user seeded for it)."""
+    user_id = checker.live.seed_user(username, admin=admin)
+    return user_id, log_in(checker, username)
+
+
+def page_of(context):
+    """A new page of ``context``, closed after the test: ``yield from page_of(...)`` in a fixture."""
+    page = context.new_page()
+    yield page
+    page.close()
+
+
 def path_of(url: str) -> str:
     return urlsplit(url).path

@@ -3,23 +3,20 @@ one, then read the API docs), the password-reset request, logout."""
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, log_in
+from tests.browser.conftest import PASSWORD, log_in, page_of, signed_in
 
 
 @pytest.fixture(scope="module")
 def member(live, checker, viewport):
     username = f"member{viewport}"
-    live.seed_user(username)
-    context = log_in(checker, username)
+    _user_id, context = signed_in(checker, username)
     yield username, context
     context.close()
 
 
 @pytest.fixture
 def page(member):
-    page = member[1].new_page()
-    yield page
-    page.close()
+    yield from page_of(member[1])
 
 
 @pytest.fixture

@@ -5,25 +5,21 @@ import pytest
 from playwright.sync_api import expect
 
 from shortener.background.queues import enqueue
-from tests.browser.conftest import log_in
+from tests.browser.conftest import page_of, signed_in
 
 
 @pytest.fixture(scope="module")
 def admin(live, checker, viewport):
-    username = f"admin{viewport}"
-    live.seed_user(username, admin=True)
+    _user_id, context = signed_in(checker, f"admin{viewport}", admin=True)
     with live.app.app_context():  # a job waiting on a queue, for the job pages to show
         job = enqueue("email", "jobs.email.send_password_reset_email", 0, "http://sho.rt.test/reset")
-    context = log_in(checker, username)
     yield context, job.id
     context.close()
 
 
 @pytest.fixture
 def page(admin):
-    page = admin[0].new_page()
-    yield page
-    page.close()
+    yield from page_of(admin[0])
 
 
 def test_the_status_page(checker, live, page, viewport, request):

@@ -9,7 +9,7 @@ import pytest
 from shortener.background.worker import InProcessWorker
 from shortener.links.service import LinkOptions, create_link
 from shortener.timeutil import utcnow
-from tests.browser.conftest import log_in, path_of
+from tests.browser.conftest import page_of, path_of, signed_in
 from tests.helpers import DESKTOP_CHROME
 
 LINK_PASSWORD = "open sesame please"
@@ -18,8 +18,7 @@ LINK_PASSWORD = "open sesame please"
 @pytest.fixture(scope="module")
 def owner(live, checker, viewport):
     username = f"owner{viewport}"
-    user_id = live.seed_user(username)
-    context = log_in(checker, username)
+    user_id, context = signed_in(checker, username)
     yield username, user_id, context
     context.close()
 
@@ -46,9 +45,7 @@ def seeded(live, owner, target_url):
 
 @pytest.fixture
 def owner_page(owner):
-    page = owner[2].new_page()
-    yield page
-    page.close()
+    yield from page_of(owner[2])
 
 
 @pytest.fixture

@@ -68,9 +68,6 @@ class StrictWatcher(Watcher):
         dialog.dismiss()
 
     def _console(self, message):
-        # The site has no favicon (chromium asks for /favicon.ico, rq-dashboard links /static/favicon.ico).
-        if message.location.get("url", "").endswith("/favicon.ico"):
-            return
         if message.type == "error":
             self.problems.append(f"console error: {message.text}")
         else:
