@@ -20,7 +20,7 @@ from shortener.clicks import ranges
 from shortener.clicks.rollups import BOT_DIMENSION, HUMAN_DIMENSIONS
 from shortener.clicks.stats import RANGES
 from shortener.extensions import db
-from shortener.models import Link
+from shortener.links.models import Link
 from shortener.timeutil import utcnow
 
 from .context import PASSWORD, Plan, Run

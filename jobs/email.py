@@ -14,8 +14,8 @@ from rq import get_current_job
 
 from shortener.accounts import login_networks, registrations, reset_tokens, user_sessions
 from shortener.accounts import mail as mailer
+from shortener.accounts.models import User
 from shortener.extensions import db
-from shortener.models import User
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def send_welcome_email(user_id: int) -> None:
         return
     with _permanent_failures_not_retried("welcome", f"user {user_id}"):
         mailer.send(user.email, "Welcome to shortener", "welcome", user=user,
-                    dashboard_url=mailer.external_url("links.index"))
+                    dashboard_url=mailer.external_url("dashboard.index"))
 
 
 def send_registration_email(pending_id: int) -> None:

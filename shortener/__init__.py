@@ -50,6 +50,7 @@ def init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     database.init_app(app)
+    register_models()
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"))
     login.init_app(app)
     sessions.init_app(app)
@@ -62,6 +63,16 @@ def init_extensions(app: Flask) -> None:
     tracking.init_app(app)
     enrichment.init_app(app)
     visitors.init_app(app)
+
+
+def register_models() -> None:
+    """Put every feature's tables in db.metadata before migrations or create_all read it."""
+    from .accounts import models as accounts_models
+    from .api import models as api_models
+    from .clicks import models as clicks_models
+    from .links import models as links_models
+
+    del accounts_models, api_models, clicks_models, links_models  # imported for their tables
 
 
 def init_limiter(app: Flask) -> None:
@@ -77,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin import routes as admin_routes
     from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
+    from .dashboard.routes import bp as dashboard_bp
     from .health.routes import bp as health_bp
     from .links.routes import bp as links_bp
     from .redirects.routes import bp as redirects_bp
@@ -86,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     # Before any rule is added: every <int:...> route, rq-dashboard's too, is bounded.
     app.url_map.converters["int"] = converters.BoundedIntegerConverter
     app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(api_bp)

@@ -9,6 +9,8 @@ separator, after any blanks. A start that already has quotes before it gets one 
 ``unescape_cell`` gives back exactly what was escaped (the CSV import reads our exports back).
 """
 
+import csv
+import io
 import re
 
 TRIGGERS = "=+\\-@\t\r\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b"
@@ -16,6 +18,7 @@ SEPARATORS = ",;\t|\r\n"
 _START = rf"(^|[{SEPARATORS}])( *)"
 _ESCAPE = re.compile(rf"{_START}(?='*[{TRIGGERS}])")
 _UNESCAPE = re.compile(rf"{_START}'(?='*[{TRIGGERS}])")
+EXPORT_BATCH = 1000  # rows per chunk of a streamed export: constant memory, few round trips
 
 
 def escape_cell(text: str) -> str:
@@ -25,3 +28,18 @@ def escape_cell(text: str) -> str:
 def unescape_cell(text: str) -> str:
     """``text`` as it was before ``escape_cell``."""
     return _UNESCAPE.sub(r"\1\2", text)
+
+
+def csv_lines(rows) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue()
+
+
+def csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    # Referrers, agents and titles are chosen by others: never a formula in a spreadsheet.
+    return escape_cell(str(value))

@@ -35,6 +35,36 @@ class FlaskRequestContract(Contract):
         output.print("Pass what the domain needs (a host, a base URL, an address) from the view instead.")
 
 
+class ModelsContract(Contract):
+    """Each feature's ``models`` module imports only the base layer and other features' models.
+
+    So the tables stay below every feature's logic: a model that imported its feature's domain
+    modules would tie the schema to them, and any two features' models could then form a cycle.
+    """
+
+    type_name = "models"
+    source_package = fields.StringField()
+    base_modules = fields.ListField(subfield=fields.StringField())
+
+    def check(self, graph, verbose: bool) -> ContractCheck:
+        offenders = []
+        package = self.source_package
+        models = sorted(m for m in graph.find_descendants(package) if m.rsplit(".", 1)[-1] == "models")
+        for module in models:
+            for imported in sorted(graph.find_modules_directly_imported_by(module)):
+                inside = imported == package or imported.startswith(package + ".")
+                if inside and imported not in self.base_modules and imported not in models:
+                    offenders.append(f"{module} imports {imported}")
+        return ContractCheck(kept=bool(models) and not offenders,
+                             metadata={"offenders": offenders or [f"no models module in {package}"]})
+
+    def render_broken_contract(self, check: ContractCheck) -> None:
+        for offender in check.metadata["offenders"]:
+            output.print_error(offender)
+        output.new_line()
+        output.print("A model may use the extensions, the config, the time helpers and other models only.")
+
+
 def _imports_request(line: str) -> bool:
     match = IMPORTED_NAMES.match(line)
     if not match:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from shortener.accounts import reset_tokens, user_sessions
+from shortener.accounts.models import PasswordResetToken, User
 from shortener.api import tokens as api_tokens
 from shortener.background.worker import InProcessWorker
 from shortener.clicks import ranges
@@ -23,7 +24,7 @@ from shortener.clicks.storage import save_clicks
 from shortener.dev.embedded_redis import free_port
 from shortener.dev.harness import counts, wait_until  # noqa: F401  (the tests' names for them)
 from shortener.extensions import db
-from shortener.models import Link, PasswordResetToken, User
+from shortener.links.models import Link
 from shortener.timeutil import utcnow
 from tests.conftest import PASSWORD
 

@@ -32,7 +32,7 @@ def int_rules(app):
 
 def test_every_int_route_uses_the_bounded_converter(app):
     rules = int_rules(app)
-    assert {"settings.revoke", "links.detail", "api.get_link", "rq_dashboard.workers_overview"} <= {
+    assert {"settings.revoke", "dashboard.detail", "api.get_link", "rq_dashboard.workers_overview"} <= {
         rule.endpoint for rule in rules}
     assert not [rule for rule in app.url_map.iter_rules() if "<int" in rule.rule and rule not in rules]
 

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.routing import IntegerConverter
 
+from shortener.accounts.models import User
 from shortener.accounts.users import set_admin
 from shortener.api.schemas import LINK_FIELDS
 from shortener.extensions import db
-from shortener.models import User
 from tests.conftest import AuthActions
 from tests.helpers import add_link, issue_token, make_api_token, sign_in
 
@@ -247,7 +247,7 @@ def fuzz_admin(make_app, redis_server, real_redis):
 def test_every_int_route_is_fuzzed(fuzz_admin):
     app, _user_id, _headers = fuzz_admin
     endpoints = {rule.endpoint for rule in int_rules(app)}
-    assert {"links.detail", "settings.revoke", "api.get_link", "rq_dashboard.jobs_overview"} <= endpoints
+    assert {"dashboard.detail", "settings.revoke", "api.get_link", "rq_dashboard.jobs_overview"} <= endpoints
 
 
 @settings(fuzz, max_examples=min(FUZZ_EXAMPLES, 25))  # each example requests every rule

@@ -3,8 +3,10 @@
 import pytest
 from sqlalchemy import delete, func, select
 
+from shortener.accounts.models import UserSession
+from shortener.api.models import ApiToken
 from shortener.extensions import db
-from shortener.models import ApiToken, Link, LinkImport, UserSession
+from shortener.links.models import Link, LinkImport
 from shortener.timeutil import utcnow
 
 # The tables whose ids appear in URLs (/links/<id>, /imports/<id>, the token and session pages)

@@ -16,8 +16,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import LoginNetwork
 from ..timeutil import utcnow
+from .models import LoginNetwork
 
 KEPT_PER_USER = 10
 KEPT_DAYS = 90

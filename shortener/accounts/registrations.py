@@ -21,9 +21,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import PendingRegistration, User
 from ..timeutil import utcnow
 from . import mail, reset_tokens, users
+from .models import PendingRegistration, User
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from limits import parse_many
 from sqlalchemy import delete, or_, select, update
 
 from ..extensions import db, limiter
-from ..models import PasswordResetToken, User
 from ..timeutil import utcnow
 from . import mail, users
+from .models import PasswordResetToken, User
 
 log = logging.getLogger(__name__)
 

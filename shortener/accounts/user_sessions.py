@@ -18,8 +18,8 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
 from ..extensions import db
-from ..models import User, UserSession
 from ..timeutil import utcnow
+from .models import User, UserSession
 
 TOKEN_BYTES = 32
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")  # what token_urlsafe(32) produces

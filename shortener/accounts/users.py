@@ -12,9 +12,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import PasswordResetToken, User
 from ..timeutil import utcnow
 from . import user_sessions
+from .models import PasswordResetToken, User
 
 # OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)

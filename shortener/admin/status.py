@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from ..background import redis_health, schedule
 from ..background.queues import CLICKS, QUEUE_NAMES
 from ..clicks import buffer, spool
+from ..clicks.models import Click
 from ..extensions import db
-from ..models import Click
 from ..timeutil import utcnow
 
 # Counting stored clicks stops here: the page stays cheap at any traffic.

@@ -21,11 +21,12 @@ from flask import (
 )
 from limits import parse_many
 
+from ..accounts.models import User
 from ..clicks import export, stats
 from ..extensions import csrf, db, limiter
 from ..links import quota, service, slugs, urls
+from ..links.models import Link
 from ..links.rules import LinkRuleError
-from ..models import Link, User
 from . import openapi, schemas, tokens
 from .errors import ApiError, init_blueprint, retry_after
 

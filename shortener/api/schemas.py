@@ -12,7 +12,7 @@ from datetime import datetime
 
 from ..clicks.stats import LinkStats
 from ..links import rules
-from ..models import Link
+from ..links.models import Link
 from .errors import ApiError
 
 MAX_PER_PAGE = 100

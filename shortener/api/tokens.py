@@ -14,8 +14,8 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..models import ApiToken
 from ..timeutil import utcnow
+from .models import ApiToken
 
 PREFIX = "shr_"
 TOKEN_BYTES = 32

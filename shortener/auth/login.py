@@ -3,8 +3,8 @@
 from flask import Flask
 
 from ..accounts import user_sessions
+from ..accounts.models import User
 from ..extensions import login_manager
-from ..models import User
 
 
 def init_app(app: Flask) -> None:

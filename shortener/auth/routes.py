@@ -31,7 +31,7 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _dashboard() -> str:
-    return url_for("links.index")
+    return url_for("dashboard.index")
 
 
 def _next_url() -> str:

@@ -4,18 +4,15 @@ Rows are read with ``yield_per`` (a server-side cursor on PostgreSQL) and writte
 a time. The export carries the stored, anonymized network, never a full address, and no visitor key.
 """
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Click
-from ..spreadsheet_cells import escape_cell
+from ..spreadsheet_cells import EXPORT_BATCH, csv_cell, csv_lines
+from .models import Click
 
-EXPORT_BATCH = 1000
 COLUMNS = {
     "clicked_at_utc": Click.clicked_at,
     "referrer": Click.referrer,
@@ -58,18 +55,3 @@ def _partitions(link_id: int, batch: int):
 
 def _json_value(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def csv_lines(rows) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue()
-
-
-def csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    # Referrers, agents and titles are chosen by others: never a formula in a spreadsheet.
-    return escape_cell(str(value))

@@ -11,7 +11,8 @@ of the last roll, and no roll can commit until this transaction ends.
 from sqlalchemy import Table, text
 
 from ..extensions import db
-from ..models import DailyBreakdown, DailyClicks, HourlyClicks, Link, RangeBreakdown
+from ..links.models import Link
+from .models import DailyBreakdown, DailyClicks, HourlyClicks, RangeBreakdown
 
 BREAKDOWN_KEYS = ["link_id", "day", "dimension", "value"]
 

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func, insert, literal, select, text, tuple_, union_all, update
 
 from ..extensions import db
-from ..models import DailyBreakdown, RangeBreakdown, RangeStart
+from .models import DailyBreakdown, RangeBreakdown, RangeStart
 
 # Range name -> days it covers, today included. "24h" covers yesterday and today: the breakdowns
 # are by UTC day, and the 24 hours straddle two of them.

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from sqlalchemy import delete, select, update
 
 from ..extensions import db
-from ..models import Click, DailyBreakdown, DailyClicks, HourlyClicks, Link, RangeBreakdown
+from ..links.models import Link
 from . import ranges, rollups
 from .enrichment import app_enricher
+from .models import Click, DailyBreakdown, DailyClicks, HourlyClicks, RangeBreakdown
 
 log = logging.getLogger(__name__)
 

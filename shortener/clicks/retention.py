@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 
 from ..extensions import db
-from ..models import DailyVisitor, HourlyClicks
+from .models import DailyVisitor, HourlyClicks
 
 VISITOR_KEEP_DAYS = 2  # today and yesterday: late clicks of yesterday still dedupe
 HOURLY_KEEP_DAYS = 90

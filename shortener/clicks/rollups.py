@@ -15,8 +15,9 @@ from sqlalchemy import Date, bindparam, case, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import DailyBreakdown, DailyClicks, DailyVisitor, HourlyClicks, Link
+from ..links.models import Link
 from . import pg_rollups, ranges
+from .models import DailyBreakdown, DailyClicks, DailyVisitor, HourlyClicks
 
 # Dimension name -> click column; humans only. Bots are broken down by name alone.
 HUMAN_DIMENSIONS = {

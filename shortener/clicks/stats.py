@@ -15,9 +15,10 @@ from typing import NamedTuple
 from sqlalchemy import case, func, select
 
 from ..extensions import db
-from ..models import Click, DailyBreakdown, DailyClicks, HourlyClicks, Link
+from ..links.models import Link
 from ..timeutil import utcnow
 from . import ranges
+from .models import Click, DailyBreakdown, DailyClicks, HourlyClicks
 from .rollups import BOT_DIMENSION, HUMAN_DIMENSIONS
 
 CHART_DAYS = 30

@@ -11,10 +11,11 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import Click, Link
+from ..links.models import Link
 from . import rollups
 from .enrichment import app_enricher
 from .events import to_row
+from .models import Click
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 from sqlalchemy import delete, func, select
 
+from shortener.clicks.models import Click, DailyClicks
 from shortener.extensions import db
-from shortener.models import Click, DailyClicks, Link
+from shortener.links.models import Link
 
 
 def base_config(database_url: str, workdir) -> dict:

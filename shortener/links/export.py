@@ -2,9 +2,9 @@
 
 from collections.abc import Callable, Iterator
 
-from ..clicks.export import EXPORT_BATCH, csv_cell, csv_lines
 from ..extensions import db
-from ..models import Link
+from ..spreadsheet_cells import EXPORT_BATCH, csv_cell, csv_lines
+from .models import Link
 from .service import DEFAULT_SORT, links_query
 
 # Every field its owner set, under names the CSV import reads back (shortener.links.imports).

@@ -22,10 +22,10 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from ..background.queues import IMPORTS, enqueue
 from ..extensions import db
-from ..models import Link, LinkImport
 from ..spreadsheet_cells import unescape_cell
 from ..timeutil import utcnow
 from . import quota, rules
+from .models import Link, LinkImport
 from .rules import LinkOptions, LinkRuleError
 from .service import apply_options
 from .slugs import random_slug, slug_taken

@@ -17,9 +17,10 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import select
 
+from ..accounts.models import User
 from ..extensions import db
-from ..models import Link, User
 from ..timeutil import utcnow
+from .models import Link
 
 CACHE_MAX_ENTRIES = 10_000
 PLAIN_REDIRECT_CODE = 302

@@ -14,35 +14,16 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..clicks import charts, countries, export, stats
-from ..clicks.pending import clicks_in_flight
 from ..extensions import csrf
-from ..models import Link
-from ..timeutil import utcnow
 from . import imports, qr, quota, service, urls
 from .export import links_csv as export_links_csv
 from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm, ImportForm, add_problems
+from .models import Link
 from .rules import LinkRuleError
 
 bp = Blueprint("links", __name__)
 # Link.id is a 32-bit INTEGER: a larger id in the URL is a 404, not a database error.
 LINK_ID = "<int(max=2147483647):link_id>"
-SORT_LABELS = {"newest": "Newest", "clicks": "Most clicked", "recent": "Recently clicked"}
-
-
-@bp.route("/")
-def index():
-    if not current_user.is_authenticated:
-        return render_template("links/landing.html", example_url=_short_url_of("you", "launch"))
-    query, sort = _search_args()
-    page = service.list_links(current_user.id, request.args.get("page", 1, type=int),
-                              current_app.config["LINKS_PER_PAGE"], query, sort)
-    return render_template(
-        "links/index.html", page=page, query=query, sort=sort, sorts=SORT_LABELS,
-        totals=stats.owner_totals(current_user.id),
-        sparks=stats.sparklines([link.id for link in page.items]), sparkline=charts.sparkline,
-        now=utcnow(), short_url=_short_url,
-    )
 
 
 @bp.route("/links.csv")
@@ -81,44 +62,13 @@ def create():
             add_problems(form, exc)
         else:
             flash(f"Short link created: {_short_url(link)}", "success")
-            return redirect(url_for(".detail", link_id=link.id))
+            return redirect(url_for("dashboard.detail", link_id=link.id))
     return _create_page(form)
 
 
 def _create_page(form: CreateLinkForm) -> str:
     prefix = _short_url_of(current_user.username, "")
     return render_template("links/form.html", form=form, link=None, slug_prefix=prefix)
-
-
-@bp.route(f"/links/{LINK_ID}")
-@login_required
-def detail(link_id: int):
-    link = _own_link_or_404(link_id)
-    link_stats = stats.link_stats(link.id, stats.parse_range(request.args.get("range")))
-    return render_template(
-        "links/detail.html",
-        link=link,
-        short=_short_url(link),
-        stats=link_stats,
-        ranges=stats.RANGES,
-        chart=charts.time_chart(link_stats.points, link_stats.bucket,
-                                f"Clicks, {stats.RANGES[link_stats.range_name]}, by {link_stats.bucket}"),
-        share_bar=charts.share_bar, flag=countries.flag, country_name=countries.country_name,
-        recent=stats.recent_clicks(link.id),
-        in_flight=clicks_in_flight(),
-        now=utcnow(),
-    )
-
-
-@bp.route(f"/links/{LINK_ID}/clicks.csv")
-@login_required
-def export_clicks(link_id: int):
-    link = _own_link_or_404(link_id)
-    return Response(
-        stream_with_context(export.clicks_csv(link.id)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{link.slug}-clicks.csv"'},
-    )
 
 
 QR_FORMATS = {"svg": ("image/svg+xml", qr.qr_svg), "png": ("image/png", qr.qr_png)}
@@ -152,7 +102,7 @@ def edit(link_id: int):
             add_problems(form, exc)
         else:
             flash("Link updated.", "success")
-            return redirect(url_for(".detail", link_id=link.id))
+            return redirect(url_for("dashboard.detail", link_id=link.id))
     return render_template("links/form.html", form=form, link=link, short=_short_url(link))
 
 
@@ -164,7 +114,7 @@ def delete(link_id: int):
     if form.validate_on_submit():
         service.delete_link(link)
         flash(f"Deleted {short}. It now answers 404.", "success")
-        return redirect(url_for(".index"))
+        return redirect(url_for("dashboard.index"))
     return render_template("links/confirm_delete.html", form=form, link=link, short=short)
 
 

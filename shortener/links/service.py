@@ -9,7 +9,7 @@ from sqlalchemy import Select, or_, select
 
 from ..accounts.users import hash_password
 from ..extensions import db
-from ..models import Link
+from .models import Link
 from .rules import (  # noqa: F401  (the rules' names, as callers of this module knew them)
     CLICK_LIMIT_MAX,
     DEFAULT_REDIRECT_CODE,

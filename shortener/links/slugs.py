@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Link
+from .models import Link
 from .rules import LinkRuleError, check_slug
 
 ALPHABET = string.ascii_letters + string.digits

@@ -5,8 +5,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from shortener.accounts import login_networks
+from shortener.accounts.models import LoginNetwork
 from shortener.extensions import db
-from shortener.models import LoginNetwork
 from shortener.timeutil import utcnow
 from tests.conftest import AuthActions
 

@@ -6,7 +6,7 @@ import smtplib
 import pytest
 
 from shortener.accounts import mail as mailer
-from shortener.models import User
+from shortener.accounts.models import User
 from tests.helpers import sent_mails
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from shortener.accounts import reset_tokens, user_sessions
 from shortener.accounts import users as accounts
+from shortener.accounts.models import PasswordResetToken, User
 from shortener.extensions import db
-from shortener.models import PasswordResetToken, User
 from shortener.timeutil import utcnow
 from tests.conftest import PASSWORD
 from tests.helpers import NEW_PASSWORD

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from shortener.accounts import user_sessions
 from shortener.accounts import users as accounts
+from shortener.accounts.models import UserSession
 from shortener.extensions import db
-from shortener.models import UserSession
 from shortener.timeutil import utcnow
 from tests.conftest import PASSWORD
 

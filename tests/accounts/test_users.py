@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from shortener.accounts import user_sessions
 from shortener.accounts import users as accounts
+from shortener.accounts.models import User
 from shortener.extensions import db
-from shortener.models import User
 from tests.conftest import PASSWORD
 
 

@@ -9,7 +9,7 @@ from shortener.accounts.users import check_password_hash
 from shortener.api import tokens
 from shortener.clicks import stats
 from shortener.extensions import db
-from shortener.models import Link
+from shortener.links.models import Link
 from shortener.timeutil import utcnow
 from tests.helpers import add_link, csrf_token, login_with_csrf, make_api_token, make_event, store_events
 

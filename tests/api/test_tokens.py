@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select, text
 
 from shortener.api import tokens
+from shortener.api.models import ApiToken
 from shortener.config import from_environ
 from shortener.extensions import db
-from shortener.models import ApiToken
 
 NOW = datetime(2026, 11, 20, 12, 0)
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, text
 
 from jobs.email import send_password_reset_for
+from shortener.accounts.models import PasswordResetToken
 from shortener.extensions import db
-from shortener.models import PasswordResetToken
 from shortener.timeutil import utcnow
 from tests.conftest import PASSWORD, AuthActions
 from tests.helpers import (

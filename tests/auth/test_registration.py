@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from jobs.email import send_registration_email
+from shortener.accounts.models import User
 from shortener.extensions import db
-from shortener.models import User
 from tests.conftest import PASSWORD, AuthActions
 from tests.helpers import csrf_token, email_queue, mail_bodies, register, run_jobs, sent_mails
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select, text
 
 from shortener.accounts import mail as mailer
 from shortener.accounts import users as accounts
+from shortener.accounts.models import PendingRegistration, User, UserSession
 from shortener.auth.next_url import safe_next_url
 from shortener.extensions import db, limiter
-from shortener.models import PendingRegistration, User, UserSession
 from tests.conftest import PASSWORD, AuthActions
 from tests.helpers import NEW_PASSWORD, csrf_token, email_queue, register
 

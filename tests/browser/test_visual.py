@@ -15,7 +15,7 @@ from shortener.clicks.events import new_event
 from shortener.clicks.storage import save_clicks
 from shortener.dev.harness import base_config
 from shortener.extensions import db
-from shortener.models import Link
+from shortener.links.models import Link
 from shortener.timeutil import utcnow
 from tests.browser.conftest import PASSWORD
 from tests.conftest import _prepare_schema

@@ -3,8 +3,8 @@
 import pytest
 
 from shortener.clicks.ips import anonymize_ip
+from shortener.clicks.models import Click
 from shortener.extensions import db
-from shortener.models import Click
 from tests.helpers import add_link
 
 

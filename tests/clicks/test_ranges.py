@@ -10,8 +10,8 @@ from sqlalchemy.exc import OperationalError
 from jobs.clicks import roll_breakdown_ranges
 from shortener.clicks import ranges, stats
 from shortener.clicks.events import new_event
+from shortener.clicks.models import RangeBreakdown
 from shortener.extensions import db
-from shortener.models import RangeBreakdown
 from shortener.timeutil import utcnow
 from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, roll_ranges, store_events
 

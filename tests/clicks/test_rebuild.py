@@ -5,9 +5,10 @@ from sqlalchemy import delete, select, update
 
 from jobs.clicks import enrich_stored_clicks
 from shortener.clicks.events import new_event
+from shortener.clicks.models import Click, DailyBreakdown, DailyClicks, HourlyClicks, RangeBreakdown
 from shortener.clicks.storage import store_clicks
 from shortener.extensions import db
-from shortener.models import Click, DailyBreakdown, DailyClicks, HourlyClicks, Link, RangeBreakdown
+from shortener.links.models import Link
 from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, roll_ranges, rollup_snapshot
 
 

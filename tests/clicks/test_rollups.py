@@ -3,9 +3,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from shortener.clicks.events import new_event
+from shortener.clicks.models import Click, DailyBreakdown, DailyClicks, HourlyClicks
 from shortener.clicks.storage import store_clicks
 from shortener.extensions import db
-from shortener.models import Click, DailyBreakdown, DailyClicks, HourlyClicks, Link
+from shortener.links.models import Link
 from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, roll_ranges, rollup_snapshot
 
 AT = datetime(2026, 11, 20, 12, 30)

@@ -8,8 +8,8 @@ import pytest
 from shortener.background.redis_clients import CircuitBreaker, RedisState, make_web_client
 from shortener.clicks import spool, stats
 from shortener.clicks.events import new_event
+from shortener.clicks.models import DailyClicks
 from shortener.extensions import db
-from shortener.models import DailyClicks
 from shortener.timeutil import utcnow
 from tests.helpers import add_link, recorded_statements, roll_ranges, store_events
 

@@ -6,8 +6,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from shortener.clicks.events import REFERRER_MAX, USER_AGENT_MAX, new_event
+from shortener.clicks.models import Click, DailyClicks
 from shortener.extensions import db
-from shortener.models import Click, DailyClicks, Link
+from shortener.links.models import Link
 from tests.helpers import add_link, counts, make_event, store_events
 
 

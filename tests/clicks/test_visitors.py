@@ -5,9 +5,9 @@ from sqlalchemy import select
 
 from jobs.clicks import prune_click_rollups
 from shortener.clicks import visitors
+from shortener.clicks.models import Click, DailyClicks, DailyVisitor, HourlyClicks
 from shortener.clicks.retention import prune_rollups
 from shortener.extensions import db
-from shortener.models import Click, DailyClicks, DailyVisitor, HourlyClicks
 from tests.conftest import use_redis
 from tests.helpers import IPHONE, add_link
 

@@ -10,7 +10,7 @@ from jobs.clicks import flush_click_buffer, record_click, record_clicks
 from shortener.background.worker import InProcessWorker
 from shortener.clicks import buffer as click_buffer
 from shortener.extensions import db
-from shortener.models import Link
+from shortener.links.models import Link
 from tests.helpers import add_link, counts, database_fault, make_event
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select, update
 
 from jobs.email import cleanup_expired_tokens, send_password_reset_email, send_password_reset_for
 from shortener.accounts import login_networks, reset_tokens
+from shortener.accounts.models import LoginNetwork, PasswordResetToken, User
 from shortener.background import queues
 from shortener.background.worker import InProcessWorker
 from shortener.dev.embedded_redis import free_port
 from shortener.extensions import db
-from shortener.models import LoginNetwork, PasswordResetToken, User
 from shortener.timeutil import utcnow
 from tests.conftest import AuthActions, use_redis
 from tests.helpers import NEW_PASSWORD, email_queue, issue_token, mail_bodies, register, sent_mails

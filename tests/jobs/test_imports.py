@@ -12,8 +12,8 @@ from sqlalchemy import event, func, insert, select
 from shortener.background.worker import InProcessWorker
 from shortener.extensions import db
 from shortener.links import imports, service
+from shortener.links.models import Link, LinkImport
 from shortener.links.rules import LinkOptions
-from shortener.models import Link, LinkImport
 from shortener.timeutil import utcnow
 from tests.conftest import AuthActions, use_redis
 from tests.helpers import add_link, csrf_token, database_fault, run_jobs

@@ -5,7 +5,7 @@ from datetime import timedelta
 from shortener.extensions import db
 from shortener.links import lookup
 from shortener.links.lookup import resolve
-from shortener.models import Link
+from shortener.links.models import Link
 from shortener.timeutil import utcnow
 from tests.helpers import add_link
 

@@ -5,9 +5,9 @@ from sqlalchemy import select
 
 from shortener.accounts.users import hash_password
 from shortener.clicks.enrichment import QR_CODE
+from shortener.clicks.models import Click, DailyBreakdown
 from shortener.extensions import db
 from shortener.links import qr
-from shortener.models import Click, DailyBreakdown
 from tests.helpers import add_link, counts
 
 SHORT = "http://sho.rt.test/alice/abc"

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from shortener.background.worker import InProcessWorker
 from shortener.extensions import db
-from shortener.models import Link, LinkImport
+from shortener.links.models import Link, LinkImport
 from tests.conftest import AuthActions, use_redis
 from tests.helpers import make_api_token
 

@@ -12,7 +12,7 @@ from shortener.clicks.storage import store_clicks
 from shortener.config import from_environ
 from shortener.extensions import db
 from shortener.links import slugs
-from shortener.models import Link
+from shortener.links.models import Link
 from shortener.timeutil import utcnow
 from tests.helpers import DESKTOP_CHROME, IPHONE, SLACKBOT, add_link, csrf_token, sign_in
 

@@ -6,8 +6,8 @@ from datetime import datetime
 import pytest
 
 from shortener.links import imports, rules
+from shortener.links.models import Link
 from shortener.links.rules import LinkOptions, LinkRuleError
-from shortener.models import Link
 
 NOON = datetime(2026, 12, 1, 12, 0)
 

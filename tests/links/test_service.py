@@ -7,8 +7,8 @@ import pytest
 
 from shortener.accounts.users import check_password_hash
 from shortener.links import service
+from shortener.links.models import Link
 from shortener.links.service import LinkOptionError, LinkOptions
-from shortener.models import Link
 from tests.helpers import add_link
 
 NOON = datetime(2026, 12, 1, 12, 0)

@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from shortener.extensions import db
 from shortener.links import slugs
+from shortener.links.models import Link
 from shortener.links.slugs import SlugError, SlugTaken, save_new_link, validate_slug
-from shortener.models import Link
 
 
 @pytest.mark.parametrize(

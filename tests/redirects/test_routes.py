@@ -9,7 +9,7 @@ import pytest
 from shortener.accounts.users import hash_password
 from shortener.extensions import db
 from shortener.links import lookup
-from shortener.models import Link
+from shortener.links.models import Link
 from shortener.timeutil import utcnow
 from tests.conftest import AuthActions
 from tests.helpers import add_link, counts, csrf_token, recorded_statements

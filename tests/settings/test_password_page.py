@@ -6,8 +6,8 @@ import re
 import pytest
 
 from shortener.accounts import users
+from shortener.accounts.models import User
 from shortener.extensions import db
-from shortener.models import User
 from tests.conftest import PASSWORD, AuthActions
 from tests.helpers import csrf_token, issue_token, make_api_token
 

@@ -4,8 +4,8 @@ revocable, and "log out everywhere else"."""
 import re
 
 from shortener.accounts import user_sessions
+from shortener.accounts.models import UserSession
 from shortener.extensions import db
-from shortener.models import UserSession
 from tests.conftest import AuthActions
 from tests.helpers import csrf_token, sign_in
 

@@ -5,8 +5,8 @@ import re
 from sqlalchemy import select
 
 from shortener.api import tokens
+from shortener.api.models import ApiToken
 from shortener.extensions import db
-from shortener.models import ApiToken
 from tests.conftest import AuthActions
 from tests.helpers import csrf_token, login_with_csrf, make_api_token
 
