@@ -3,17 +3,19 @@ import math
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from ..auth import throttle
-from ..clicks.enrichment import app_enricher
 from ..clicks.events import QR
 from ..clicks.tracking import track_click
 from ..extensions import limiter
 from ..links import access
 from ..links.lookup import LinkRow, resolve
 from ..security import redirect_headers
+from . import policy
 from .forms import LinkPasswordForm
 
 bp = Blueprint("redirects", __name__)
-NO_STORE = "private, max-age=0"
+# Stale at once: the browser asks again on the next visit, which is then counted. Not no-store,
+# which would also keep the redirect out of the back/forward cache for no gain.
+REVALIDATE = "private, max-age=0"
 
 
 @bp.route("/<username>/<slug>", methods=["GET", "HEAD"])
@@ -23,14 +25,7 @@ def follow(username: str, slug: str):
     link = resolve(username, slug)
     if link is None:
         return _not_found()
-    if link.options is not None:
-        return _follow_with_options(link, None)
-    if request.method == "GET":
-        track_click(link.id, request.remote_addr, request.referrer, request.user_agent.string)
-    response = redirect(link.target_url, code=302)
-    # A cached 301 would hide repeat clicks from the stats.
-    response.headers["Cache-Control"] = NO_STORE
-    return redirect_headers(response)
+    return _answer(link, policy.decide(link, _visit()), None)
 
 
 @bp.route("/<username>/<slug>/", methods=["GET", "HEAD"])
@@ -49,7 +44,7 @@ def follow_qr(username: str, slug: str):
     link = resolve(username, slug)
     if link is None:
         return _not_found()
-    return _follow_with_options(link, QR)
+    return _answer(link, policy.decide(link, _visit()), QR)
 
 
 # --- the password form, throttled per address and per link -------------------------
@@ -114,68 +109,39 @@ def _unlock(link: LinkRow | None, scanned: bool):
     if not access.password_matches(link, form.password.data):
         form.password.errors.append("Wrong password.")
         return _password_page(form, 403), True
-    refusal = _limit_refusal(link)
-    if refusal is not None:
-        return refusal, False
-    response = _continue_page(_record(link, QR if scanned else None))  # "q" may be a slug: the endpoint
+    outcome = policy.decide(link, _visit(password_given=True))
+    if isinstance(outcome, policy.Refusal):
+        return _refused(outcome), False
+    _record(link, outcome, QR if scanned else None)  # "q" may be a slug: the endpoint says
+    response = _continue_page(outcome.target)
     _remember(response, link, request.path.removesuffix("/q") if scanned else request.path)
     return response, False
 
 
-def _follow_with_options(link: LinkRow, source: str | None):
-    options = link.options
-    if options is not None:
-        if options.limit_reached:
-            return _gone()
-        if options.password_hash is not None and not _remembered(link):
-            return _password_page(LinkPasswordForm(), 200)
-        refusal = _limit_refusal(link)
-        if refusal is not None:
-            return refusal
-    return _record_and_redirect(link, source)
+def _visit(password_given: bool = False) -> policy.Visit:
+    return policy.Visit(request.method, request.user_agent.string,
+                        request.query_string.decode("latin-1"), request.cookies, password_given)
 
 
-def _limit_refusal(link: LinkRow):
-    """None if the visit may go on, else the 410 (or 503, without Redis) of a limited link.
-
-    Only links with a limit get here: one Redis round trip, and for them alone. Humans' visits use
-    the limit up; bots' and HEADs' do not (as click_count counts humans), but past it they get 410.
-    """
-    if link.options.click_limit is None:
-        return None
-    counts = request.method != "HEAD" and not app_enricher().agent(request.user_agent.string).is_bot
-    verdict = access.take_click(link, counts)
-    if verdict == access.ALLOWED:
-        return None
-    return _gone() if verdict == access.REACHED else _unavailable()
-
-
-def _record(link: LinkRow, source: str | None) -> str:
-    """Record the visit (not a HEAD) and return where it goes."""
-    options = link.options
-    target = link.target_url
-    if options is not None and options.forward_query and request.query_string:
-        target = access.forward_query(target, request.query_string.decode("latin-1"))
-    if request.method != "HEAD":
-        track_click(link.id, request.remote_addr, request.referrer, request.user_agent.string, source)
-    return target
-
-
-def _record_and_redirect(link: LinkRow, source: str | None):
-    target = _record(link, source)
-    code = link.options.redirect_code if link.options is not None else 302
-    response = redirect(target, code=code)
-    if code not in (301, 308):
-        # A permanent redirect is the owner's choice to let browsers cache it (the form says
-        # repeat visits then go uncounted); every other one must come back to be counted.
-        response.headers["Cache-Control"] = NO_STORE
+def _answer(link: LinkRow, outcome: policy.Redirect | policy.Refusal, source: str | None):
+    if isinstance(outcome, policy.Refusal):
+        return _refused(outcome)
+    _record(link, outcome, source)
+    response = redirect(outcome.target, code=outcome.code)
+    if not outcome.cacheable:
+        response.headers["Cache-Control"] = REVALIDATE  # each visit must come back to be counted
     return redirect_headers(response)
 
 
-def _remembered(link: LinkRow) -> bool:
-    config = current_app.config
-    return access.has_access(link, request.cookies.get(access.cookie_name(link)),
-                             config["SECRET_KEY"], config["LINK_PASSWORD_COOKIE_SECONDS"])
+def _record(link: LinkRow, outcome: policy.Redirect, source: str | None) -> None:
+    if outcome.records:
+        track_click(link.id, request.remote_addr, request.referrer, request.user_agent.string, source)
+
+
+def _refused(refusal: policy.Refusal):
+    if refusal.reason == policy.ASK_PASSWORD:
+        return _password_page(LinkPasswordForm(), 200)
+    return _gone() if refusal.reason == policy.GONE else _unavailable()
 
 
 def _remember(response, link: LinkRow, path: str) -> None:
