@@ -109,6 +109,8 @@ def from_environ(env=None) -> dict:
         "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER") or "10 per hour",
         # Requests per API token, shared by every /api/v1 route.
         "RATELIMIT_API": env.get("RATELIMIT_API") or "600 per minute",
+        # Public stats pages (opt-in per link), per address: anyone may load them.
+        "RATELIMIT_PUBLIC_STATS": env.get("RATELIMIT_PUBLIC_STATS") or "60 per minute",
         # API requests without a valid token (401s) per client address: slows token guessing.
         "RATELIMIT_API_UNAUTHENTICATED": env.get("RATELIMIT_API_UNAUTHENTICATED") or "60 per minute",
         # Live API tokens per user: each has its own RATELIMIT_API budget.

@@ -174,6 +174,11 @@ LINK_FIELDS: tuple[Field, ...] = (
                             "description": "Append the short link's query string to the target's."},
           create=True, update=True, option=True,
           parse=lambda value, _c: parse_boolean("forward_query", value)),
+    Field("public_stats", {"type": "boolean", "default": False,
+                           "description": ("Anyone may see the link's totals, chart and breakdowns at "
+                                           "its short URL followed by /+stats.")},
+          create=True, update=True, option=True,
+          parse=lambda value, _c: parse_boolean("public_stats", value)),
     Field("password", {"type": ["string", "null"], "writeOnly": True,
                        "minLength": rules.LINK_PASSWORD_MIN_LENGTH,
                        "maxLength": rules.LINK_PASSWORD_MAX_LENGTH,

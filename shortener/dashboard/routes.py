@@ -1,8 +1,19 @@
-from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 
+from ..auth import throttle
 from ..clicks import charts, countries, export, stats
 from ..clicks.pending import clicks_in_flight
+from ..extensions import limiter
 from ..links import service, urls
 from ..links.models import Link
 from ..timeutil import utcnow
@@ -33,19 +44,39 @@ def index():
 @login_required
 def detail(link_id: int):
     link = _own_link_or_404(link_id)
-    link_stats = stats.link_stats(link.id, stats.parse_range(request.args.get("range")))
     return render_template(
-        "dashboard/detail.html",
-        link=link,
-        short=_short_url(link),
-        stats=link_stats,
-        ranges=stats.RANGES,
-        chart=charts.time_chart(link_stats.points, link_stats.bucket,
-                                f"Clicks, {stats.RANGES[link_stats.range_name]}, by {link_stats.bucket}"),
-        share_bar=charts.share_bar, flag=countries.flag, country_name=countries.country_name,
-        recent=stats.recent_clicks(link.id),
-        in_flight=clicks_in_flight(),
-        now=utcnow(),
+        "dashboard/detail.html", link=link, short=_short_url(link),
+        range_url=lambda key: url_for(".detail", link_id=link.id, range=key),
+        export_url=url_for(".export_clicks", link_id=link.id),
+        public_stats_url=url_for(".public_stats", username=current_user.username, slug=link.slug),
+        recent=stats.recent_clicks(link.id), in_flight=clicks_in_flight(), now=utcnow(),
+        **_stats_context(link, stats.parse_range(request.args.get("range"))),
+    )
+
+
+def _stats_context(link: Link, range_name: str) -> dict:
+    """What templates/dashboard/_stats.html shows of ``link`` for ``range_name``."""
+    link_stats = stats.link_stats(link.id, range_name)
+    title = f"Clicks, {stats.RANGES[link_stats.range_name]}, by {link_stats.bucket}"
+    return dict(stats=link_stats, ranges=stats.RANGES,
+                chart=charts.time_chart(link_stats.points, link_stats.bucket, title),
+                share_bar=charts.share_bar, flag=countries.flag, country_name=countries.country_name)
+
+
+@bp.route("/<username>/<slug>/+stats")
+@limiter.limit(lambda: current_app.config["RATELIMIT_PUBLIC_STATS"], scope="public-stats",
+               key_func=lambda: throttle.client_address(request.remote_addr))
+def public_stats(username: str, slug: str):
+    """A link's stats for anyone, if its owner opted in: totals, chart and breakdowns, never a
+    single click (no recent clicks, no export). Otherwise indistinguishable from a missing link."""
+    link = service.public_link(username, slug)
+    if link is None:
+        abort(404)
+    range_name = stats.parse_range(request.args.get("range"))
+    return render_template(
+        "dashboard/public_stats.html", link=link, short=_short_url_of(username, link.slug),
+        range_url=lambda key: url_for(".public_stats", username=username, slug=link.slug, range=key),
+        export_url=None, in_flight=None, now=utcnow(), **_stats_context(link, range_name),
     )
 
 

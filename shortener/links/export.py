@@ -12,7 +12,8 @@ from .service import DEFAULT_SORT, links_query
 # the import brings such a link back switched off until its owner sets a password again.
 COLUMNS = ("short_url", "slug", "title", "target_url", "human_clicks", "bot_clicks",
            "created_at_utc", "last_clicked_at_utc", "expires_at_utc", "active",
-           "starts_at_utc", "click_limit", "redirect_code", "forward_query", "has_password")
+           "starts_at_utc", "click_limit", "redirect_code", "forward_query", "has_password",
+           "public_stats")
 
 
 def links_csv(owner_id: int, short_url: Callable[[Link], str], query: str = "",
@@ -30,7 +31,7 @@ def _row(link: Link, short_url: Callable[[Link], str]) -> tuple:
     return (short_url(link), link.slug, link.title, link.target_url, link.click_count,
             link.bot_count, link.created_at, link.last_clicked_at, link.expires_at, _flag(link.is_active),
             link.starts_at, link.click_limit, link.redirect_code, _flag(link.forward_query),
-            _flag(link.password_hash is not None))
+            _flag(link.password_hash is not None), _flag(link.public_stats))
 
 
 def _flag(value: bool) -> str:

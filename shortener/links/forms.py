@@ -94,6 +94,12 @@ class LinkForm(FlaskForm):
         description="Append what follows '?' in the short URL (e.g. ?utm_source=news) to the destination.",
     )
 
+    public_stats = BooleanField(
+        "Public stats page",
+        description="Anyone with the short URL followed by /+stats sees its click totals, chart and "
+                    "breakdowns (never single clicks).",
+    )
+
     def __init__(self, *args, own_hosts=frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         self.own_hosts = own_hosts
@@ -112,6 +118,7 @@ class LinkForm(FlaskForm):
             click_limit=self.click_limit.data,
             redirect_code=self.redirect_code.data,
             forward_query=self.forward_query.data,
+            public_stats=self.public_stats.data,
             password=self.password.data or None,
             remove_password=self._removes_password(),
         )

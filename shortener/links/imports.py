@@ -50,6 +50,7 @@ COLUMN_ALIASES = {
     "forward_query": ("forward_query",),
     "active": ("active", "is_active"),
     "has_password": ("has_password",),
+    "public_stats": ("public_stats",),
 }
 FLAGS = {"true": True, "yes": True, "y": True, "1": True, "on": True,
          "false": False, "no": False, "n": False, "0": False, "off": False}
@@ -352,6 +353,7 @@ def _options(cells: dict[str, str]) -> LinkOptions:
         click_limit=_whole_number("click_limit", cells["click_limit"]),
         redirect_code=_whole_number("redirect_code", cells["redirect_code"]) or rules.DEFAULT_REDIRECT_CODE,
         forward_query=_flag("forward_query", cells["forward_query"], False),
+        public_stats=_flag("public_stats", cells["public_stats"], False),
     )
 
 

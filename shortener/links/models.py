@@ -61,6 +61,8 @@ class Link(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2id, as accounts
     redirect_code: Mapped[int] = mapped_column(Integer, default=302, server_default="302")
     forward_query: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Opt-in: /<user>/<slug>/+stats shows anyone the link's totals, chart and breakdowns.
+    public_stats: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @validates("slug")
     def _set_slug_key(self, _name: str, slug: str) -> str:

@@ -106,6 +106,7 @@ class LinkOptions:
     click_limit: int | None = None
     redirect_code: int = DEFAULT_REDIRECT_CODE
     forward_query: bool = False
+    public_stats: bool = False
     password: str | None = None
     remove_password: bool = False
 

@@ -7,6 +7,7 @@ found, changed or deleted: to the caller it does not exist.
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, or_, select
 
+from ..accounts.models import User
 from ..accounts.users import hash_password
 from ..extensions import db
 from .models import Link
@@ -52,6 +53,7 @@ def _set_options(link: Link, options: LinkOptions) -> None:
     link.click_limit = options.click_limit
     link.redirect_code = options.redirect_code
     link.forward_query = options.forward_query
+    link.public_stats = options.public_stats
     if options.remove_password:
         link.password_hash = None
     elif options.password:
@@ -60,7 +62,8 @@ def _set_options(link: Link, options: LinkOptions) -> None:
 
 def options_of(link: Link) -> LinkOptions:
     """The link's current options (without its password, which is only a hash)."""
-    return LinkOptions(link.starts_at, link.click_limit, link.redirect_code, link.forward_query)
+    return LinkOptions(link.starts_at, link.click_limit, link.redirect_code, link.forward_query,
+                       link.public_stats)
 
 
 def parse_sort(value: object) -> str:
@@ -90,6 +93,14 @@ def links_query(owner_id: int, query: str = "", sort: str = DEFAULT_SORT) -> Sel
         stmt = stmt.where(or_(*(column.icontains(query, autoescape=True)
                                 for column in (Link.slug, Link.title, Link.target_url))))
     return stmt
+
+
+def public_link(username: str, slug: str) -> Link | None:
+    """The link at ``username/slug`` (any case) if its owner made its stats public, else None."""
+    return db.session.scalar(
+        select(Link).join(User, User.id == Link.owner_id)
+        .where(User.username == username.lower(), Link.slug_key == slug.lower(), Link.public_stats)
+    )
 
 
 def get_link(owner_id: int, link_id: int) -> Link | None:

@@ -338,11 +338,12 @@ def test_create_with_every_option(app, api):
     response = api.post("/links", json={
         "target_url": "https://example.com/", "slug": "opts", "expires_at": "2099-01-01T00:00:00Z",
         "starts_at": "2098-06-01T12:00:00+02:00", "click_limit": 100, "redirect_code": 308,
-        "forward_query": True, "password": "open sesame"})
+        "forward_query": True, "password": "open sesame", "public_stats": True})
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert (body["starts_at"], body["click_limit"], body["redirect_code"], body["forward_query"],
-            body["has_password"]) == ("2098-06-01T10:00:00Z", 100, 308, True, True)
+            body["has_password"], body["public_stats"]) == (
+                "2098-06-01T10:00:00Z", 100, 308, True, True, True)
     assert body["is_live"] is False  # not started yet
     assert "password" not in body and "open sesame" not in response.get_data(as_text=True)
     link = stored(app, body["id"])
@@ -354,7 +355,7 @@ def test_create_with_every_option(app, api):
 def test_options_default_to_a_plain_link(api):
     body = api.post("/links", json={"target_url": "https://example.com/", "password": None}).get_json()
     assert (body["starts_at"], body["click_limit"], body["redirect_code"], body["forward_query"],
-            body["has_password"]) == (None, None, 302, False, False)
+            body["has_password"], body["public_stats"]) == (None, None, 302, False, False, False)
 
 
 @pytest.mark.parametrize(("body", "field"), [

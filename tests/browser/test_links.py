@@ -37,6 +37,7 @@ def seeded(live, owner, target_url):
         "forwarding": {"options": LinkOptions(forward_query=True)},
         "moved": {"options": LinkOptions(redirect_code=301)},
         "temporary": {"options": LinkOptions(redirect_code=307)},
+        "shared": {"options": LinkOptions(public_stats=True)},
     }
     with live.app.app_context():
         return {slug: create_link(user_id, target_url, slug=slug, **fields).id
@@ -75,6 +76,7 @@ CREATIONS = {
     "expiring": ({"expires_at": _in(minutes=10)}, "expires"),
     "redirect-code": ({"redirect_code": "307"}, "307 redirect"),
     "forward-query": ({"forward_query": True}, "forwards the query"),
+    "public-stats": ({"public_stats": True}, "/+stats"),
 }
 
 
@@ -188,6 +190,17 @@ def test_the_stats_page_for_each_range(checker, live, owner, owner_page, seeded,
     assert page.locator("nav.range-picker [aria-current=page]").get_attribute("href").endswith(range_name)
     assert int(page.inner_text("[data-stat=total]")) >= 1
     checker.check_page(page, f"stats-{range_name}")
+
+
+@pytest.mark.parametrize("range_name", ["24h", "all"])
+def test_a_public_stats_page_shows_anyone_the_totals(checker, live, owner, seeded, visitor, range_name):
+    visitor.goto(short(live, owner, "shared"))  # a click, seen at once (sync tracking)
+    visitor.goto(f"{short(live, owner, 'shared')}/+stats?range={range_name}")
+    assert int(visitor.inner_text("[data-stat=total]")) >= 1
+    assert "Recent clicks" not in visitor.inner_text("main")  # never a single click
+    checker.check_page(visitor, f"public-stats-{range_name}")
+    visitor.goto(f"{short(live, owner, 'plain')}/+stats")  # not shared: as if it did not exist
+    checker.check_page(visitor, "public-stats-not-shared", status=404)
 
 
 def test_the_dashboard_lists_the_links(checker, live, owner_page, seeded):

@@ -239,7 +239,7 @@ def test_a_row_refused_by_the_database_is_reported_and_its_batch_kept(job_app, a
 # --- the links export imports back ---------------------------------------------------------
 
 EXPORTED_FIELDS = ("slug", "title", "target_url", "expires_at", "starts_at", "click_limit", "redirect_code",
-                   "forward_query", "is_active")
+                   "forward_query", "public_stats", "is_active")
 
 
 def every_option_links(app, owner: int) -> None:
@@ -248,7 +248,7 @@ def every_option_links(app, owner: int) -> None:
     with app.app_context():
         service.create_link(owner, "https://example.com/all?a=1", "Launch, \"day\" one", end, "Launch",
                             LinkOptions(starts_at=start, click_limit=100, redirect_code=301,
-                                        forward_query=True))
+                                        forward_query=True, public_stats=True))
         service.create_link(owner, "https://example.com/formula", "=1+1; @A1,\uff1d2", None, "formula",
                             LinkOptions(redirect_code=308))
         off = service.create_link(owner, "https://example.com/off", None, None, "off",
@@ -302,6 +302,7 @@ def test_the_links_export_has_every_option_and_says_which_links_had_a_password(j
     assert (rows["secret"]["has_password"], rows["secret"]["click_limit"]) == ("true", "5")
     launch = rows["Launch"]
     assert (launch["redirect_code"], launch["forward_query"], launch["click_limit"]) == ("301", "true", "100")
+    assert (launch["public_stats"], rows["formula"]["public_stats"]) == ("true", "false")
     assert launch["starts_at_utc"] and launch["expires_at_utc"]
 
 
