@@ -57,7 +57,8 @@ def create():
     if form.validate_on_submit():
         try:
             link = service.create_link(current_user.id, form.target_url.data, form.title.data,
-                                       form.expires_at.data, form.slug.data, form.options())
+                                       form.expires_at.data, form.slug.data, form.options(),
+                                       tags=form.tags.data)
         except LinkRuleError as exc:
             add_problems(form, exc)
         else:
@@ -95,9 +96,9 @@ def edit(link_id: int):
     form = EditLinkForm(link=link, own_hosts=_own_hosts())
     if form.validate_on_submit():
         try:
-            service.update_link(link, form.options(), target_url=form.target_url.data,
-                                title=form.title.data, expires_at=form.expires_at.data,
-                                is_active=form.is_active.data)
+            service.update_link(link, form.options(), tags=form.tags.data,
+                                target_url=form.target_url.data, title=form.title.data,
+                                expires_at=form.expires_at.data, is_active=form.is_active.data)
         except LinkRuleError as exc:
             add_problems(form, exc)
         else:
