@@ -178,6 +178,7 @@ def test_needs_the_csrf_token(make_app, auth):
     assert refused.status_code == 400 and _row(app, link_id) is not None
     token = csrf_token(client.get("/").get_data(as_text=True))
     page = client.post("/links/bulk", data={"link_id": str(link_id), "action": "delete", "csrf_token": token})
-    confirmed = client.post("/links/bulk", data={"link_id": str(link_id), "action": "delete", "confirmed": "yes",
-                                                 "csrf_token": csrf_token(page.get_data(as_text=True))})
+    confirmed = client.post("/links/bulk", data={
+        "link_id": str(link_id), "action": "delete", "confirmed": "yes",
+        "csrf_token": csrf_token(page.get_data(as_text=True))})
     assert confirmed.status_code == 302 and _row(app, link_id) is None
