@@ -25,6 +25,7 @@ from ..extensions import db
 from ..spreadsheet_cells import unescape_cell
 from ..timeutil import utcnow
 from . import quota, rules
+from . import tags as tagging
 from .models import Link, LinkImport
 from .rules import LinkOptions, LinkRuleError
 from .service import apply_options
@@ -50,6 +51,7 @@ COLUMN_ALIASES = {
     "forward_query": ("forward_query",),
     "active": ("active", "is_active"),
     "has_password": ("has_password",),
+    "tags": ("tags", "tag", "labels"),
 }
 FLAGS = {"true": True, "yes": True, "y": True, "1": True, "on": True,
          "false": False, "no": False, "n": False, "0": False, "off": False}
@@ -296,6 +298,8 @@ def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> R
     except quota.CreationLimitReached as reached:
         return RowOutcome("rejected", _over_limit(reached))
     link.slug = cells["slug"] or _free_random_slug(owner_id)
+    # Only now: a row skipped or rejected above leaves no tag behind.
+    link.tags = tagging.ensure_tags(owner_id, _tag_names(cells))
     db.session.add(link)
     db.session.flush()  # later rows of the file see this one
     return RowOutcome("created", _created_note(link, cells))
@@ -337,6 +341,7 @@ def _link_of(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> Lin
     """The row's link, not added to the session (no slug yet); raises LinkRuleError."""
     if cells["slug"]:
         rules.check_slug(cells["slug"])
+    _tag_names(cells)  # checked with the rest, before anything is added
     expires_at = _expiry(cells["expiry"])
     link = Link(owner_id=owner_id, target_url=rules.check_target(cells["target"], hosts),
                 title=rules.check_title(cells["title"]), expires_at=expires_at,
@@ -353,6 +358,11 @@ def _options(cells: dict[str, str]) -> LinkOptions:
         redirect_code=_whole_number("redirect_code", cells["redirect_code"]) or rules.DEFAULT_REDIRECT_CODE,
         forward_query=_flag("forward_query", cells["forward_query"], False),
     )
+
+
+def _tag_names(cells: dict[str, str]) -> list[str]:
+    """The row's tags: names separated by commas (our export) or '|'; raises LinkRuleError."""
+    return tagging.check_tags(tagging.split_tags(cells["tags"].replace("|", ",")))
 
 
 def _had_password(cells: dict[str, str]) -> bool:

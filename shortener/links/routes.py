@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import csrf
-from . import imports, qr, quota, service, urls
+from . import imports, qr, quota, service, tags, urls
 from .export import links_csv as export_links_csv
 from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm, ImportForm, add_problems
 from .models import Link
@@ -30,8 +30,9 @@ LINK_ID = "<int(max=2147483647):link_id>"
 @login_required
 def export_links():
     query, sort = _search_args()
+    tag = tags.clean_filter(request.args.get("tag"))
     return Response(
-        stream_with_context(export_links_csv(current_user.id, _short_url, query, sort)),
+        stream_with_context(export_links_csv(current_user.id, _short_url, query, sort, tag=tag)),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="links.csv"'},
     )
