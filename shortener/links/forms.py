@@ -183,7 +183,7 @@ class ImportForm(FlaskForm):
         validators=[FileRequired("Choose a CSV file."), FileAllowed(["csv", "txt"], "Choose a .csv file.")],
         description="A header row, then one link per row: target (required), slug, title, expiry "
                     "(e.g. 2030-12-31 23:59, UTC) and the options (starts_at, click_limit, redirect_code, "
-                    "forward_query, active) and tags (separated by commas). This site's own export, and those of Kutt and YOURLS, "
-                    "work as they are.",
+                    "forward_query, active) and tags (separated by commas). This site's own export, and "
+                    "those of Kutt and YOURLS, work as they are.",
         render_kw={"accept": ".csv,text/csv"},
     )
