@@ -69,7 +69,7 @@ def bulk_action():
     if not form.is_confirmed:
         form.tag.errors, form.expires_at.errors = [], []  # asked for on this page, not yet given
     return render_template("dashboard/bulk.html", form=form, links=links, short_url=_short_url,
-                           actions=bulk.ACTIONS, tag_suggestions=_tag_suggestions(form.action.data, links))
+                           tag_suggestions=_tag_suggestions(form.action.data, links))
 
 
 def _back_to_dashboard(message: str):

@@ -124,3 +124,9 @@ def test_the_dashboard_reads_the_tags_of_a_page_at_once_whatever_it_holds(app, c
     many = _dashboard_statements(app, client)
     assert len(many) == len(few)
     assert sum("link_tags" in statement for statement in many) == 2  # the page's tags, the totals
+
+
+def test_the_link_page_shows_its_tags_leading_to_the_filter(app, client, logged_in):
+    link_id = _link(app, logged_in, "one", ["work"])
+    page = client.get(f"/links/{link_id}").get_data(as_text=True)
+    assert 'class="tag" href="/?tag=work">work</a>' in page
