@@ -341,13 +341,13 @@ def _link_of(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> Lin
     """The row's link, not added to the session (no slug yet); raises LinkRuleError."""
     if cells["slug"]:
         rules.check_slug(cells["slug"])
-    _tag_names(cells)  # checked with the rest, before anything is added
     expires_at = _expiry(cells["expiry"])
     link = Link(owner_id=owner_id, target_url=rules.check_target(cells["target"], hosts),
                 title=rules.check_title(cells["title"]), expires_at=expires_at,
                 # A link that had a password comes back off: it must not become public.
                 is_active=_flag("active", cells["active"], True) and not _had_password(cells))
     apply_options(link, _options(cells))
+    _tag_names(cells)  # checked with the rest; the tags are set once the row is known to be new
     return link
 
 
@@ -362,7 +362,7 @@ def _options(cells: dict[str, str]) -> LinkOptions:
 
 def _tag_names(cells: dict[str, str]) -> list[str]:
     """The row's tags: names separated by commas (our export) or '|'; raises LinkRuleError."""
-    return tagging.check_tags(tagging.split_tags(cells["tags"].replace("|", ",")))
+    return tagging.check_tags(tagging.split_tags(cells.get("tags", "").replace("|", ",")))
 
 
 def _had_password(cells: dict[str, str]) -> bool:

@@ -152,3 +152,7 @@ def test_helper_links_have_no_tags(app, auth):
     alice = auth.create_user("alice")
     link_id = add_link(app, alice)
     assert _names(app, link_id) == []
+
+
+def test_the_tag_limit_is_the_width_of_its_columns():
+    assert Tag.__table__.c.name.type.length == Tag.__table__.c.name_key.type.length == tags.TAG_MAX_LENGTH
