@@ -21,3 +21,11 @@ const reloading = document.querySelector("[data-reload-seconds]");
 if (reloading) {
   setTimeout(() => window.location.reload(), Number(reloading.dataset.reloadSeconds) * 1000);
 }
+
+// The dashboard's "All on this page": shown only where this script runs, it ticks every link's box.
+const selectAll = document.querySelector("[data-select-all]");
+if (selectAll) {
+  const boxes = () => document.querySelectorAll("form#bulk input[name=link_id]");
+  selectAll.closest("[data-select-all-label]").hidden = false;
+  selectAll.addEventListener("change", () => boxes().forEach((box) => { box.checked = selectAll.checked; }));
+}

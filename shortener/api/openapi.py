@@ -4,6 +4,7 @@
 
 from ..clicks import stats
 from ..links.service import MAX_PAGE, SORTS
+from ..links.tags import TAG_MAX_LENGTH
 from . import schemas
 from .errors import CODES
 
@@ -53,7 +54,8 @@ def document() -> dict:
                 "client address (RATELIMIT_API_UNAUTHENTICATED, default 60 per minute); past it, "
                 "429 with Retry-After as well. Link options: starts_at, click_limit, redirect_code, "
                 "forward_query and password (write-only: never returned, null removes it; "
-                "has_password tells whether one is set)."),
+                "has_password tells whether one is set). Tags: a link's list in `tags`, "
+                "`GET /links?tag=` to filter by one, `GET /tags` for their totals."),
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
@@ -80,6 +82,8 @@ def _paths() -> dict:
                                "Keep links whose slug, title or target contains this (any case)."),
                         _query("sort", {"type": "string", "enum": list(SORTS), "default": "newest"},
                                "newest first, or most clicks first."),
+                        _query("tag", {"type": "string", "maxLength": TAG_MAX_LENGTH},
+                               "Keep links carrying this tag (any case)."),
                     ],
                     "responses": {"200": _json("A page of links.", "LinkPage"),
                                   "400": _error("A parameter is invalid."), **COMMON}},
@@ -100,6 +104,11 @@ def _paths() -> dict:
                                     **LINK_ERRORS}},
             "delete": {"operationId": "deleteLink", "summary": "Delete a link and its statistics",
                        "responses": {"204": {"description": "Deleted."}, **LINK_ERRORS}},
+        },
+        "/tags": {
+            "get": {"operationId": "listTags", "summary": "Your tags, with their links and human clicks",
+                    "responses": {"200": _json("Every tag in use, most links first.", "TagTotals"),
+                                  "400": _error("A parameter is invalid."), **COMMON}},
         },
         "/links/{link_id}/stats": {
             **link_id,
@@ -146,6 +155,11 @@ def _components() -> dict:
                                     "page": {"type": "integer"}, "per_page": {"type": "integer"},
                                     "total": {"type": "integer"}, "pages": {"type": "integer"}}},
         "Share": _share(),
+        "TagTotals": {"type": "object", "required": ["tags"], "properties": {"tags": {
+            "type": "array", "items": {"$ref": "#/components/schemas/TagTotal"}}}},
+        "TagTotal": {"type": "object", "required": ["name", "links", "clicks"],
+                     "properties": {"name": {"type": "string"}, "links": {"type": "integer"},
+                                    "clicks": {"type": "integer", "description": "Human clicks."}}},
         "LinkStats": {
             "type": "object", "required": ["range", "totals", "points", "breakdowns", "bots"],
             "properties": {

@@ -25,6 +25,7 @@ from ..accounts.models import User
 from ..clicks import export, stats
 from ..extensions import csrf, db, limiter
 from ..links import quota, service, slugs, urls
+from ..links import tags as tagging
 from ..links.models import Link
 from ..links.rules import LinkRuleError
 from . import openapi, schemas, tokens
@@ -106,13 +107,14 @@ def docs():
 @bp.get("/links")
 @rate_limit
 def list_links():
-    _known_args("page", "per_page", "q", "sort")
+    _known_args("page", "per_page", "q", "sort", "tag")
     page = service.list_links(
         g.api_owner_id,
         page=_int_arg("page", 1, 1, service.MAX_PAGE),
         per_page=_int_arg("per_page", current_app.config["LINKS_PER_PAGE"], 1, schemas.MAX_PER_PAGE),
         query=_str_arg("q", schemas.MAX_SEARCH_LENGTH) or "",
         sort=_choice_arg("sort", "newest", tuple(service.SORTS)),
+        tag=tagging.clean_filter(_str_arg("tag", tagging.TAG_MAX_LENGTH)),
     )
     owner = _owner()
     return jsonify(links=[_link_json(link, owner) for link in page.items], page=page.page,
@@ -128,7 +130,7 @@ def create_link():
     try:
         link = service.create_link(g.api_owner_id, values["target_url"], values.get("title"),
                                    values.get("expires_at"), values.get("slug"),
-                                   options=schemas.link_options(values))
+                                   options=schemas.link_options(values), tags=values.get("tags", ()))
     except slugs.SlugTaken as exc:
         raise ApiError(409, "slug_taken", str(exc), "slug") from exc
     except LinkRuleError as exc:
@@ -165,7 +167,7 @@ def update_link(link_id: int):
     # Every change goes through the domain, so the options' rules hold (a start before the expiry).
     try:
         service.update_link(link, schemas.link_options(values, service.options_of(link)),
-                            **schemas.column_values(values))
+                            tags=values.get("tags"), **schemas.column_values(values))
     except LinkRuleError as exc:
         raise schemas.rule_error(exc) from exc
     return jsonify(_link_json(link, _owner()))
@@ -177,6 +179,13 @@ def delete_link(link_id: int):
     _known_args()
     service.delete_link(_own_link(link_id))
     return "", 204
+
+
+@bp.get("/tags")
+@rate_limit
+def tag_totals():
+    _known_args()
+    return jsonify(schemas.tag_totals_json(tagging.tag_totals(g.api_owner_id)))
 
 
 @bp.get(f"/links/{LINK_ID}/stats")

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from ..clicks.stats import LinkStats
 from ..links import rules
+from ..links import tags as tagging
 from ..links.models import Link
 from .errors import ApiError
 
@@ -36,6 +37,7 @@ class Field:
     parse: Callable[[object, Context], object] | None = None  # JSON value -> column value
     dump: Callable[[Link], object] | None = None  # column value -> JSON (default: the attribute)
     option: bool = False  # a link option: set through rules.LinkOptions, not as a column
+    relation: bool = False  # rows of their own (the tags), given to the service apart
 
     @property
     def write_only(self) -> bool:
@@ -131,6 +133,20 @@ def parse_password(value: object, _context: Context) -> str | None:
     return value
 
 
+def parse_tags(value: object, _context: Context) -> list[str]:
+    """The link's whole list of tags (names); the rules are the domain's (links.tags)."""
+    if not isinstance(value, list):
+        raise invalid("tags", "'tags' must be a list of strings.")
+    try:
+        return tagging.check_tags(value)
+    except rules.LinkRuleError as exc:
+        raise rule_error(exc) from exc
+
+
+TAG_NAME = {"type": "string", "minLength": 1, "maxLength": tagging.TAG_MAX_LENGTH,
+            "description": tagging.TAG_RULE, "examples": ["newsletter"]}
+
+
 def timestamp(moment: datetime | None) -> str | None:
     """Naive UTC from the database as RFC 3339 with a Z."""
     return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
@@ -152,6 +168,10 @@ LINK_FIELDS: tuple[Field, ...] = (
           create=True, update=True, required=True, parse=parse_target_url),
     Field("title", {"type": ["string", "null"], "maxLength": rules.TITLE_MAX_LENGTH},
           create=True, update=True, parse=parse_title),
+    Field("tags", {"type": "array", "items": TAG_NAME, "maxItems": tagging.TAGS_PER_LINK_MAX,
+                   "description": ("The link's tags, in name order; on create and update, the whole "
+                                   "list (a tag is one per owner whatever its case).")},
+          create=True, update=True, relation=True, parse=parse_tags, dump=tagging.names_of),
     Field("is_active", {"type": "boolean", "description": "Inactive links answer 404."},
           update=True, parse=lambda value, _c: parse_boolean("is_active", value)),
     Field("expires_at", {**NULLABLE_DATE_TIME,
@@ -245,8 +265,13 @@ def link_options(values: dict, current: rules.LinkOptions | None = None) -> rule
 
 
 def column_values(values: dict) -> dict:
-    """The parsed ``values`` that are columns, not options."""
-    return {name: value for name, value in values.items() if not FIELDS_BY_NAME[name].option}
+    """The parsed ``values`` that are columns, not options nor relations."""
+    return {name: value for name, value in values.items()
+            if not (FIELDS_BY_NAME[name].option or FIELDS_BY_NAME[name].relation)}
+
+
+def tag_totals_json(totals: list[tagging.TagTotal]) -> dict:
+    return {"tags": [total._asdict() for total in totals]}
 
 
 def link_json(link: Link, short_url: str) -> dict:

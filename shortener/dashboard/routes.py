@@ -3,6 +3,8 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
+    redirect,
     render_template,
     request,
     stream_with_context,
@@ -14,14 +16,18 @@ from ..auth import throttle
 from ..clicks import charts, countries, export, stats
 from ..clicks.pending import clicks_in_flight
 from ..extensions import limiter
-from ..links import service, urls
+from ..links import bulk, service, urls
+from ..links import tags as tagging
 from ..links.models import Link
+from ..links.rules import LinkRuleError
 from ..timeutil import utcnow
+from .forms import BulkForm
 
 bp = Blueprint("dashboard", __name__)
 # Link.id is a 32-bit INTEGER: a larger id in the URL is a 404, not a database error.
 LINK_ID = "<int(max=2147483647):link_id>"
 SORT_LABELS = {"newest": "Newest", "clicks": "Most clicked", "recent": "Recently clicked"}
+TAGS_SHOWN = 30  # the dashboard's tag totals: the most used; the rest by search
 
 
 @bp.route("/")
@@ -30,14 +36,72 @@ def index():
         return render_template("dashboard/landing.html", example_url=_short_url_of("you", "launch"))
     query = service.clean_query(request.args.get("q"))
     sort = service.parse_sort(request.args.get("sort"))
+    tag = tagging.clean_filter(request.args.get("tag"))
     page = service.list_links(current_user.id, request.args.get("page", 1, type=int),
-                              current_app.config["LINKS_PER_PAGE"], query, sort)
+                              current_app.config["LINKS_PER_PAGE"], query, sort, tag)
     return render_template(
-        "dashboard/index.html", page=page, query=query, sort=sort, sorts=SORT_LABELS,
-        totals=stats.owner_totals(current_user.id),
+        "dashboard/index.html", page=page, query=query, sort=sort, sorts=SORT_LABELS, tag=tag,
+        totals=stats.owner_totals(current_user.id), tag_totals=tagging.tag_totals(current_user.id),
+        tags_shown=TAGS_SHOWN, actions=bulk.ACTIONS, bulk_form=BulkForm(formdata=None),
         sparks=stats.sparklines([link.id for link in page.items]), sparkline=charts.sparkline,
         now=utcnow(), short_url=_short_url,
     )
+
+
+@bp.post("/links/bulk")
+@login_required
+def bulk_action():
+    """The dashboard's selection and action: its confirmation page, then (confirmed) the action."""
+    form = BulkForm()
+    try:
+        links = bulk.own_links(current_user.id, bulk.parse_ids(request.form.getlist("link_id")))
+    except LinkRuleError as exc:
+        return _back_to_dashboard(str(exc))
+    if not request.form.getlist("link_id"):
+        return _back_to_dashboard("Select links first, with the boxes next to them.")
+    if not links:
+        abort(404)  # only ids of other people's links (or of none): nothing of yours to act on
+    if form.action.data not in bulk.ACTIONS:
+        return _back_to_dashboard("Pick what to do with the selected links.")
+    if form.is_confirmed and form.validate():
+        outcome = bulk.apply(current_user.id, [link.id for link in links], form.action.data,
+                             form.tag.data, form.expires_at.data)
+        flash(_done_message(form, outcome), "success")
+        return redirect(url_for(".index"))
+    if not form.is_confirmed:
+        form.tag.errors, form.expires_at.errors = [], []  # asked for on this page, not yet given
+    return render_template("dashboard/bulk.html", form=form, links=links, short_url=_short_url,
+                           tag_suggestions=_tag_suggestions(form.action.data, links))
+
+
+def _back_to_dashboard(message: str):
+    flash(message, "error")
+    return redirect(url_for(".index"))
+
+
+def _tag_suggestions(action: str, links: list[Link]) -> list[str]:
+    if action == "untag":  # the tags these links carry
+        return sorted({tag.name for link in links for tag in link.tags}, key=str.lower)
+    return tagging.owner_tag_names(current_user.id) if action == "tag" else []
+
+
+def _plural(count: int, word: str = "link") -> str:
+    return f"{count:,} {word}{'s' if count != 1 else ''}"
+
+
+def _done_message(form: BulkForm, outcome: bulk.Outcome) -> str:
+    changed, action = _plural(outcome.changed), form.action.data
+    done = {"tag": f"Tagged {changed} “{form.tag.data}”.",
+            "untag": f"Removed “{form.tag.data}” from {changed}.",
+            "disable": f"Disabled {changed}: they answer 404.", "enable": f"Enabled {changed}.",
+            "expire": f"Set the expiry of {changed}.",
+            "delete": f"Deleted {changed}: they answer 404."}[action]
+    if outcome.unchanged:
+        why = {"tag": f"had it already, or {tagging.TAGS_PER_LINK_MAX} tags",
+               "untag": "did not have it", "expire": "start later than that",
+               }.get(action, "were so already")
+        done += f" {_plural(outcome.unchanged)} left as they were ({why})."
+    return done
 
 
 @bp.route(f"/links/{LINK_ID}")

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from . import rules
+from . import tags as tagging
 from .rules import DEFAULT_REDIRECT_CODE, LinkOptions, LinkRuleError
 
 
@@ -38,6 +39,20 @@ def add_problems(form: FlaskForm, error: LinkRuleError) -> None:
         getattr(form, problem.field).errors.append(str(problem))
 
 
+class TagsField(StringField):
+    """A link's tags typed as a comma-separated list; its data is the list of names."""
+
+    def process_formdata(self, valuelist):
+        self.data = tagging.split_tags(valuelist[0]) if valuelist else []
+
+    def process_data(self, value):
+        # From a link (obj=link): its Tag rows; from a default: names.
+        self.data = [getattr(tag, "name", tag) for tag in value or ()]
+
+    def _value(self):
+        return ", ".join(self.data or ())
+
+
 class LinkForm(FlaskForm):
     """Fields shared by create and edit. ``own_hosts`` are the hosts a target must not use."""
 
@@ -52,6 +67,12 @@ class LinkForm(FlaskForm):
         validators=[Optional(), Length(max=rules.TITLE_MAX_LENGTH)],
         filters=[_strip, _none_if_empty],
         description="Optional; only you see it.",
+    )
+    tags = TagsField(
+        "Tags",
+        description=f"Optional, separated by commas (at most {tagging.TAGS_PER_LINK_MAX}): letters, digits, "
+                    "'-', '_' or '.'. Filter your links by them on the dashboard.",
+        render_kw={"placeholder": "work, newsletter", "autocapitalize": "off", "spellcheck": "false"},
     )
     expires_at = DateTimeLocalField(
         "Expires (UTC)",
@@ -112,6 +133,9 @@ class LinkForm(FlaskForm):
     def validate_title(self, field):
         _checked(rules.check_title, field.data)
 
+    def validate_tags(self, field):
+        field.data = _checked(tagging.check_tags, field.data)
+
     def options(self) -> LinkOptions:
         return LinkOptions(
             starts_at=self.starts_at.data,
@@ -166,7 +190,7 @@ class ImportForm(FlaskForm):
         validators=[FileRequired("Choose a CSV file."), FileAllowed(["csv", "txt"], "Choose a .csv file.")],
         description="A header row, then one link per row: target (required), slug, title, expiry "
                     "(e.g. 2030-12-31 23:59, UTC) and the options (starts_at, click_limit, redirect_code, "
-                    "forward_query, active). This site's own export, and those of Kutt and YOURLS, "
-                    "work as they are.",
+                    "forward_query, active) and tags (separated by commas). This site's own export, and "
+                    "those of Kutt and YOURLS, work as they are.",
         render_kw={"accept": ".csv,text/csv"},
     )

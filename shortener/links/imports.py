@@ -25,6 +25,7 @@ from ..extensions import db
 from ..spreadsheet_cells import unescape_cell
 from ..timeutil import utcnow
 from . import quota, rules
+from . import tags as tagging
 from .models import Link, LinkImport
 from .rules import LinkOptions, LinkRuleError
 from .service import apply_options
@@ -51,6 +52,7 @@ COLUMN_ALIASES = {
     "active": ("active", "is_active"),
     "has_password": ("has_password",),
     "public_stats": ("public_stats",),
+    "tags": ("tags", "tag", "labels"),
 }
 FLAGS = {"true": True, "yes": True, "y": True, "1": True, "on": True,
          "false": False, "no": False, "n": False, "0": False, "off": False}
@@ -297,6 +299,8 @@ def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> R
     except quota.CreationLimitReached as reached:
         return RowOutcome("rejected", _over_limit(reached))
     link.slug = cells["slug"] or _free_random_slug(owner_id)
+    # Only now: a row skipped or rejected above leaves no tag behind.
+    link.tags = tagging.ensure_tags(owner_id, _tag_names(cells))
     db.session.add(link)
     db.session.flush()  # later rows of the file see this one
     return RowOutcome("created", _created_note(link, cells))
@@ -344,6 +348,7 @@ def _link_of(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> Lin
                 # A link that had a password comes back off: it must not become public.
                 is_active=_flag("active", cells["active"], True) and not _had_password(cells))
     apply_options(link, _options(cells))
+    _tag_names(cells)  # checked with the rest; the tags are set once the row is known to be new
     return link
 
 
@@ -355,6 +360,11 @@ def _options(cells: dict[str, str]) -> LinkOptions:
         forward_query=_flag("forward_query", cells["forward_query"], False),
         public_stats=_flag("public_stats", cells["public_stats"], False),
     )
+
+
+def _tag_names(cells: dict[str, str]) -> list[str]:
+    """The row's tags: names separated by commas (our export) or '|'; raises LinkRuleError."""
+    return tagging.check_tags(tagging.split_tags(cells.get("tags", "").replace("|", ",")))
 
 
 def _had_password(cells: dict[str, str]) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -63,6 +63,10 @@ class Link(db.Model):
     forward_query: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Opt-in: /<user>/<slug>/+stats shows anyone the link's totals, chart and breakdowns.
     public_stats: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # In name order. The database deletes a deleted link's pairs (ON DELETE CASCADE), so they are
+    # never loaded for it; pages load the tags of a whole page at once (selectinload).
+    tags: Mapped[list["Tag"]] = relationship(secondary="link_tags", order_by="Tag.name_key",
+                                             passive_deletes=True)
 
     @validates("slug")
     def _set_slug_key(self, _name: str, slug: str) -> str:
@@ -103,3 +107,28 @@ class LinkImport(db.Model):
     report: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# A link's tags: many to many, each row one (link, tag) pair; deleting either deletes the pair.
+link_tags = db.Table(
+    "link_tags",
+    db.Column("link_id", ForeignKey("links.id", ondelete="CASCADE"), primary_key=True),
+    # Filtering by a tag reads this index, from the tag to its links.
+    db.Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    """A label an owner puts on links (shortener.links.tags holds the rules).
+
+    One per owner and name whatever its case ("Work" and "work" are one tag), shown as first typed.
+    """
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("owner_id", "name_key", name="uq_tags_owner_name_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(32))  # as its owner first typed it
+    name_key: Mapped[str] = mapped_column(String(32))  # lower(name): what is unique and looked up
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

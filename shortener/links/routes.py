@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import csrf
-from . import imports, qr, quota, service, urls
+from . import imports, qr, quota, service, tags, urls
 from .export import links_csv as export_links_csv
 from .forms import CreateLinkForm, DeleteLinkForm, EditLinkForm, ImportForm, add_problems
 from .models import Link
@@ -30,8 +30,9 @@ LINK_ID = "<int(max=2147483647):link_id>"
 @login_required
 def export_links():
     query, sort = _search_args()
+    tag = tags.clean_filter(request.args.get("tag"))
     return Response(
-        stream_with_context(export_links_csv(current_user.id, _short_url, query, sort)),
+        stream_with_context(export_links_csv(current_user.id, _short_url, query, sort, tag=tag)),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="links.csv"'},
     )
@@ -57,7 +58,8 @@ def create():
     if form.validate_on_submit():
         try:
             link = service.create_link(current_user.id, form.target_url.data, form.title.data,
-                                       form.expires_at.data, form.slug.data, form.options())
+                                       form.expires_at.data, form.slug.data, form.options(),
+                                       tags=form.tags.data)
         except LinkRuleError as exc:
             add_problems(form, exc)
         else:
@@ -95,9 +97,9 @@ def edit(link_id: int):
     form = EditLinkForm(link=link, own_hosts=_own_hosts())
     if form.validate_on_submit():
         try:
-            service.update_link(link, form.options(), target_url=form.target_url.data,
-                                title=form.title.data, expires_at=form.expires_at.data,
-                                is_active=form.is_active.data)
+            service.update_link(link, form.options(), tags=form.tags.data,
+                                target_url=form.target_url.data, title=form.title.data,
+                                expires_at=form.expires_at.data, is_active=form.is_active.data)
         except LinkRuleError as exc:
             add_problems(form, exc)
         else:

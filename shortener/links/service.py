@@ -4,12 +4,16 @@ Every function takes the owner's id, so a link of someone else is never
 found, changed or deleted: to the caller it does not exist.
 """
 
+from collections.abc import Sequence
+
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..accounts.users import hash_password
 from ..extensions import db
+from . import tags as tagging
 from .models import Link
 from .rules import (  # noqa: F401  (the rules' names, as callers of this module knew them)
     CLICK_LIMIT_MAX,
@@ -78,20 +82,26 @@ def clean_query(value: object) -> str:
 
 
 def list_links(owner_id: int, page: int, per_page: int, query: str = "",
-               sort: str = DEFAULT_SORT) -> Pagination:
-    """One page of the owner's links matching ``query``, in ``sort`` order (past the last: empty)."""
+               sort: str = DEFAULT_SORT, tag: str = "") -> Pagination:
+    """One page of the owner's links matching ``query`` (and carrying ``tag``, a tag's key), in
+    ``sort`` order (past the last: empty)."""
     page = min(max(page, 1), MAX_PAGE)
-    return db.paginate(links_query(owner_id, query, sort), page=page, per_page=per_page,
+    return db.paginate(links_query(owner_id, query, sort, tag), page=page, per_page=per_page,
                        error_out=False)
 
 
-def links_query(owner_id: int, query: str = "", sort: str = DEFAULT_SORT) -> Select:
-    """The owner's links whose slug, title or target contains ``query`` (any case), ordered."""
-    stmt = select(Link).where(Link.owner_id == owner_id).order_by(*SORTS[parse_sort(sort)])
+def links_query(owner_id: int, query: str = "", sort: str = DEFAULT_SORT, tag: str = "") -> Select:
+    """The owner's links whose slug, title, target or a tag contains ``query`` (any case) and that
+    carry the tag of key ``tag``, ordered; their tags come in one more query for them all."""
+    stmt = (select(Link).where(Link.owner_id == owner_id).order_by(*SORTS[parse_sort(sort)])
+            .options(selectinload(Link.tags)))
     if query:
         # autoescape: % and _ in the text are searched for literally.
         stmt = stmt.where(or_(*(column.icontains(query, autoescape=True)
-                                for column in (Link.slug, Link.title, Link.target_url))))
+                                for column in (Link.slug, Link.title, Link.target_url)),
+                              tagging.tag_contains(query)))
+    if tag:
+        stmt = stmt.where(tagging.tagged(tag))
     return stmt
 
 
@@ -108,13 +118,19 @@ def get_link(owner_id: int, link_id: int) -> Link | None:
 
 
 def create_link(owner_id: int, target_url: str, title: str | None = None, expires_at=None,
-                slug: str | None = None, options: LinkOptions | None = None) -> Link:
-    """Create and commit a link under ``slug`` or a random one.
+                slug: str | None = None, options: LinkOptions | None = None,
+                tags: Sequence[str] = ()) -> Link:
+    """Create and commit a link under ``slug`` or a random one, with ``tags`` (names).
 
     Raises LinkRuleError (SlugTaken for a slug the owner already uses).
     """
     link = Link(owner_id=owner_id, target_url=target_url, title=title, expires_at=expires_at)
     apply_options(link, options or LinkOptions())
+    names = tagging.check_tags(tags)
+    if names:
+        link.tags = tagging.ensure_tags(owner_id, names)
+        # The tags first, on their own: a slug taken rolls the link's insert back, never them.
+        db.session.commit()
     return save_new_link(link, slug)
 
 
@@ -126,8 +142,10 @@ def save_link(link: Link) -> None:
 EDITABLE = frozenset({"target_url", "title", "expires_at", "is_active"})
 
 
-def update_link(link: Link, options: LinkOptions | None = None, **fields) -> None:
-    """Change ``fields`` (target_url, title, expires_at, is_active) and ``options``; commit.
+def update_link(link: Link, options: LinkOptions | None = None,
+                tags: Sequence[str] | None = None, **fields) -> None:
+    """Change ``fields`` (target_url, title, expires_at, is_active), ``options`` and ``tags``
+    (the link's whole list of names; None keeps it); commit.
 
     Raises LinkRuleError (every problem of the options in it) before changing anything.
     """
@@ -136,10 +154,15 @@ def update_link(link: Link, options: LinkOptions | None = None, **fields) -> Non
         raise TypeError(f"not editable: {sorted(unknown)}")
     if options is not None:  # checked once, with the expiry the link will have
         check_options(options, fields.get("expires_at", link.expires_at))
+    names = None if tags is None else tagging.check_tags(tags)
     for name, value in fields.items():
         setattr(link, name, value)
     if options is not None:
         _set_options(link, options)
+    if names is not None:
+        link.tags = tagging.ensure_tags(link.owner_id, names)
+        db.session.flush()
+        tagging.prune_unused(link.owner_id)
     db.session.commit()
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import event, func, insert, select
 from shortener.background.worker import InProcessWorker
 from shortener.extensions import db
 from shortener.links import imports, service
-from shortener.links.models import Link, LinkImport
+from shortener.links.models import Link, LinkImport, Tag
 from shortener.links.rules import LinkOptions
 from shortener.timeutil import utcnow
 from tests.conftest import AuthActions, use_redis
@@ -456,3 +456,58 @@ def test_a_failed_attempt_with_a_retry_left_is_not_marked_failed(retrying_app, r
 ])
 def test_failure_reasons_say_what_happened_without_details(error, reason):
     assert imports.failure_reason(error) == reason
+
+
+# --- tags ----------------------------------------------------------------------------------
+
+def tags_of(app, owner: int) -> dict[str, list[str]]:
+    with app.app_context():
+        links = db.session.scalars(select(Link).where(Link.owner_id == owner)).all()
+        return {link.slug: [tag.name for tag in link.tags] for link in links}
+
+
+def test_the_links_export_and_import_keep_the_tags(job_app, alice, real_redis):
+    client, owner = alice
+    with job_app.app_context():
+        service.create_link(owner, "https://example.com/1", slug="one", tags=["Work", "news"])
+        service.create_link(owner, "https://example.com/2", slug="two", tags=["work"])
+        service.create_link(owner, "https://example.com/3", slug="three")
+    before = tags_of(job_app, owner)
+    exported = client.get("/links.csv").get_data()
+    rows = {row["slug"]: row["tags"] for row in csv.DictReader(io.StringIO(exported.decode()))}
+    assert rows == {"one": "news, Work", "two": "Work", "three": ""}
+    with job_app.app_context():
+        for link in db.session.scalars(select(Link)).all():
+            service.delete_link(link)
+    import_id = import_id_of(upload(client, exported))
+    run_import_jobs(job_app, real_redis)
+    assert the_import(job_app, import_id).created_count == 3
+    assert tags_of(job_app, owner) == before
+
+
+def test_the_export_of_one_tag_holds_its_links_only(job_app, alice):
+    client, owner = alice
+    with job_app.app_context():
+        service.create_link(owner, "https://example.com/1", slug="one", tags=["work"])
+        service.create_link(owner, "https://example.com/2", slug="two")
+    exported = client.get("/links.csv?tag=WORK").get_data(as_text=True)
+    assert [row["slug"] for row in csv.DictReader(io.StringIO(exported))] == ["one"]
+
+
+def test_imported_tags_follow_the_rules_and_a_bad_row_is_rejected_alone(job_app, alice, real_redis):
+    client, owner = alice
+    many = ",".join(f"t{number}" for number in range(11))
+    text = ("target,slug,tags\n"
+            "https://example.com/1,one,\"Work, news\"\n"
+            "https://example.com/2,two,WORK|more\n"
+            "https://example.com/3,three,two words\n"
+            f"https://example.com/4,four,\"{many}\"\n")
+    import_id = import_id_of(upload(client, text))
+    run_import_jobs(job_app, real_redis)
+    done = the_import(job_app, import_id)
+    assert (done.created_count, done.rejected_count) == (2, 2)
+    assert [row["row"] for row in done.report] == [4, 5]
+    assert "is not a tag" in done.report[0]["reason"] and "at most 10 tags" in done.report[1]["reason"]
+    assert tags_of(job_app, owner) == {"one": ["news", "Work"], "two": ["more", "Work"]}
+    with job_app.app_context():  # a rejected row leaves no tag behind
+        assert sorted(db.session.scalars(select(Tag.name)), key=str.lower) == ["more", "news", "Work"]
