@@ -1,7 +1,7 @@
 """links.public_stats: the owner's opt-in to a public stats page
 
 Revision ID: 0018
-Revises: 0011
+Revises: 0015
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0011'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
