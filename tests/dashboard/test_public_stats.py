@@ -82,7 +82,8 @@ def test_the_owner_turns_it_on_in_the_form_and_sees_its_address(client, logged_i
 
 
 def test_options_of_a_link_carry_the_flag(app, auth):
-    link_id = add_link(app, auth.create_user("erin"), "flag", public_stats=True)
+    owner_id = auth.create_user("erin")
+    link_id = add_link(app, owner_id, "flag", public_stats=True)
     with app.app_context():
-        link = service.get_link(1, link_id)
+        link = service.get_link(owner_id, link_id)
         assert service.options_of(link).public_stats is True
