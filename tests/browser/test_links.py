@@ -67,13 +67,14 @@ def _in(days=0, minutes=0) -> str:
     return (utcnow() + timedelta(days=days, minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
 
 
+# Times are callables: the module is collected long before its tests run.
 CREATIONS = {
     "slug": ({"slug": "made-by-hand"}, "made-by-hand"),
     "title": ({"title": "A page with a title"}, "A page with a title"),
     "click-limit": ({"click_limit": "5"}, "0 / 5 clicks"),
     "password": ({"password": LINK_PASSWORD}, "password protected"),
-    "scheduled": ({"starts_at": _in(days=2)}, "Scheduled"),
-    "expiring": ({"expires_at": _in(minutes=10)}, "expires"),
+    "scheduled": ({"starts_at": lambda: _in(days=2)}, "Scheduled"),
+    "expiring": ({"expires_at": lambda: _in(minutes=10)}, "expires"),
     "redirect-code": ({"redirect_code": "307"}, "307 redirect"),
     "forward-query": ({"forward_query": True}, "forwards the query"),
     "public-stats": ({"public_stats": True}, "/+stats"),
@@ -89,6 +90,7 @@ def test_create_each_kind_of_link_through_the_form(checker, live, owner_page, ta
         checker.check_page(page, "new-link-form")
     page.fill("input[name=target_url]", target_url)
     for name, value in fields.items():
+        value = value() if callable(value) else value
         if value is True:
             page.check(f"input[name={name}]")
         elif name == "redirect_code":
