@@ -151,7 +151,7 @@ def _check_budget(owner_id: int) -> None:
     spent = quota.spent_window(owner_id, bulk=True)
     if spent is not None:
         raise ImportFileError(f"You have reached your link-creation limit ({spent.limit}): upload the "
-                              f"file after {_utc(spent.reset_at)} UTC.")
+                              f"file after {_utc(spent.reset_at)} UTC. {spent.why}".strip())
 
 
 def _check_pending(owner_id: int, bound: int) -> None:
@@ -327,7 +327,7 @@ def _created_note(link: Link, cells: dict[str, str]) -> str:
 
 def _over_limit(reached: quota.CreationLimitReached) -> str:
     return (f"Over your link-creation limit ({reached.limit}): import the file again after "
-            f"{_utc(reached.reset_at)} UTC (the rows imported by then are skipped).")
+            f"{_utc(reached.reset_at)} UTC (the rows imported by then are skipped). {reached.why}".strip())
 
 
 def _utc(unix_time: float) -> str:

@@ -41,7 +41,7 @@ def export_links():
 def _creation_limit_reached(form: CreateLinkForm, reached: quota.CreationLimitReached):
     """The form again, as typed, with the reason: a 429 that reads like any form error."""
     form.form_errors.append(f"You have created a lot of links in a short time (at most {reached.limit}). "
-                            "Wait a little, then try again.")
+                            f"Wait a little, then try again. {reached.why}".strip())
     return make_response(_create_page(form), 429)
 
 
