@@ -149,6 +149,8 @@ def _take_creation() -> None:
         raise ApiError(429, "rate_limited", f"You have created a lot of links in a short time (at most "
                        f"{reached.limit}, with the site and imports). {reached.why}".strip(),
                        headers={"Retry-After": retry_after(reached.reset_at)}) from reached
+    except quota.AddressNotConfirmed as refused:
+        raise ApiError(403, "address_not_confirmed", str(refused)) from refused
 
 
 @bp.get(f"/links/{LINK_ID}")

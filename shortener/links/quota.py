@@ -8,7 +8,9 @@ IMPORT_MAX_ROWS and the pending imports, so its rows count against the day-long 
 windows only (the longest one if none is that long): a big import is not refused by the
 per-minute window, and still cannot go past the day's budget. Accounts not trusted yet (address
 not confirmed, or younger than TRUST_AFTER_DAYS: shortener.accounts.trust) get
-``RATELIMIT_LINK_CREATE_NEW`` instead, with counters of its own. Knows nothing about HTTP.
+``RATELIMIT_LINK_CREATE_NEW`` instead, with counters of its own; an account whose address is not
+confirmed creates none at all unless registration is ``open`` (AddressNotConfirmed): its address
+is what every other mode vouches for. Knows nothing about HTTP.
 """
 
 import logging
@@ -16,7 +18,7 @@ import logging
 from flask import current_app
 from limits import RateLimitItem, parse_many
 
-from ..accounts import trust
+from ..accounts import registration_modes, trust
 from ..accounts.models import User
 from ..extensions import db, limiter
 
@@ -42,10 +44,27 @@ class CreationLimitReached(Exception):
                 f"{current_app.config['TRUST_AFTER_DAYS']} days old.")
 
 
+class AddressNotConfirmed(Exception):
+    """The user's address is not confirmed and registration is not open: no link until it is."""
+
+    def __init__(self):
+        super().__init__("Confirm your email address first: open the link we mailed you (the "
+                         "banner at the top of the page sends it again). Then create links.")
+
+
+def check_address(owner_id: int) -> None:
+    """Raise AddressNotConfirmed if ``owner_id`` may create no link until its address is confirmed."""
+    user = db.session.get(User, owner_id)
+    if user is not None and user.email_verified_at is None \
+            and registration_modes.current() != registration_modes.OPEN:
+        raise AddressNotConfirmed()
+
+
 def take_creation(owner_id: int, bulk: bool = False) -> None:
     """Count one link creation of ``owner_id`` (``bulk``: a row of an import); raises
-    CreationLimitReached past the budget. If the limiter's storage fails, the creation is
-    allowed (and logged): a Redis outage must not stop people from working."""
+    CreationLimitReached past the budget, AddressNotConfirmed before it. If the limiter's storage
+    fails, the creation is allowed (and logged): a Redis outage must not stop people from working."""
+    check_address(owner_id)
     key = str(owner_id)
     new = _is_new(owner_id)
     try:

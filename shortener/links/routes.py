@@ -55,6 +55,9 @@ def create():
             quota.take_creation(current_user.id)
         except quota.CreationLimitReached as reached:
             return _creation_limit_reached(form, reached)
+        except quota.AddressNotConfirmed as refused:
+            form.form_errors.append(str(refused))
+            return make_response(_create_page(form), 403)
     if form.validate_on_submit():
         try:
             link = service.create_link(current_user.id, form.target_url.data, form.title.data,

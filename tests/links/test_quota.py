@@ -140,12 +140,17 @@ def test_a_young_account_has_the_smaller_budget_and_is_told_why(make_app, redis_
     assert link_count(app) == 2
 
 
-def test_an_unverified_account_has_the_smaller_budget_however_old(make_app, redis_server, real_redis):
-    app, client, owner, headers = setup_new_account(make_app, redis_server, real_redis)
+def unverify(app, owner):
     with app.app_context():
         user = db.session.get(User, owner)
         user.email_verified_at, user.created_at = None, datetime(2020, 1, 1)
         db.session.commit()
+
+
+def test_an_unverified_account_has_the_smaller_budget_however_old(make_app, redis_server, real_redis):
+    app, client, owner, headers = setup_new_account(make_app, redis_server, real_redis,
+                                                    REGISTRATION="open")
+    unverify(app, owner)
     assert api_create(client, headers, 1).status_code == 201
     assert api_create(client, headers, 2).status_code == 201
     assert api_create(client, headers, 3).status_code == 429
@@ -159,3 +164,19 @@ def test_a_trusted_account_has_the_full_budget(make_app, redis_server, real_redi
         db.session.commit()
     for n in range(4):
         assert api_create(client, headers, n).status_code == 201
+
+
+def test_an_unverified_account_creates_no_link_unless_registration_is_open(make_app, redis_server,
+                                                                           real_redis):
+    app, client, owner, headers = setup_new_account(make_app, redis_server, real_redis,
+                                                    REGISTRATION="verified")
+    unverify(app, owner)
+    page = form_create(client, 1)
+    assert page.status_code == 403 and "Confirm your email address first" in page.get_data(as_text=True)
+    response = api_create(client, headers, 1)
+    assert response.status_code == 403 and response.json["error"]["code"] == "address_not_confirmed"
+    text = "target\nhttps://example.com/i\n"
+    upload = client.post("/links/import", data={"file": (io.BytesIO(text.encode()), "l.csv")},
+                         content_type="multipart/form-data")
+    assert upload.status_code == 200 and "Confirm your email address first" in upload.get_data(as_text=True)
+    assert link_count(app) == 0
