@@ -18,10 +18,10 @@ class RequeueFailedForm(FlaskForm):
 
 
 MODE_LABELS = {
-    "open": "Open: anyone; the account works at once, its address is confirmed later",
-    "verified": "Verified: anyone; the account is made once the link mailed to its address is opened",
-    "invite": "Invite: as verified, with an invite code from an admin or a user with invites",
-    "closed": "Closed: no new accounts; existing ones log in as before",
+    "open": "anyone; the account works at once, its address is confirmed later",
+    "verified": "anyone; the account is made once the link mailed to its address is opened",
+    "invite": "as verified, with an invite code from an admin or a user with invites",
+    "closed": "no new accounts; existing ones log in as before",
 }
 
 
