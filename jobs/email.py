@@ -12,7 +12,13 @@ from contextlib import contextmanager
 from flask import current_app
 from rq import get_current_job
 
-from shortener.accounts import login_networks, registrations, reset_tokens, user_sessions
+from shortener.accounts import (
+    email_verification,
+    login_networks,
+    registrations,
+    reset_tokens,
+    user_sessions,
+)
 from shortener.accounts import mail as mailer
 from shortener.accounts.models import User
 from shortener.extensions import db
@@ -48,6 +54,18 @@ def send_registration_email(pending_id: int) -> None:
                         confirm_url=mailer.external_url("auth.confirm_registration",
                                                         token=outcome.token),
                         valid_minutes=current_app.config["PASSWORD_RESET_TTL"] // 60)
+
+
+def send_verification_email(user_id: int) -> None:
+    """The link that proves the address of an account made without it (an open sign-up)."""
+    prepared = email_verification.prepare_mail(user_id)
+    if prepared is None:
+        return
+    user, token = prepared
+    with _permanent_failures_not_retried("address verification", f"user {user_id}"):
+        mailer.send(user.email, "Confirm your shortener address", "verify_email", user=user,
+                    verify_url=mailer.external_url("auth.verify_email", token=token),
+                    valid_minutes=current_app.config["PASSWORD_RESET_TTL"] // 60)
 
 
 def send_password_reset_for(email: str) -> None:

@@ -13,6 +13,7 @@ CLICK_TRACKING_MODES = ("job", "sync", "buffer", "off")
 IP_ANONYMIZATION_MODES = ("network", "drop", "off")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")
+REGISTRATION_MODES = ("open", "verified", "invite", "closed")
 
 
 class ConfigError(RuntimeError):
@@ -116,6 +117,16 @@ def from_environ(env=None) -> dict:
         # Live API tokens per user: each has its own RATELIMIT_API budget.
         "API_TOKENS_MAX": _int(env, "API_TOKENS_MAX", 10),
         "RATELIMIT_LINK_CREATE": env.get("RATELIMIT_LINK_CREATE") or "30 per minute;500 per day",
+        # Who may sign up (an admin's choice at /admin/registration wins). Invite by default: an
+        # instance anyone can join is a free host for spam and phishing links within days.
+        "REGISTRATION": _choice(env, "REGISTRATION", "invite", REGISTRATION_MODES),
+        # Accounts not yet trusted (address unverified, or younger than TRUST_AFTER_DAYS) get
+        # this budget instead of RATELIMIT_LINK_CREATE: a throwaway account does little harm.
+        "RATELIMIT_LINK_CREATE_NEW": env.get("RATELIMIT_LINK_CREATE_NEW") or "10 per minute;50 per day",
+        "TRUST_AFTER_DAYS": _int(env, "TRUST_AFTER_DAYS", 7),
+        # Invite codes: how many a trusted non-admin may hand out (admins: any), how long one lasts.
+        "INVITES_PER_USER": _int(env, "INVITES_PER_USER", 0),
+        "INVITE_TTL_DAYS": _int(env, "INVITE_TTL_DAYS", 14),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         # Password-protected links: wrong passwords per link and per IP, and how long a right one lasts.
         "RATELIMIT_LINK_PASSWORD": env.get("RATELIMIT_LINK_PASSWORD") or "10 per minute;50 per hour",

@@ -1,4 +1,5 @@
-"""Accounts' tables: users, their logins, networks, pending sign-ups and reset links."""
+"""Accounts' tables: users, their logins, networks, pending sign-ups, reset links, invites and
+the registration mode's changes."""
 
 from datetime import datetime
 
@@ -34,6 +35,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Set only from the CLI (`flask users create-admin`): no web page grants it.
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the owner proved the address (a sign-up's link, or the link of an open sign-up's
+    # mail); None: never. Unverified accounts get the smaller link budget (links.quota).
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     # The random id of the login this object was loaded for (shortener.accounts.user_sessions):
     # Flask-Login puts it in the session and remember cookies instead of the user id.
@@ -91,6 +95,8 @@ class PendingRegistration(db.Model):
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # The invite code given on the form (invite mode): claimed when the account is created.
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id", ondelete="SET NULL"))
 
 
 class PasswordResetToken(db.Model):
@@ -103,3 +109,30 @@ class PasswordResetToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Invite(db.Model):
+    """A single-use invite code (shortener.accounts.invites); only its SHA-256 is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RegistrationModeChange(db.Model):
+    """An admin's choice of registration mode; the newest row wins over REGISTRATION
+    (shortener.accounts.registration_modes), the others say who changed it when."""
+
+    __tablename__ = "registration_mode_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

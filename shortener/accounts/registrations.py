@@ -7,6 +7,10 @@ registration (the password already hashed) and queues one mail job. The job look
 up: its owner gets a note that someone tried to register with it; a new address gets a link
 (32 random bytes, stored as its SHA-256, valid PASSWORD_RESET_TTL) that creates the account.
 A pending registration reserves nothing, so the name is not taken until the link is used.
+
+That is the ``verified`` and ``invite`` registration modes (shortener.accounts.registration_modes);
+``open`` makes the account at once (``register``), ``closed`` makes none, and a link mailed
+before the mode changed obeys the mode in force when it is opened.
 """
 
 import hashlib
@@ -22,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..timeutil import utcnow
-from . import mail, reset_tokens, users
+from . import email_verification, invites, mail, registration_modes, reset_tokens, users
 from .models import PendingRegistration, User
 
 log = logging.getLogger(__name__)
@@ -48,11 +52,42 @@ class OwnerNotice:
     user: User
 
 
+class RegistrationClosed(Exception):
+    """The registration mode is ``closed``: no account is made."""
+
+
+INVITE_REFUSED = "That invite code is unknown, used or expired."
+INVITE_LOST = "The invite code of this sign-up was used or has expired meanwhile."
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start(username: str, email: str, password: str, now: datetime | None = None) -> None:
+def register(username: str, email: str, password: str, invite_code: str | None = None) -> User | None:
+    """Sign up as the registration mode in force says: ``open``, the account (address not
+    verified, its mail queued); else None once the confirmation mail is queued.
+
+    Raises RegistrationClosed, or AccountError (also for an invite code that cannot be used).
+    """
+    mode = registration_modes.current()
+    if mode == registration_modes.CLOSED:
+        raise RegistrationClosed()
+    if mode == registration_modes.OPEN:
+        user = users.create_user(username, email, password, verified=False)
+        email_verification.request_mail(user)
+        return user
+    invite = None
+    if mode == registration_modes.INVITE:
+        invite = invites.find_usable(invite_code or "")
+        if invite is None:
+            raise users.AccountError("invite_code", INVITE_REFUSED)
+    start(username, email, password, invite_id=invite and invite.id)
+    return None
+
+
+def start(username: str, email: str, password: str, now: datetime | None = None,
+          invite_id: int | None = None) -> None:
     """Check the public rules, store the sign-up, queue its mail (the job looks the address up).
 
     Raises AccountError for a broken rule or a taken username, never for a taken email.
@@ -62,7 +97,8 @@ def start(username: str, email: str, password: str, now: datetime | None = None)
     now = now or utcnow()
     row = PendingRegistration(username=username, email=email,
                               password_hash=users.hash_password(password), created_at=now,
-                              expires_at=now + timedelta(seconds=current_app.config["PASSWORD_RESET_TTL"]))
+                              expires_at=now + timedelta(seconds=current_app.config["PASSWORD_RESET_TTL"]),
+                              invite_id=invite_id)
     db.session.add(row)
     db.session.commit()
     mail.queue("jobs.email.send_registration_email", row.id)
@@ -97,20 +133,32 @@ def find_valid(token: str, now: datetime | None = None) -> PendingRegistration |
 
 
 def confirm(token: str) -> User:
-    """Create the account of a confirmed sign-up; commit. Raises InvalidToken, or AccountError
-    when its name or address was taken since."""
+    """Create the account of a confirmed sign-up; commit. Raises InvalidToken, RegistrationClosed,
+    or AccountError when its name or address was taken since, or its invite code is gone."""
     row = find_valid(token)
     if row is None:
         raise InvalidToken("This link is invalid or has expired.")
+    mode = registration_modes.current()
+    if mode == registration_modes.CLOSED:
+        raise RegistrationClosed()
     user = users.add_user(row.username, row.email, row.password_hash)
     # Every other sign-up of this address is moot now.
     db.session.execute(delete(PendingRegistration).where(PendingRegistration.email == row.email))
     try:
+        if mode == registration_modes.INVITE:
+            _claim_invite(row.invite_id, user)
         db.session.commit()
     except IntegrityError as exc:  # a concurrent confirmation won the race
         db.session.rollback()
         raise users.AccountError("username", "That username or email is taken.") from exc
     return user
+
+
+def _claim_invite(invite_id: int | None, user: User) -> None:
+    db.session.flush()  # the user's id, for the invite's used_by
+    if invite_id is None or not invites.claim(invite_id, user.id):
+        db.session.rollback()
+        raise users.AccountError("invite_code", INVITE_LOST)
 
 
 def delete_expired(now: datetime | None = None) -> int:

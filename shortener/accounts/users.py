@@ -124,13 +124,17 @@ def find_by_login(login: str) -> User | None:
     return db.session.scalar(select(User).where(or_(User.username == login, User.email == login)))
 
 
-def create_user(username: str, email: str, password: str) -> User:
-    """Create and commit a user; raises AccountError for a taken or invalid name or email."""
+def create_user(username: str, email: str, password: str, verified: bool = True) -> User:
+    """Create and commit a user; raises AccountError for a taken or invalid name or email.
+
+    ``verified``: whether the address counts as proved (an admin typed it); an open sign-up's
+    does not until its link is opened (shortener.accounts.email_verification).
+    """
     username, email = username.strip().lower(), email.strip().lower()
     check_new_account(username, email, password)
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise AccountError("email", "An account with that email already exists.")
-    user = add_user(username, email, hash_password(password))
+    user = add_user(username, email, hash_password(password), verified=verified)
     try:
         db.session.commit()
     except IntegrityError as exc:  # a concurrent registration won the race
@@ -154,15 +158,18 @@ def check_new_account(username: str, email: str, password: str) -> None:
         raise AccountError("username", "That username is taken.")
 
 
-def add_user(username: str, email: str, password_hash: str) -> User:
-    """Add (not commit) a user of an already hashed password, unless the name or email is taken."""
+def add_user(username: str, email: str, password_hash: str, verified: bool = True) -> User:
+    """Add (not commit) a user of an already hashed password, unless the name or email is taken.
+
+    ``verified``: the address is proved (a sign-up's link was opened, an admin typed it)."""
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise AccountError("username", "That username was taken meanwhile: please sign up again "
                            "with another.")
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise AccountError("email", "An account with that email exists already: log in, or "
                            "reset its password.")
-    user = User(username=username, email=email, password_hash=password_hash)
+    user = User(username=username, email=email, password_hash=password_hash,
+                email_verified_at=utcnow() if verified else None)
     db.session.add(user)
     return user
 

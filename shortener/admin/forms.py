@@ -1,9 +1,11 @@
 """Forms of the status page's actions: each is a CSRF-protected POST."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
-from wtforms.validators import AnyOf
+from wtforms import HiddenField, RadioField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, InputRequired
 
+from ..accounts.registration_modes import MODES
 from ..background.queues import QUEUE_NAMES
 
 
@@ -13,3 +15,16 @@ class ActionForm(FlaskForm):
 
 class RequeueFailedForm(FlaskForm):
     queue = HiddenField(validators=[AnyOf(QUEUE_NAMES)])
+
+
+MODE_LABELS = {
+    "open": "anyone; the account works at once, its address is confirmed later",
+    "verified": "anyone; the account is made once the link mailed to its address is opened",
+    "invite": "as verified, with an invite code from an admin or a user with invites",
+    "closed": "no new accounts; existing ones log in as before",
+}
+
+
+class RegistrationModeForm(FlaskForm):
+    mode = RadioField("Who may sign up", choices=[SelectChoice(mode, MODE_LABELS[mode]) for mode in MODES],
+                      validators=[InputRequired()])

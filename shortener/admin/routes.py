@@ -7,12 +7,13 @@ from flask_wtf.csrf import generate_csrf
 from rq.exceptions import NoSuchJobError
 from rq_dashboard.web import setup_rq_connection
 
+from ..accounts import registration_modes
 from ..background.queues import QUEUE_NAMES
 from ..background.redis_clients import worker_redis
 from ..errors import render_error
 from ..extensions import csrf
 from . import actions, status
-from .forms import ActionForm, RequeueFailedForm
+from .forms import ActionForm, RegistrationModeForm, RequeueFailedForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 # rq-dashboard is registered on the app under /admin/rq, under its own name
@@ -157,6 +158,18 @@ def return_stale():
     moved = actions.return_stale_processing(worker_redis())
     flash(f"Returned {moved} clicks from stale processing lists to the buffer.", "success")
     return _back()
+
+
+@bp.route("/registration", methods=["GET", "POST"])
+def registration():
+    form = RegistrationModeForm(mode=registration_modes.current())
+    if form.validate_on_submit():
+        if registration_modes.set_mode(form.mode.data, current_user.id):
+            flash(f"Registration is now {form.mode.data}.", "success")
+        return redirect(url_for(".registration"))
+    return render_template("admin/registration.html", form=form,
+                           mode=registration_modes.current(), default=registration_modes.is_default(),
+                           history=registration_modes.history())
 
 
 def _require_csrf() -> None:

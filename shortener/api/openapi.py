@@ -10,7 +10,8 @@ from .errors import CODES
 
 MAX_PER_PAGE, MAX_SEARCH_LENGTH = schemas.MAX_PER_PAGE, schemas.MAX_SEARCH_LENGTH
 ERROR_CODES = sorted({*CODES.values(), "invalid_json", "invalid_body", "invalid_parameter", "invalid_field",
-                      "invalid_target_url", "invalid_slug", "missing_field", "unknown_field", "slug_taken"})
+                      "invalid_target_url", "invalid_slug", "missing_field", "unknown_field", "slug_taken",
+                      "address_not_confirmed"})
 
 
 def _error(description: str) -> dict:
@@ -91,6 +92,8 @@ def _paths() -> dict:
                      "requestBody": {"required": True, "content": {"application/json": {
                          "schema": {"$ref": "#/components/schemas/LinkCreate"}}}},
                      "responses": {"201": _json("The new link.", "Link"), **BODY_ERRORS, **COMMON,
+                                   "403": _error("Your address is not confirmed (registration "
+                                                 "is not open): confirm it first."),
                                    "409": _error("You already have a link with this slug.")}},
         },
         "/links/{link_id}": {

@@ -147,8 +147,10 @@ def _take_creation() -> None:
         quota.take_creation(g.api_owner_id)
     except quota.CreationLimitReached as reached:
         raise ApiError(429, "rate_limited", f"You have created a lot of links in a short time (at most "
-                       f"{reached.limit}, with the site and imports).",
+                       f"{reached.limit}, with the site and imports). {reached.why}".strip(),
                        headers={"Retry-After": retry_after(reached.reset_at)}) from reached
+    except quota.AddressNotConfirmed as refused:
+        raise ApiError(403, "address_not_confirmed", str(refused)) from refused
 
 
 @bp.get(f"/links/{LINK_ID}")

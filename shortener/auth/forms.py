@@ -11,7 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..accounts import users
+from ..accounts import invites, users
 
 EMAIL_MAX_LENGTH = 254  # the users.email column, and RFC 5321's limit
 
@@ -83,6 +83,12 @@ class RegisterForm(FlaskForm):
     )
     email = _email_field()
     password, confirm = new_password_fields()
+    # Only in the invite registration mode (the view drops it otherwise); the domain checks it.
+    invite_code = StringField(
+        "Invite code", filters=[_clean], validators=[Length(max=invites.CODE_MAX_LENGTH)],
+        description="The code someone with an account on this site gave you.",
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
 
 
 class LoginForm(FlaskForm):
@@ -102,6 +108,10 @@ class LoginForm(FlaskForm):
 
 class ConfirmRegistrationForm(FlaskForm):
     """No fields: the CSRF token of the button that creates the account."""
+
+
+class VerifyEmailForm(FlaskForm):
+    """No fields: the CSRF token of the button that verifies the address (or resends its link)."""
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     g,
@@ -11,9 +12,17 @@ from flask import (
     url_for,
 )
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
-from ..accounts import login_networks, registrations, reset_tokens, user_sessions, users
+from ..accounts import (
+    email_verification,
+    login_networks,
+    registration_modes,
+    registrations,
+    reset_tokens,
+    user_sessions,
+    users,
+)
 from ..api import tokens
 from ..extensions import limiter
 from . import throttle
@@ -24,6 +33,7 @@ from .forms import (
     LoginForm,
     RegisterForm,
     ResetPasswordForm,
+    VerifyEmailForm,
 )
 from .next_url import safe_next_url
 
@@ -44,16 +54,39 @@ def _next_url() -> str:
 def register():
     if current_user.is_authenticated:
         return redirect(_dashboard())
+    mode = registration_modes.current()
+    if mode == registration_modes.CLOSED:
+        return _registration_closed()
     form = RegisterForm()
+    if mode != registration_modes.INVITE:
+        del form.invite_code
     if form.validate_on_submit():
+        invite_code = form.invite_code.data if "invite_code" in form else None
         try:
-            registrations.start(form.username.data, form.email.data, form.password.data)
-        except users.AccountError as error:  # never "email taken": the mail job tells its owner
+            user = registrations.register(form.username.data, form.email.data,
+                                          form.password.data, invite_code)
+        except registrations.RegistrationClosed:  # closed a moment ago
+            return _registration_closed()
+        except users.AccountError as error:  # never "email taken" but in open mode
             getattr(form, error.field).errors.append(str(error))
         else:
+            if user is not None:  # open: the account is there already
+                return _welcome(user, "We mailed you a link to confirm your address.")
             # The same page whether or not the address has an account.
             return render_template("auth/register_sent.html")
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form, mode=mode)
+
+
+def _registration_closed():
+    status = 403 if request.method == "POST" else 200
+    return render_template("auth/register_closed.html"), status
+
+
+def _welcome(user, note: str = ""):
+    _log_in(user, remember=False)
+    login_networks.remember(user.id, _network())
+    flash(f"Welcome, {user.username}! Your account is ready. {note}".strip(), "success")
+    return _remember_device(redirect(_dashboard()), user)
 
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
@@ -67,13 +100,40 @@ def confirm_registration(token: str):
             user = registrations.confirm(token)
         except registrations.InvalidToken:
             return _reset_page("auth/register_invalid.html", 400)
+        except registrations.RegistrationClosed:
+            return _reset_page("auth/register_closed.html", 403)
         except users.AccountError as error:
             return _reset_page("auth/register_refused.html", 409, message=str(error))
-        _log_in(user, remember=False)
-        login_networks.remember(user.id, _network())
-        flash(f"Welcome, {user.username}! Your account is ready.", "success")
-        return _remember_device(redirect(_dashboard()), user)
+        return _welcome(user)
     return _reset_page("auth/register_confirm.html", 200, form=form)
+
+
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    # A GET only shows a button, as for sign-up links: mail scanners open links.
+    if email_verification.find_user(token) is None:
+        return _reset_page("auth/verify_invalid.html", 400)
+    form = VerifyEmailForm()
+    if form.validate_on_submit():
+        try:
+            email_verification.verify(token)
+        except email_verification.InvalidToken:
+            return _reset_page("auth/verify_invalid.html", 400)
+        flash("Thank you: your address is confirmed.", "success")
+        return redirect(_dashboard())
+    return _reset_page("auth/verify_email.html", 200, form=form)
+
+
+@bp.post("/verify-email")
+@login_required
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESET"],
+               key_func=lambda: f"user:{current_user.id}", scope="verify-resend")
+def resend_verification():
+    if not VerifyEmailForm().validate_on_submit():
+        abort(400)
+    if email_verification.request_mail(current_user._get_current_object()):
+        flash(f"We mailed a new link to {current_user.email}.", "info")
+    return redirect(_dashboard())
 
 
 # --- login, throttled per address, per account and network, per account -------

@@ -30,6 +30,10 @@ def base_config(database_url: str, workdir) -> dict:
         "MAIL_SERVER": None,
         "BASE_URL": "http://sho.rt.test",
         "REDIS_URL": "redis://127.0.0.1:1/0",  # replaced per use; never a real server by accident
+        # Anyone signs up by mail, and the users the tests create have the full link budget;
+        # tests of the other registration modes and of trust set their own.
+        "REGISTRATION": "verified",
+        "TRUST_AFTER_DAYS": 0,
     }
 
 

@@ -148,10 +148,14 @@ PENDING = ("queued", "running")
 
 def _check_budget(owner_id: int) -> None:
     """Refuse up front when the day's creations are spent: every new row would be rejected."""
+    try:
+        quota.check_address(owner_id)
+    except quota.AddressNotConfirmed as refused:
+        raise ImportFileError(str(refused)) from refused
     spent = quota.spent_window(owner_id, bulk=True)
     if spent is not None:
         raise ImportFileError(f"You have reached your link-creation limit ({spent.limit}): upload the "
-                              f"file after {_utc(spent.reset_at)} UTC.")
+                              f"file after {_utc(spent.reset_at)} UTC. {spent.why}".strip())
 
 
 def _check_pending(owner_id: int, bound: int) -> None:
@@ -298,6 +302,8 @@ def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> R
         quota.take_creation(owner_id, bulk=True)
     except quota.CreationLimitReached as reached:
         return RowOutcome("rejected", _over_limit(reached))
+    except quota.AddressNotConfirmed as refused:  # registration is no longer open since the upload
+        return RowOutcome("rejected", str(refused))
     link.slug = cells["slug"] or _free_random_slug(owner_id)
     # Only now: a row skipped or rejected above leaves no tag behind.
     link.tags = tagging.ensure_tags(owner_id, _tag_names(cells))
@@ -327,7 +333,7 @@ def _created_note(link: Link, cells: dict[str, str]) -> str:
 
 def _over_limit(reached: quota.CreationLimitReached) -> str:
     return (f"Over your link-creation limit ({reached.limit}): import the file again after "
-            f"{_utc(reached.reset_at)} UTC (the rows imported by then are skipped).")
+            f"{_utc(reached.reset_at)} UTC (the rows imported by then are skipped). {reached.why}".strip())
 
 
 def _utc(unix_time: float) -> str:

@@ -41,7 +41,7 @@ def export_links():
 def _creation_limit_reached(form: CreateLinkForm, reached: quota.CreationLimitReached):
     """The form again, as typed, with the reason: a 429 that reads like any form error."""
     form.form_errors.append(f"You have created a lot of links in a short time (at most {reached.limit}). "
-                            "Wait a little, then try again.")
+                            f"Wait a little, then try again. {reached.why}".strip())
     return make_response(_create_page(form), 429)
 
 
@@ -55,6 +55,9 @@ def create():
             quota.take_creation(current_user.id)
         except quota.CreationLimitReached as reached:
             return _creation_limit_reached(form, reached)
+        except quota.AddressNotConfirmed as refused:
+            form.form_errors.append(str(refused))
+            return make_response(_create_page(form), 403)
     if form.validate_on_submit():
         try:
             link = service.create_link(current_user.id, form.target_url.data, form.title.data,

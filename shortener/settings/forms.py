@@ -31,3 +31,7 @@ class ChangePasswordForm(FlaskForm):
     revoke_api_tokens = BooleanField("Also revoke every API token", default=True,
                                      description="Scripts using them get 401 until you give "
                                      "them a new token. Untick if only you knew the old password.")
+
+
+class CreateInviteForm(FlaskForm):
+    """No fields: the CSRF token of the button that creates an invite code."""

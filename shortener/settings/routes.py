@@ -4,11 +4,11 @@ and personal API tokens (create, shown once; list; revoke)."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..accounts import user_sessions, users
+from ..accounts import invites, registration_modes, user_sessions, users
 from ..api import tokens
 from ..auth import throttle
 from ..extensions import limiter
-from .forms import ChangePasswordForm, CreateTokenForm, RevokeTokenForm
+from .forms import ChangePasswordForm, CreateInviteForm, CreateTokenForm, RevokeTokenForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 TOKEN_ID = "<int(max=2147483647):token_id>"
@@ -48,6 +48,24 @@ def revoke_token(token_id: int):
     flash("Token revoked. Requests with it now get 401.", "success")
     return redirect(url_for(".api_tokens"))
 
+
+@bp.route("/invites", methods=["GET", "POST"])
+@login_required
+def invites_page():
+    user = current_user._get_current_object()
+    if not invites.may_invite(user):
+        abort(404)
+    form, new_code = CreateInviteForm(), None
+    if form.validate_on_submit():
+        try:
+            new_code = invites.create(user)
+        except invites.InviteError as exc:
+            form.form_errors.append(str(exc))
+    # The code is in this response only, as a new API token is: never flashed, never a redirect.
+    page = render_template("settings/invites.html", form=form, new_code=new_code,
+                           left=invites.allowance_left(user), rows=invites.list_created_by(user.id),
+                           mode=registration_modes.current())
+    return page, 200, {"Cache-Control": "no-store"}
 
 
 @bp.get("/sessions")

@@ -2,10 +2,12 @@
 the CSV import (run by a real in-process RQ worker)."""
 
 import io
+from datetime import datetime
 
 from rq import Queue
 from sqlalchemy import func, select
 
+from shortener.accounts.models import User
 from shortener.background.worker import InProcessWorker
 from shortener.extensions import db
 from shortener.links.models import Link, LinkImport
@@ -106,3 +108,75 @@ def test_an_upload_is_refused_up_front_when_the_days_budget_is_spent(make_app, r
     assert Queue("imports", connection=real_redis).count == 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LinkImport)) == 0
+
+
+# --- limits tied to trust ------------------------------------------------------------------------
+
+def setup_new_account(make_app, redis_server, real_redis, **config):
+    app = make_app(REDIS_URL=redis_server.url, RATELIMIT_STORAGE_URI=redis_server.url,
+                   RATELIMIT_LINK_CREATE="100 per day", RATELIMIT_LINK_CREATE_NEW="2 per day",
+                   **config)
+    use_redis(app, real_redis)
+    real_redis.flushall()
+    client = app.test_client()
+    actions = AuthActions(app, client)
+    owner = actions.create_user("alice")
+    actions.login("alice")
+    _token_id, token = make_api_token(app, owner)
+    return app, client, owner, {"Authorization": f"Bearer {token}"}
+
+
+def test_a_young_account_has_the_smaller_budget_and_is_told_why(make_app, redis_server, real_redis):
+    app, client, _owner, headers = setup_new_account(make_app, redis_server, real_redis,
+                                                     TRUST_AFTER_DAYS=7)
+    assert form_create(client, 1).status_code == 302
+    assert api_create(client, headers, 1).status_code == 201
+    response = api_create(client, headers, 2)
+    assert response.status_code == 429
+    assert "2 per 1 day" in response.json["error"]["message"]
+    assert "New accounts create fewer links" in response.json["error"]["message"]
+    page = form_create(client, 2)
+    assert page.status_code == 429 and "New accounts create fewer links" in page.get_data(as_text=True)
+    assert link_count(app) == 2
+
+
+def unverify(app, owner):
+    with app.app_context():
+        user = db.session.get(User, owner)
+        user.email_verified_at, user.created_at = None, datetime(2020, 1, 1)
+        db.session.commit()
+
+
+def test_an_unverified_account_has_the_smaller_budget_however_old(make_app, redis_server, real_redis):
+    app, client, owner, headers = setup_new_account(make_app, redis_server, real_redis,
+                                                    REGISTRATION="open")
+    unverify(app, owner)
+    assert api_create(client, headers, 1).status_code == 201
+    assert api_create(client, headers, 2).status_code == 201
+    assert api_create(client, headers, 3).status_code == 429
+
+
+def test_a_trusted_account_has_the_full_budget(make_app, redis_server, real_redis):
+    app, client, owner, headers = setup_new_account(make_app, redis_server, real_redis,
+                                                    TRUST_AFTER_DAYS=7)
+    with app.app_context():
+        db.session.get(User, owner).created_at = datetime(2020, 1, 1)
+        db.session.commit()
+    for n in range(4):
+        assert api_create(client, headers, n).status_code == 201
+
+
+def test_an_unverified_account_creates_no_link_unless_registration_is_open(make_app, redis_server,
+                                                                           real_redis):
+    app, client, owner, headers = setup_new_account(make_app, redis_server, real_redis,
+                                                    REGISTRATION="verified")
+    unverify(app, owner)
+    page = form_create(client, 1)
+    assert page.status_code == 403 and "Confirm your email address first" in page.get_data(as_text=True)
+    response = api_create(client, headers, 1)
+    assert response.status_code == 403 and response.json["error"]["code"] == "address_not_confirmed"
+    text = "target\nhttps://example.com/i\n"
+    upload = client.post("/links/import", data={"file": (io.BytesIO(text.encode()), "l.csv")},
+                         content_type="multipart/form-data")
+    assert upload.status_code == 200 and "Confirm your email address first" in upload.get_data(as_text=True)
+    assert link_count(app) == 0
