@@ -15,11 +15,11 @@ from shortener.accounts.users import create_user
 from shortener.clicks import ranges
 from shortener.clicks.events import new_event
 from shortener.clicks.models import Click, DailyClicks
-from shortener.dev.harness import base_config, counts, empty_tables
-from shortener.dev.procfile import BIN
 from shortener.extensions import db
 from shortener.links.models import Link
 from shortener.timeutil import utcnow
+from tests.support.harness import base_config, counts, empty_tables
+from tests.support.procfile import BIN
 
 from .services import Database, RedisTarget
 

@@ -19,7 +19,7 @@ from shortener.background.queues import CLICKS, enqueue
 from shortener.clicks import buffer as click_buffer
 from shortener.clicks.enrichment import Enricher
 from shortener.clicks.tracking import enqueue_click
-from shortener.dev.procfile import worker_class as procfile_worker_class
+from tests.support.procfile import worker_class as procfile_worker_class
 
 from .context import Run, make_events
 from .services import Database

@@ -19,7 +19,7 @@ import math
 import threading
 import time
 
-from shortener.dev.procfile import worker_class as procfile_worker_class
+from tests.support.procfile import worker_class as procfile_worker_class
 
 from . import ingest, load, redirect
 from .context import REDIRECT_PATH, Run

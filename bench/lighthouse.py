@@ -31,8 +31,8 @@ from werkzeug.serving import make_server
 from shortener import create_app
 from shortener.accounts.users import create_user
 from shortener.dev.embedded_redis import free_port, start_redis, stop_redis
-from shortener.dev.harness import base_config
 from shortener.links.service import create_link
+from tests.support.harness import base_config
 
 CATEGORIES = ("accessibility", "best-practices", "seo")
 USERNAME, PASSWORD = "lighthouse", "a long lighthouse passphrase"

@@ -8,7 +8,7 @@ from importlib.metadata import version
 
 import psutil
 
-from shortener.dev import procfile
+from tests.support import procfile
 
 from . import load
 from .context import Run

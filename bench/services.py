@@ -18,7 +18,7 @@ import psutil
 import redis
 
 from shortener.dev.embedded_redis import free_port, start_redis, stop_redis
-from shortener.dev.postgres import server_version, throwaway_schema
+from tests.support.postgres import server_version, throwaway_schema
 
 MARKER = "shortener-bench:owner"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

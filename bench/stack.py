@@ -15,9 +15,9 @@ import subprocess
 from rq import Worker
 
 from shortener import PROJECT_ROOT
-from shortener.dev import procfile
 from shortener.dev.embedded_redis import free_port
-from shortener.dev.harness import wait_until
+from tests.support import procfile
+from tests.support.harness import wait_until
 
 from .context import Run
 from .services import Database

@@ -17,8 +17,8 @@ from bench.loadgen import percentile
 from bench.report import Target
 from bench.services import BenchSetupError, RedisTarget
 from bench.stack import web_argv
-from shortener.dev import procfile
 from tests.conftest import PROJECT_ROOT
+from tests.support import procfile
 
 SMOKE_TIMEOUT = 300  # the run takes one to two minutes; this only stops a hung one
 
