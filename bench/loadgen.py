@@ -1,23 +1,23 @@
-"""The Python load generator: the fallback when wrk is not installed, and the
-fixed-rate load of the lag measurement (wrk has no fixed rate).
-
-Run in a process of its own, so it does not share the bench's interpreter:
+"""The load generator of every part, in a process of its own (``run()``), so it does not
+share the bench's interpreter:
 
     python -m bench.loadgen --url http://127.0.0.1:PORT/bench/go --seconds 10 \
-        --connections 16 [--rate 500] [--record-times] --out result.json
+        --connections 16 [--rate 500] --out result.json
 
 HTTP/1.1 keep-alive over asyncio streams, ``--connections`` at once. Without
 ``--rate`` each connection sends its next request as soon as the last one is
 answered (closed loop, like wrk). With ``--rate`` requests are sent on a fixed
 schedule and latency is measured from the scheduled time, so a slow server
-cannot hide its queueing (no coordinated omission). Bounded by ``--seconds``
-and ``--max-requests``.
+cannot hide its queueing (no coordinated omission), and the wall-clock time of each redirect
+answered is kept (for the lag). Bounded by ``--seconds`` and ``--max-requests``.
 """
 
 import argparse
 import asyncio
 import json
 import math
+import os
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -25,10 +25,23 @@ from urllib.parse import urlsplit
 
 RESPONSE_TIMEOUT = 5.0
 # A desktop browser: the clicks count as people's, as they would in production (a missing or
-# bot-like agent is counted apart, as a bot). bench/load.py gives wrk the same one.
+# bot-like agent is counted apart, as a bot).
 BROWSER_AGENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
                  "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")
 ERRORS = (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(url: str, seconds: float, connections: int, max_requests: int, workdir: str,
+        rate: float | None = None) -> dict:
+    """A load bounded in time and count: closed loop, or ``rate`` requests per second."""
+    out = os.path.join(workdir, "loadgen.json")
+    args = [sys.executable, "-m", "bench.loadgen", "--url", url, "--seconds", str(seconds),
+            "--connections", str(connections), "--max-requests", str(max_requests), "--out", out]
+    subprocess.run([*args, *(["--rate", str(rate)] if rate else [])], cwd=ROOT, check=True,
+                   timeout=seconds + 60)
+    with open(out) as handle:
+        return json.load(handle)
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -97,7 +110,7 @@ class Load:
             else:
                 self.latencies.append(time.perf_counter() - scheduled)
                 self.statuses[status] += 1
-                if args.record_times and 300 <= status < 400:
+                if args.rate and 300 <= status < 400:
                     self.redirect_times.append(time.time())
             if close and streams:
                 streams[1].close()
@@ -121,7 +134,7 @@ class Load:
             "latency_ms": latency_summary(self.latencies),
             "rate_target": self.args.rate,
         }
-        if self.args.record_times:
+        if self.args.rate:
             result["redirect_times"] = sorted(self.redirect_times)
         return result
 
@@ -133,9 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, required=True)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--max-requests", type=int, default=1_000_000)
-    parser.add_argument("--rate", type=float, help="requests per second; default: closed loop")
-    parser.add_argument("--record-times", action="store_true",
-                        help="keep the wall-clock time of each redirect answered")
+    parser.add_argument("--rate", type=float, help="requests per second (and the time each "
+                        "redirect was answered); default: closed loop")
     parser.add_argument("--out", required=True, help="where to write the JSON result")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
