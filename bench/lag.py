@@ -1,13 +1,9 @@
-"""Part 3: lag from redirect to row visible, under steady load.
-
-Job mode runs at the rate one process of the Procfile's worker class stores in batches (the
-ingest part's, else a probe of its own), capped at the redirect capacity; buffer mode at half the
-redirect capacity. The row reports both rates, so the worker processes a traffic needs can be
-read off. gunicorn, the Procfile's worker and (buffer mode) scheduler run together; a fixed-rate
-load runs for a while, and a thread reads the clicks committed (the sum of ``click_count``, updated
-in the rows' transaction) every POLL_SECONDS. Queue and buffer are FIFO, so the k-th click
-answered is the k-th stored: its lag is the first poll that saw k clicks, less the time its
-redirect was answered (the horizontal distance between the two cumulative curves).
+"""Part 3: lag from redirect to row visible, under steady load: job mode at the rate one worker
+process stores in batches (the ingest part's, else a probe), capped at the redirect capacity;
+buffer mode at half the redirect capacity. gunicorn, the Procfile's worker and (buffer) scheduler
+run together; a thread reads the clicks committed (the sum of ``click_count``, in the rows'
+transaction) every POLL_SECONDS. Queue and buffer are FIFO, so the k-th click answered is the k-th
+stored: its lag is the first poll that saw k clicks, less the time its redirect was answered.
 """
 
 import math

@@ -1,11 +1,7 @@
-"""Part 5: resident memory (RSS) of the web's and the worker's processes before and after
-100,000 clicks (quick: 5,000), in job mode (the default).
-
-gunicorn with the Procfile's web line and one Procfile ``worker`` run together. A warm-up loads
-what is loaded on first use; RSS is read once everything it sent is stored, then again once the
-clicks of the run are (or at the cap). Every click goes to one link with one user agent, so the
-per-process caches (links, user agents) hold one entry each once warm: growth past the warm-up
-is not a cache filling; with many links and agents those caches add up to their bound, no more.
+"""Part 5: RSS of the web's and the worker's processes (gunicorn with the Procfile's web line,
+one Procfile ``worker``, job mode) after a warm-up and after 100,000 clicks (quick: 5,000), each
+read once what was sent is stored (or at the cap). Every click goes to one link with one user
+agent, so the per-process caches hold one entry each once warm: growth is not a cache filling.
 """
 
 import contextlib
@@ -19,7 +15,7 @@ from shortener.links.lookup import CACHE_MAX_ENTRIES
 from . import loadgen
 from .context import REDIRECT_PATH, Database, Run
 from .ingest import watch
-from .stack import Child, WebServer, app_processes
+from .stack import Child, app_processes
 
 
 def run_part(run: Run, results: dict) -> list[dict]:
@@ -56,7 +52,7 @@ def measure(run: Run, database: Database) -> list[dict]:
             for name, pid in pids.items()]
 
 
-def drive(run: Run, database: Database, server: WebServer, worker: Child, clicks: int) -> int:
+def drive(run: Run, database: Database, server: Child, worker: Child, clicks: int) -> int:
     """``clicks`` redirects as fast as they are answered, then wait (to the cap) until the
     worker has stored them; how many of them it stored."""
     plan, start, started = run.plan, run.persisted(database), time.monotonic()

@@ -1,12 +1,8 @@
-"""Part 1: redirect throughput and latency under gunicorn, per click-tracking mode.
-
-The bare Flask redirect is measured in the same run as the ceiling, before
-and after the modes (a shared machine's load drifts); every mode is reported
-as a ratio to the mean of the two. No worker runs meanwhile: the clicks wait
-in Redis (queue or buffer) and are counted afterwards, so a fall back to
-direct database writes (Redis too slow for REDIS_WEB_TIMEOUT) shows.
-Throughput alone cannot tell a slow request from a busy machine: the web's CPU
-milliseconds per request can, and the machine's busy share shows when the cores ran out.
+"""Part 1: redirect throughput and latency under gunicorn, per click-tracking mode, as a ratio to
+a bare Flask redirect measured before and after them (a shared machine's load drifts). No worker
+runs: the clicks wait in Redis and are counted after, so a fall back to direct database writes
+shows. The web's CPU per request tells a slow request from a busy machine, which the machine's
+busy share shows.
 """
 
 import contextlib
@@ -19,7 +15,7 @@ from shortener.clicks import buffer as click_buffer
 
 from . import loadgen
 from .context import REDIRECT_PATH, Database, Run
-from .stack import WebServer, web
+from .stack import Child, web
 
 MODES = ("off", "sync", "job", "buffer")
 
@@ -71,15 +67,15 @@ def clicks_by_place(run: Run, database: Database, label: str, mode: str) -> dict
     """Clicks of the warm-up and the run by where they are: rows, queue, buffer; rows in any
     mode but ``sync`` mean the web process fell back to the database."""
     clicks = {"database": run.persisted(database),
-              "queue": Queue("clicks", connection=run.redis.client).count,
-              "buffer": click_buffer.pending(run.redis.client)}
+              "queue": Queue("clicks", connection=run.redis).count,
+              "buffer": click_buffer.pending(run.redis)}
     if mode != "sync" and clicks["database"]:
         run.note(f"redirect {label}: {clicks['database']} clicks were written to the database "
                  "by the web process: Redis fell back (REDIS_WEB_TIMEOUT?)")
     return clicks
 
 
-def connections_per_worker(server: WebServer) -> list[int]:
+def connections_per_worker(server: Child) -> list[int]:
     """Established connections to the port held by each gunicorn worker, busiest first: whether
     the load generator's keep-alive connections were spread over the processes."""
     held = []

@@ -22,8 +22,8 @@ REDIRECT_RATIOS = {"off": 0.85, "buffer": 0.6, "job": 0.45}
 INGEST_RATES = {"buffer": 10_000.0, "job": 300.0}  # clicks/s; job: one InProcessWorker
 INGEST_OVER_REDIRECT = 20.0  # buffer ingestion / buffer redirect rate
 SCALE_RATIO = 1.5
-# RSS a process may gain past the warm-up while the caches hold one entry each: the
-# allocator's slack, not a cache filling (see bench/memory.py).
+# RSS a process may gain past the warm-up while the caches hold one entry each: the allocator's
+# slack, not a cache filling (see bench/memory.py).
 MEMORY_GROWTH_MIB = 10.0
 # Job mode in batches, one InProcessWorker: against itself one job at a time, and one buffer flush.
 BATCH_TARGETS = {"one job at a time": 10.0, "buffer flush": 0.5}
@@ -74,33 +74,25 @@ def describe_machine(run: Run) -> dict:
     lines = {name: procfile.argv(name, run.env(None, PORT="$PORT", REDIS_URL="$REDIS_URL"))
              for name in ("web", "worker", "scheduler")}
     return {
-        "cpu_count": psutil.cpu_count(),
-        "cpu_model": _cpu_model(),
+        "cpu_count": psutil.cpu_count(), "cpu_model": _cpu_model(),
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(), "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version, "redis": run.redis.info("server")["redis_version"],
         "postgresql": next((db.version for db in run.databases if db.kind == "postgresql"), None),
-        "redis": run.redis.client.info("server")["redis_version"],
-        "packages": {name: version(name) for name in
-                     ("flask", "sqlalchemy", "gunicorn", "gevent", "rq", "rq-scheduler", "redis",
-                      "psycopg")},
+        "packages": {name: version(name) for name in ("flask", "sqlalchemy", "gunicorn", "gevent",
+                                                      "rq", "rq-scheduler", "redis", "psycopg")},
         **{f"{name}_command": " ".join([os.path.basename(args[0]), *args[1:]])
            for name, args in lines.items()},
         **{f"web_{option}": procfile.option(lines["web"], f"--{option.replace('_', '-')}")
            for option in ("workers", "threads", "worker_class", "worker_connections")},
-        "load_average_at_start": [round(value, 2) for value in psutil.getloadavg()],
-    }
+        "load_average_at_start": [round(value, 2) for value in psutil.getloadavg()]}
 
 
-def machine_line(machine: dict) -> str:
+def machine_line(m: dict) -> str:
     """One line for the README: CPUs, memory, platform, Python, SQLite, PostgreSQL, Redis."""
-    model = f" ({machine['cpu_model']})" if machine["cpu_model"] else ""
-    postgresql = f"PostgreSQL {machine['postgresql']}" if machine["postgresql"] else None
-    return "machine: " + ", ".join(filter(None, [
-        f"{machine['cpu_count']} CPUs{model}", f"{machine['memory_gib']:g} GiB RAM",
-        machine["platform"], f"Python {machine['python']}", f"SQLite {machine['sqlite']}",
-        postgresql, f"Redis {machine['redis']} (own redis-server)"]))
+    return (f"machine: {m['cpu_count']} CPUs ({m['cpu_model'] or 'model unknown'}), {m['memory_gib']:g} GiB "
+            f"RAM, {m['platform']}, Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL "
+            f"{m['postgresql'] or '-'}, Redis {m['redis']} (own redis-server)")
 
 
 def check(results: dict, flush_interval: int) -> list[Target]:
@@ -116,21 +108,16 @@ def check(results: dict, flush_interval: int) -> list[Target]:
                 else None
             targets.append(Target("buffer ingestion / buffer redirect rate", row["database"], ratio,
                                   INGEST_OVER_REDIRECT, True, "x"))
-        if row["worker_class"] != FORKING and row["processes"] == 1:
-            name = row["worker_class"].rpartition(".")[2] + (
-                "" if not row["batch"] else ", one job at a time" if row["batch"] <= 1 else ", in batches")
-            targets.append(Target(f"{row['mode']} ingestion with enrichment, one {name}",
-                                  row["database"], row["clicks_per_second"],
-                                  INGEST_RATES[row["mode"]], True, " clicks/s"))
+        if kind := _kind(row):
+            name = row["worker_class"].rpartition(".")[2] + ("" if row["mode"] == "buffer" else f", {kind}")
+            targets.append(Target(f"{row['mode']} ingestion with enrichment, one {name}", row["database"],
+                                  row["clicks_per_second"], INGEST_RATES[row["mode"]], True, " clicks/s"))
     for database in dict.fromkeys(row["database"] for row in ingest):
-        one = {_batch_kind(row): row["clicks_per_second"] for row in ingest
-               if row["database"] == database and row["processes"] == 1
-               and row["worker_class"] != FORKING}
+        one = {_kind(row): row["clicks_per_second"] for row in ingest if row["database"] == database}
         for against, limit in BATCH_TARGETS.items():
-            batched, base = one.get("batches"), one.get(against)
+            batched, base = one.get("in batches"), one.get(against)
             targets.append(Target(f"job ingestion in batches / {against}", database,
-                                  round(batched / base, 2) if batched and base else None, limit,
-                                  True, "x"))
+                                  round(batched / base, 2) if batched and base else None, limit, True, "x"))
     targets += [Target(f"lag p99, {row['mode']} mode", row["database"], row["lag_p99_s"],
                        target_seconds(row["mode"], flush_interval), False, " s", row["lower_bound"])
                 for row in results.get("lag", [])]
@@ -143,10 +130,13 @@ def check(results: dict, flush_interval: int) -> list[Target]:
     return targets
 
 
-def _batch_kind(row: dict) -> str:
+def _kind(row: dict) -> str | None:
+    """What one process of the Procfile's worker class ran: its rows are compared."""
+    if row["worker_class"] == FORKING or row["processes"] != 1:
+        return None
     if row["mode"] == "buffer":
         return "buffer flush"
-    return "one job at a time" if (row["batch"] or 1) <= 1 else "batches"
+    return "one job at a time" if (row["batch"] or 1) <= 1 else "in batches"
 
 
 def table(title: str, columns: dict, rows: list[dict]) -> str:
@@ -193,43 +183,35 @@ def render(results: dict, targets: list[Target]) -> str:
            f"{plan['warmup_seconds']:g} s of warm-up; lag load: the same at a fixed rate"]
     tables = {
         "redirect": ("Redirect throughput (gunicorn, Procfile web settings, no worker running)", {
-            "database": "database", "mode": "mode", "req/s": "requests_per_second",
+            "mode": "mode", "req/s": "requests_per_second",
             **{f"{p} ms": ("latency_ms", p) for p in ("p50", "p95", "p99")},
-            "web CPU ms/req": "web_ms_per_request",
-            "machine busy": lambda row: f"{row['machine_busy']:.0%}",
-            "conns per worker": lambda row: "/".join(map(str, row["connections_per_worker"] or "-")),
+            "web CPU ms/req": "web_ms_per_request", "machine busy": lambda r: f"{r['machine_busy']:.0%}",
+            "conns per worker": lambda r: "/".join(map(str, r["connections_per_worker"] or "-")),
             "vs bare": "ratio_to_bare"}),
-        "ingest": ("Ingestion (rq worker --burst, or worker-pool, on a pre-filled queue or buffer); "
-                   "enrichment per click: {new_agents_us} µs for a new user agent, {cached_agents_us} "
-                   "µs for one seen before (per-process cache)", {
-            "database": "database", "mode": "mode",
-            "worker": lambda row: worker_label(row["worker_class"], row["processes"], row["batch"]),
+        "ingest": ("Ingestion (burst workers on a pre-filled queue or buffer); enrichment per click: "
+                   "{new_agents_us} µs a new user agent, {cached_agents_us} µs a cached one", {
+            "mode": "mode", "worker": lambda r: worker_label(r["worker_class"], r["processes"], r["batch"]),
             "clicks": "persisted", "seconds": "seconds", "clicks/s": "clicks_per_second",
-            "wall s": "wall_seconds", "consistent": lambda row: "yes" if row["consistent"] else "NO"}),
-        "lag": ("Lag, redirect to row visible (web + one Procfile worker + scheduler in buffer mode; "
-                "job: at the rate one worker process stores, buffer: at half the redirect capacity)", {
-            "database": "database", "mode": "mode", "rate/s": "rate",
-            "one worker clicks/s": "one_worker_rate", "redirect req/s": "capacity",
-            "workers for redirect req/s": "workers_for_capacity", "redirects": "redirects",
-            "stored": "stored", "p50 s": _lag("lag_p50_s"), "p99 s": _lag("lag_p99_s"),
-            "max s": _lag("lag_max_s"), "target s": "target_s"}),
-        "scale": ("Scale: page render time, median (in-process test client), a link of {clicks_small:,} "
-                  "clicks (small) against one of {clicks_big:,} (big)", {
-            "database": "database", "page": "page", "ms, small": ("small", "median_ms"),
-            "ms, big": ("big", "median_ms"), "ratio": "ratio", "skipped": "skipped"}),
-        "memory": ("Memory: RSS after a warm-up and after the clicks (job mode, web + one Procfile "
-                   "worker; one link, one user agent, so the caches hold one entry each; their bounds: "
-                   "link cache {link_cache_entries:,} links, enrichment cache "
-                   "{enrichment_cache_agents:,} agents)", {
-            "database": "database", "process": "process", "clicks stored": "stored",
-            "RSS before MiB": "rss_before_mib", "RSS after MiB": "rss_after_mib",
-            "growth MiB": "growth_mib"}),
+            "wall s": "wall_seconds", "consistent": lambda r: "yes" if r["consistent"] else "NO"}),
+        "lag": ("Lag, redirect to row visible (web, one Procfile worker; job mode at its rate, buffer "
+                "mode at half the redirect capacity)", {
+            "mode": "mode", "rate/s": "rate", "one worker clicks/s": "one_worker_rate",
+            "redirect req/s": "capacity", "workers for redirect req/s": "workers_for_capacity",
+            "redirects": "redirects", "stored": "stored", "p50 s": _lag("lag_p50_s"),
+            "p99 s": _lag("lag_p99_s"), "max s": _lag("lag_max_s"), "target s": "target_s"}),
+        "scale": ("Scale: median render, a link of {clicks_small:,} clicks (small), {clicks_big:,} (big)", {
+            "page": "page", "ms, small": ("small", "median_ms"), "ms, big": ("big", "median_ms"),
+            "ratio": "ratio", "skipped": "skipped"}),
+        "memory": ("Memory: RSS after a warm-up and after the clicks (one link, one agent; the caches' "
+                   "bounds: {link_cache_entries:,} links, {enrichment_cache_agents:,} agents)", {
+            "process": "process", "clicks stored": "stored", "RSS before MiB": "rss_before_mib",
+            "RSS after MiB": "rss_after_mib", "growth MiB": "growth_mib"}),
     }
     for part, (title, columns) in tables.items():
         if results.get(part):
             fields = {**results[part][0], **results.get("memory_cache_bounds", {}),
                       **results.get("enrichment", {})}
-            out += ["", table(title.format(**fields), columns, results[part])]
+            out += ["", table(title.format(**fields), {"database": "database", **columns}, results[part])]
     out += ["", f"Targets: {sum(1 for t in targets if t.passed)} pass, "
             f"{sum(1 for t in targets if t.passed is False)} miss"]
     out += [f"- {t.database}: {t.name}: {t.verdict()}" for t in targets]

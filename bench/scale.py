@@ -1,12 +1,7 @@
-"""Part 4: the link page for every range, the dashboard and the first bytes of the CSV export
-with a link of 1,000,000 clicks, against the same pages with a link of 1,000 clicks.
-
-Two users get the same number of links; one link of each gets its clicks, spread over
-SPREAD_DAYS days up to now, with their enrichment columns (about 50,000 distinct user agents,
-2,000 referrer hosts) and every rollup consistent with the rows: ``daily_clicks`` (humans, bots,
-visitors), ``hourly_clicks`` for the last 90 days, ``daily_breakdown`` and the ranges filled from
-it, the link's totals. Pages are rendered by an in-process test client, logged in through POST
-/auth/login.
+"""Part 4: the link page for every range, the dashboard and the CSV export's first bytes with a
+link of 1,000,000 clicks against one of 1,000. Each of two users has a hot link whose clicks span
+SPREAD_DAYS with enrichment columns (~50,000 agents, 2,000 referrer hosts) and every rollup
+consistent with the rows; an in-process test client renders the pages, logged in for real.
 """
 
 import contextlib
@@ -27,9 +22,7 @@ from shortener.timeutil import utcnow
 from .context import PASSWORD, Database, Plan, Run
 from .loadgen import percentile
 
-SPREAD_DAYS = 365
-HOURLY_DAYS = 90
-WARM_RENDERS = 2
+SPREAD_DAYS, HOURLY_DAYS, WARM_RENDERS = 365, 90, 2
 
 # Bulk seeding is SQL on purpose: rows are built by the database in one statement, where a
 # million ORM objects (or even executemany) would take minutes. ``i`` numbers the clicks.
@@ -56,19 +49,15 @@ DIALECT = {
             SELECT lower(hex(randomblob(16))), :link_id,
                    strftime('%Y-%m-%d %H:%M:%S', :start, '+' || ((i * :span) / :count) || ' seconds')
                      || '.000000', {columns} FROM n""",
-        "day": "substr(clicked_at, 1, 10)",
-        "hour": "substr(clicked_at, 1, 13) || ':00:00.000000'",
-        "since": ":since",
-    },
+        "day": "substr(clicked_at, 1, 10)", "hour": "substr(clicked_at, 1, 13) || ':00:00.000000'",
+        "since": ":since"},
     "postgresql": {
         "clicks": INSERT_CLICKS + """
             SELECT gen_random_uuid(), :link_id,
                    CAST(:start AS timestamp) + make_interval(secs => (i::bigint * :span) / :count),
                    {columns} FROM generate_series(1, :count) AS i""",
-        "day": "CAST(clicked_at AS date)",
-        "hour": "date_trunc('hour', clicked_at)",
-        "since": "CAST(:since AS timestamp)",
-    },
+        "day": "CAST(clicked_at AS date)", "hour": "date_trunc('hour', clicked_at)",
+        "since": "CAST(:since AS timestamp)"},
 }
 HUMANS = "CASE WHEN is_bot THEN 0 ELSE 1 END"
 ROLLUPS = [
