@@ -71,10 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     plan = context.Plan(**{**context.PLAN, **(context.QUICK if args.quick else {}),
                             **({"flush_interval": args.flush_interval} if args.flush_interval else {})})
     notes: list[str] = []
+    chosen: list = []
     try:
         chosen = databases(args, workdir, notes)
         run = context.Run(plan, workdir, chosen, notes=notes)
     except context.BenchSetupError as exc:
+        for database in chosen:  # a schema made before the redis-server failed
+            database.close()
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     results = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
