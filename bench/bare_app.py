@@ -1,11 +1,7 @@
-"""The ceiling: a bare Flask redirect, no database, no tracking, no extensions.
-
-Served by gunicorn with the Procfile's web settings as ``bench.bare_app:create_app()``.
-"""
+"""The ceiling: a bare Flask redirect, no database, no tracking, no extensions; served by
+gunicorn with the Procfile's web settings as ``bench.bare_app:create_app()``."""
 
 from flask import Flask, redirect
-
-TARGET_URL = "https://example.com/"
 
 
 def create_app() -> Flask:
@@ -13,7 +9,7 @@ def create_app() -> Flask:
 
     @app.route("/<username>/<slug>", methods=["GET", "HEAD"])
     def follow(username: str, slug: str):
-        response = redirect(TARGET_URL, code=302)
+        response = redirect("https://example.com/", code=302)
         response.headers["Cache-Control"] = "private, max-age=0"
         return response
 

@@ -1,7 +1,6 @@
 """``python -m bench``: options, setting up the run's own services, the parts in order."""
 
 import argparse
-import dataclasses
 import os
 import shutil
 import sys
@@ -12,76 +11,51 @@ from datetime import UTC, datetime
 
 from shortener import PROJECT_ROOT
 
-from . import ingest, lag, load, machine, memory, redirect, report, scale
-from .context import Plan, Run
-from .services import BenchSetupError, RedisTarget, postgresql_database, sqlite_database
+from . import context, ingest, lag, memory, redirect, report, scale
 
-PARTS = ("redirect", "ingest", "lag", "scale", "memory")
-RESULTS_DIR = os.path.join(PROJECT_ROOT, "bench", "results")
+PARTS = {"redirect": redirect.run_part, "ingest": ingest.run_part, "lag": lag.run_part,
+         "scale": scale.run_part, "memory": memory.run_part}  # each: (run, results) -> rows
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench", description="Benchmark the shortener on this machine, on "
-        "loopback, with throwaway data of its own; print a table and write JSON results.")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny durations and seeds (the smoke test's run)")
-    parser.add_argument("--only", default=",".join(PARTS),
-                        help=f"comma-separated parts to run (default: {','.join(PARTS)})")
-    parser.add_argument("--databases", default="auto",
-                        help="sqlite, postgresql or both, comma-separated (default: SQLite, "
-                        "and PostgreSQL when a URL is given)")
-    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_DATABASE_URL")
-                        or os.environ.get("TEST_DATABASE_URL"),
-                        help="a local PostgreSQL; the bench works in a schema of its own "
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmark the shortener "
+                                     "on this machine, on loopback, with throwaway data of its own.")
+    parser.add_argument("--quick", action="store_true", help="tiny durations and seeds (the smoke test's)")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"parts to run (default: {','.join(PARTS)})")
+    parser.add_argument("--databases", default="auto", help="sqlite, postgresql or both (default: "
+                        "SQLite, and PostgreSQL when a URL is given)")
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
+        "TEST_DATABASE_URL"), help="a local PostgreSQL, where the bench works in a schema of its own "
                         "(default: BENCH_DATABASE_URL or TEST_DATABASE_URL)")
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL"),
-                        help="a Redis DB of its own, not 0, empty (default: BENCH_REDIS_URL; "
-                        "without it the bench starts its own redis-server)")
-    parser.add_argument("--load-generator", choices=("auto", "wrk", "python"), default="auto",
-                        help="auto: wrk when installed, else the Python generator")
-    parser.add_argument("--web-worker-classes", default="",
-                        help="gunicorn worker classes the redirect part runs side by side, "
-                        "comma-separated, e.g. gthread,gevent (gthread with WEB_THREADS or 4 "
-                        "threads); default: the Procfile's web line's only")
-    parser.add_argument("--flush-interval", type=int,
-                        help="CLICK_FLUSH_INTERVAL for the lag part (default: 10, quick: 1)")
-    parser.add_argument("--results-dir", default=RESULTS_DIR)
-    parser.add_argument("--keep-logs", action="store_true",
-                        help="keep the processes' logs (kept anyway when a part fails)")
+    parser.add_argument("--flush-interval", type=int, help="CLICK_FLUSH_INTERVAL (default: 10, quick: 1)")
+    parser.add_argument("--results-dir", default=os.path.join(PROJECT_ROOT, "bench", "results"))
     args = parser.parse_args(argv)
     args.only = [part.strip() for part in args.only.split(",") if part.strip()]
-    unknown = set(args.only) - set(PARTS)
-    if unknown:
-        parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
+    if set(args.only) - set(PARTS):
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(set(args.only) - set(PARTS)))}")
     return args
 
 
 def databases(args: argparse.Namespace, workdir: str, notes: list[str]) -> list:
     wanted = args.databases.split(",") if args.databases != "auto" else ["sqlite", "postgresql"]
-    chosen = [sqlite_database(workdir)] if "sqlite" in wanted else []
-    if "postgresql" in wanted:
-        if args.postgres_url:
-            chosen.append(postgresql_database(args.postgres_url))
-        elif args.databases == "auto":
-            notes.append("PostgreSQL skipped: set BENCH_DATABASE_URL (or TEST_DATABASE_URL), "
-                         "e.g. postgresql://postgres@127.0.0.1:5432/test")
-        else:
-            raise BenchSetupError("--databases postgresql needs --postgres-url or "
-                                  "BENCH_DATABASE_URL")
+    chosen = [context.sqlite_database(workdir)] if "sqlite" in wanted else []
+    if "postgresql" in wanted and args.postgres_url:
+        chosen.append(context.postgresql_database(args.postgres_url))
+    elif "postgresql" in wanted and args.databases == "auto":
+        notes.append("PostgreSQL skipped: set BENCH_DATABASE_URL (or TEST_DATABASE_URL), "
+                     "e.g. postgresql://postgres@127.0.0.1:5432/test")
+    elif "postgresql" in wanted:
+        raise context.BenchSetupError("--databases postgresql needs --postgres-url or BENCH_DATABASE_URL")
     return chosen
 
 
-def run_parts(run: Run, only: list[str], results: dict) -> list[str]:
+def run_parts(run: context.Run, only: list[str], results: dict) -> list[str]:
     """Run the parts asked for, in order; a failing part is reported and the rest go on."""
-    steps = {"redirect": lambda: redirect.run_part(run), "ingest": lambda: ingest.run_part(run, results),
-             "lag": lambda: lag.run_part(run, results),
-             "scale": lambda: scale.run_part(run), "memory": lambda: memory.run_part(run, results)}
     failed = []
     for part in (part for part in PARTS if part in only):
         started = time.monotonic()
         try:
-            results[part] = steps[part]()
+            results[part] = PARTS[part](run, results)
         except Exception as exc:  # one broken part must not lose the others' numbers
             traceback.print_exc()
             run.note(f"{part} failed: {type(exc).__name__}: {exc}".splitlines()[0])
@@ -94,16 +68,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="shortener-bench-")
+    plan = context.Plan(**{**context.PLAN, **(context.QUICK if args.quick else {}),
+                            **({"flush_interval": args.flush_interval} if args.flush_interval else {})})
+    notes: list[str] = []
+    chosen: list = []
     try:
-        run = open_run(args, workdir)
-    except BenchSetupError as exc:
+        chosen = databases(args, workdir, notes)
+        run = context.Run(plan, workdir, chosen, notes=notes)
+    except context.BenchSetupError as exc:
+        for database in chosen:  # a schema made before the redis-server failed
+            database.close()
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     results = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
                "options": {"quick": args.quick, "only": args.only,
                            "databases": [db.kind for db in run.databases], **vars(run.plan)},
-               "machine": machine.describe(run), "part_seconds": {}, "notes": run.notes}
-    note_conditions(run, args, results["machine"])
+               "machine": report.describe_machine(run), "part_seconds": {}, "notes": run.notes}
+    load_average = results["machine"]["load_average_at_start"][0]
+    if load_average >= 0.5:
+        run.note(f"the machine was not idle at the start (load average {load_average:g}): other "
+                 f"work competes for its {results['machine']['cpu_count']} cores; expect noise")
+    if args.quick:
+        run.note("quick run: tiny durations and seeds; its numbers check the harness, not the app")
     try:
         failed = run_parts(run, args.only, results)
     finally:
@@ -114,37 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + report.render(results, targets))
     path = report.write(results, args.results_dir)
     print(f"\nresults: {os.path.relpath(path)} ({results['elapsed_seconds']:g} s in all)")
-    if failed or args.keep_logs:
+    if failed:
         print(f"logs of the processes kept in {workdir}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failed else 0
-
-
-def open_run(args: argparse.Namespace, workdir: str) -> Run:
-    """The plan, the run's Redis and databases, the load generator."""
-    notes: list[str] = []
-    plan = Plan.quick() if args.quick else Plan()
-    if args.flush_interval:
-        plan = dataclasses.replace(plan, flush_interval=args.flush_interval)
-    classes = tuple(name.strip() for name in args.web_worker_classes.split(",") if name.strip())
-    if classes:
-        plan = dataclasses.replace(plan, web_worker_classes=classes)
-    redis_target = (RedisTarget.existing(args.redis_url) if args.redis_url
-                    else RedisTarget.own_server(workdir))
-    return Run(plan, workdir, redis_target, databases(args, workdir, notes),
-               load.choose(args.load_generator), notes=notes)
-
-
-def note_conditions(run: Run, args: argparse.Namespace, described: dict) -> None:
-    """What makes this run's numbers less than the machine's best."""
-    if run.generator == "python" and args.load_generator == "auto":
-        run.note("wrk is not installed (apt-get install -y wrk): throughput measured with "
-                 "the Python load generator, which takes a core from the server")
-    load_average = described["load_average_at_start"][0]
-    if load_average >= 0.5:
-        run.note(f"the machine was not idle at the start (load average {load_average:g}): other "
-                 f"work competes for its {described['cpu_count']} cores; expect noisy numbers")
-    if args.quick:
-        run.note("quick run: tiny durations and seeds; its numbers check the harness, "
-                 "not the app")

@@ -1,16 +1,8 @@
-"""Part 2: clicks persisted per second by one worker process.
-
-Job mode: a queue pre-filled with ``record_click`` jobs (as the redirect
-enqueues them), drained by a real ``rq worker --burst`` of each worker class:
-the Procfile's (``InProcessWorker``) one job at a time (``CLICK_JOB_BATCH=1``, the
-design before batches) and in batches of the default ``CLICK_JOB_BATCH``, side by side.
-Buffer mode: a buffer pre-filled with events (as the redirect pushes them),
-drained by one ``flush_click_buffer`` job on a real burst worker of the
-Procfile's worker class.
-
-The rate is taken between the first and the last commit seen, so the
-worker's start-up (loading the app) is not in it; the wall time including
-start-up is reported too.
+"""Part 2: clicks persisted per second by one worker process (and by ``rq worker-pool -n 2``):
+a real ``rq worker --burst`` on a queue pre-filled with click jobs as the redirect enqueues them
+(the forking ``Worker``; the Procfile's class one job at a time, ``CLICK_JOB_BATCH=1``, and in
+batches), or one ``flush_click_buffer`` job on a pre-filled buffer. The rate runs from the first
+to the last commit seen, without the worker's start-up; the wall time with it is reported too.
 """
 
 import time
@@ -19,31 +11,25 @@ from shortener.background.queues import CLICKS, enqueue
 from shortener.clicks import buffer as click_buffer
 from shortener.clicks.enrichment import Enricher
 from shortener.clicks.tracking import enqueue_click
-from shortener.dev.procfile import worker_class as procfile_worker_class
+from tests.support.procfile import worker_class as procfile_worker_class
 
-from .context import Run, make_events
-from .services import Database
+from .context import Database, Run, make_events
 from .stack import burst_worker, running
 
 FORKING = "shortener.background.worker.Worker"
-POOL_PROCESSES = 2  # ``rq worker-pool --num-workers 2``: what a second process adds
-ONE_BY_ONE = 1  # CLICK_JOB_BATCH of the worker that stores one click job at a time
-BATCHED = None  # the default CLICK_JOB_BATCH
 POLL_SECONDS = 0.05
-CHUNK = 1000
 
 
 def run_part(run: Run, results: dict) -> list[dict]:
     results["enrichment"] = enrichment_cost(run.plan.enrichment_clicks)
-    plan, procfile_class = run.plan, procfile_worker_class()
-    job_runs = ((FORKING, 1, plan.ingest_jobs_forking, ONE_BY_ONE),
-                (procfile_class, 1, plan.ingest_jobs_in_process, ONE_BY_ONE),
-                (procfile_class, 1, plan.ingest_jobs_batched, BATCHED),
-                (procfile_class, POOL_PROCESSES, plan.ingest_jobs_batched, BATCHED))
-    rows = []
-    for database in run.databases:
-        rows += [measure(run, database, "job", worker_class, count, processes, batch)
-                 for worker_class, processes, count, batch in job_runs]
+    plan, procfile_class, rows = run.plan, procfile_worker_class(), []
+    for database in run.databases:  # (worker class, processes, clicks, CLICK_JOB_BATCH or default)
+        for worker_class, processes, count, batch in (
+                (FORKING, 1, plan.ingest_jobs_forking, 1),
+                (procfile_class, 1, plan.ingest_jobs_in_process, 1),
+                (procfile_class, 1, plan.ingest_jobs_batched, None),
+                (procfile_class, 2, plan.ingest_jobs_batched, None)):
+            rows.append(measure(run, database, "job", worker_class, count, processes, batch))
         rows.append(measure(run, database, "buffer", procfile_class, plan.ingest_buffer))
     return rows
 
@@ -51,11 +37,11 @@ def run_part(run: Run, results: dict) -> list[dict]:
 def enrichment_cost(count: int) -> dict:
     """Microseconds per click of ``Enricher.enrich``: every agent new (parsed) and every agent
     seen before (the per-process cache), on the redirect's events."""
-    enricher = Enricher()
+    enricher, result = Enricher(), {}
     enricher.enrich(make_events([0], 1)[0])  # the geo data and parsers load on first use
-    result = {}
-    for name, events in (("new_agents_us", _distinct_agents(make_events([0], count))),
-                         ("cached_agents_us", make_events([0], count))):
+    new = [{**event, "user_agent": f"{event['user_agent']} bench/{index}"}
+           for index, event in enumerate(make_events([0], count))]
+    for name, events in (("new_agents_us", new), ("cached_agents_us", make_events([0], count))):
         started = time.perf_counter()
         for event in events:
             enricher.enrich(event)
@@ -64,22 +50,15 @@ def enrichment_cost(count: int) -> dict:
     return result
 
 
-def _distinct_agents(events: list[dict]) -> list[dict]:
-    return [{**event, "user_agent": f"{event['user_agent']} bench/{index}"}
-            for index, event in enumerate(events)]
-
-
 def measure(run: Run, database: Database, mode: str, worker_class: str, count: int,
-            processes: int = 1, batch: int | None = BATCHED) -> dict:
+            processes: int = 1, batch: int | None = None) -> dict:
     """One burst run; ``batch``: the worker's CLICK_JOB_BATCH (None: the default)."""
-    events = make_events(run.fixtures(database)[1:], count)
+    events, app = make_events(run.fixtures(database)[1:], count), run.app(database)
     run.reset_clicks(database)
-    app = run.app(database)
     with app.app_context():
         (prefill_queue if mode == "job" else prefill_buffer)(events)
-    if batch is None and mode == "job":
-        batch = app.config["CLICK_JOB_BATCH"]
-    batch = batch if mode == "job" else None  # the buffer's flush job, whatever CLICK_JOB_BATCH
+    # The buffer's flush job stores its batch whatever CLICK_JOB_BATCH.
+    batch = (batch or app.config["CLICK_JOB_BATCH"]) if mode == "job" else None
     label = f"{database.kind} / {mode} / {worker_label(worker_class, processes, batch)}"
     print(f"ingest: {label}: {count} clicks waiting", flush=True)
     settings = {"CLICK_JOB_BATCH": batch} if batch else {}
@@ -87,8 +66,7 @@ def measure(run: Run, database: Database, mode: str, worker_class: str, count: i
         samples = watch(run, database, worker, count, run.plan.ingest_cap_seconds)
         exit_code = worker.process.poll()  # None: still running at the cap
     row = {"database": database.kind, "mode": mode, "worker_class": worker_class,
-           "processes": processes, "batch": batch,
-           "clicks_waiting": count, **summarize(samples),
+           "processes": processes, "batch": batch, "clicks_waiting": count, **summarize(samples),
            "worker_exit": exit_code, "consistent": run.consistent(database)}
     if row["persisted"] < count:
         run.note(f"ingest {label}: {row['persisted']} of {count} clicks stored within "
@@ -114,16 +92,14 @@ def prefill_buffer(events: list[dict]) -> None:
     from jobs.clicks import flush_click_buffer
     from shortener.background.redis_clients import worker_redis
 
-    client = worker_redis()
-    for start in range(0, len(events), CHUNK):
-        client.lpush(click_buffer.BUFFER, *map(click_buffer.encode, events[start:start + CHUNK]))
+    for start in range(0, len(events), 1000):
+        worker_redis().lpush(click_buffer.BUFFER, *map(click_buffer.encode, events[start:start + 1000]))
     enqueue(CLICKS, flush_click_buffer, web=False, retry=None)
 
 
 def watch(run: Run, database: Database, worker, count: int, cap: float) -> list:
     """(seconds since start, clicks persisted) until all are in, the worker exits, or ``cap``."""
-    start = time.monotonic()
-    samples = [(0.0, 0)]
+    start, samples = time.monotonic(), [(0.0, 0)]
     while True:
         alive = worker.running()  # read before the count: a last commit is not missed
         persisted, now = run.persisted(database), time.monotonic() - start
@@ -136,17 +112,10 @@ def watch(run: Run, database: Database, worker, count: int, cap: float) -> list:
 
 def summarize(samples: list[tuple[float, int]]) -> dict:
     """Rate between the first and the last commit seen; wall time from the worker's start."""
-    first = next(((t, n) for t, n in samples if n > 0), None)
+    first_t, first_n = next(((t, n) for t, n in samples if n > 0), samples[-1])
     last_t, last_n = samples[-1]
-    if first is None:
-        return {"persisted": 0, "seconds": None, "clicks_per_second": 0.0,
-                "wall_seconds": round(last_t, 3)}
-    first_t, first_n = first
     rate = (last_n - first_n) / (last_t - first_t) if last_t > first_t else None
-    return {
-        "persisted": last_n,
-        "seconds": round(last_t - first_t, 3),
-        "clicks_per_second": round(rate, 1) if rate else None,
-        "wall_seconds": round(last_t, 3),
-        "wall_clicks_per_second": round(last_n / last_t, 1) if last_t else None,
-    }
+    return {"persisted": last_n, "seconds": round(last_t - first_t, 3) if last_n else None,
+            "clicks_per_second": round(rate, 1) if rate else (None if last_n else 0.0),
+            "wall_seconds": round(last_t, 3),
+            "wall_clicks_per_second": round(last_n / last_t, 1) if last_t else None}

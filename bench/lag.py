@@ -1,33 +1,21 @@
-"""Part 3: lag from redirect to row visible, under steady load.
-
-Job mode runs at the rate one process of the Procfile's worker class stores
-in batches (``CLICK_JOB_BATCH``; the ingest part's, else a probe of its own),
-capped at the redirect capacity; buffer mode at half the redirect capacity. The row reports both
-rates, so the number of worker processes a traffic needs can be read off.
-
-gunicorn, the Procfile's worker and (buffer mode) the Procfile's scheduler
-run together on the machine; a fixed-rate load runs for a while. A poller
-reads the clicks committed (the sum of ``click_count``, updated in the same
-transaction as the rows) every POLL_SECONDS. Both the worker queue and the
-buffer are FIFO, so the k-th click answered is the k-th stored: its lag is
-the first poll that saw k clicks, less the time its redirect was answered
-(the horizontal distance between the two cumulative curves). Resolution:
-POLL_SECONDS.
+"""Part 3: lag from redirect to row visible, under steady load: job mode at the rate one worker
+process stores in batches (the ingest part's, else a probe), capped at the redirect capacity;
+buffer mode at half the redirect capacity. gunicorn, the Procfile's worker and (buffer) scheduler
+run together; a thread reads the clicks committed (the sum of ``click_count``, in the rows'
+transaction) every POLL_SECONDS. Queue and buffer are FIFO, so the k-th click answered is the k-th
+stored: its lag is the first poll that saw k clicks, less the time its redirect was answered.
 """
 
 import math
 import threading
 import time
 
-from shortener.dev.procfile import worker_class as procfile_worker_class
+from tests.support.procfile import worker_class as procfile_worker_class
 
-from . import ingest, load, redirect
-from .context import REDIRECT_PATH, Run
-from .loadgen import percentile
-from .services import Database
+from . import ingest, loadgen, redirect
+from .context import REDIRECT_PATH, Database, Run
 from .stack import app_processes
 
-MODES = ("job", "buffer")
 POLL_SECONDS = 0.1
 
 
@@ -39,7 +27,7 @@ def target_seconds(mode: str, flush_interval: int) -> float:
 def run_part(run: Run, results: dict) -> list[dict]:
     rows = []
     for database in run.databases:
-        for mode in MODES:
+        for mode in ("job", "buffer"):
             capacity = redirect_capacity(run, results, database, mode)
             worker_rate = one_worker_rate(run, results, database) if mode == "job" else None
             if mode == "job" and not worker_rate:
@@ -52,21 +40,19 @@ def run_part(run: Run, results: dict) -> list[dict]:
 
 def redirect_capacity(run: Run, results: dict, database: Database, mode: str) -> float:
     """Redirects/s in ``mode``: the redirect part's of this run, else a probe half as long."""
-    for row in results.get("redirect") or []:
-        if (row["database"], row["mode"]) == (database.kind, mode) and row.get("procfile", True):
-            return row["requests_per_second"]
-    probe = redirect.measure(run, database, mode, seconds=run.plan.redirect_seconds / 2)
-    return probe["requests_per_second"]
+    rows = [row for row in results.get("redirect") or []
+            if (row["database"], row["mode"]) == (database.kind, mode)]
+    return (rows[0] if rows else redirect.measure(run, database, mode, run.plan.redirect_seconds / 2))[
+        "requests_per_second"]
 
 
 def one_worker_rate(run: Run, results: dict, database: Database) -> float | None:
-    """Clicks/s one process of the Procfile's worker class stores in job mode: the ingest
-    part's of this run, else a probe of its own."""
+    """Clicks/s one process of the Procfile's worker class stores in job mode, in batches (as
+    configured): the ingest part's of this run, else a probe of its own."""
     wanted = (database.kind, "job", procfile_worker_class(), 1)
     for row in results.get("ingest") or []:
-        batched = (row.get("batch") or 1) > 1  # the Procfile's worker, as configured
-        if (row["database"], row["mode"], row["worker_class"], row.get("processes")) == wanted \
-                and batched:
+        if (row["database"], row["mode"], row["worker_class"], row["processes"]) == wanted \
+                and (row["batch"] or 1) > 1:
             return row["clicks_per_second"]
     return ingest.measure(run, database, "job", wanted[2], run.plan.ingest_jobs_batched)[
         "clicks_per_second"]
@@ -74,69 +60,46 @@ def one_worker_rate(run: Run, results: dict, database: Database) -> float | None
 
 def measure(run: Run, database: Database, mode: str, rate: float, capacity: float,
             worker_rate: float | None) -> dict:
-    plan = run.plan
+    plan, samples, stop = run.plan, [], threading.Event()
     target = target_seconds(mode, plan.flush_interval)
     run.fixtures(database)
     run.reset_clicks(database)
     print(f"lag: {database.kind} / {mode}: {rate:g} redirects/s for {plan.lag_seconds:g} s",
           flush=True)
-    with app_processes(run, database, mode, REDIRECT_PATH) as (server, _), \
-            CommitPoller(run, database) as poller:
-        result = load.fixed_rate(server.url, rate, plan.lag_seconds, plan.lag_connections,
-                                 run.workdir)
-        answered = result.pop("redirect_times")
-        poller.wait_for(len(answered), target + plan.lag_slack_seconds)
-    lags, unseen = click_lags(answered, poller.samples, time.time())
+
+    def poll() -> None:  # (wall time the query started, clicks committed)
+        while not stop.is_set():
+            samples.append((time.time(), run.persisted(database)))
+            stop.wait(POLL_SECONDS)
+
+    with app_processes(run, database, mode, REDIRECT_PATH) as (server, _):
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        try:
+            result = loadgen.run(server.url, plan.lag_seconds, plan.lag_connections,
+                                 int(rate * plan.lag_seconds) + 1, run.workdir, rate)
+            answered = result.pop("redirect_times")
+            deadline = time.time() + target + plan.lag_slack_seconds
+            while (samples[-1][1] if samples else 0) < len(answered) and time.time() < deadline:
+                time.sleep(POLL_SECONDS)  # until every click answered is committed, or the deadline
+        finally:
+            stop.set()
+            poller.join(10)
+    lags, unseen = click_lags(answered, samples, time.time())
     return {
         "database": database.kind, "mode": mode, "capacity": capacity,
         "worker_class": procfile_worker_class(), "one_worker_rate": worker_rate,
         # worker processes that keep up with the redirect capacity, if they scale linearly
         "workers_for_capacity": math.ceil(capacity / worker_rate) if worker_rate else None,
-        "rate": rate, "achieved_rate": result["requests_per_second"],
-        "redirects": len(answered), "errors": result["errors"],
-        "redirect_latency_ms": result["latency_ms"],
-        "stored": poller.stored(), "unseen": unseen,
-        "lag_p50_s": _rounded(percentile(lags, 50)),
-        "lag_p99_s": _rounded(percentile(lags, 99)),
-        "lag_max_s": _rounded(max(lags) if lags else None),
+        "rate": rate, "achieved_rate": result["requests_per_second"], "redirects": len(answered),
+        "errors": result["errors"], "redirect_latency_ms": result["latency_ms"],
+        "stored": samples[-1][1] if samples else 0, "unseen": unseen,
+        **{f"lag_{name}_s": None if value is None else round(value, 3) for name, value in (
+            ("p50", loadgen.percentile(lags, 50)), ("p99", loadgen.percentile(lags, 99)),
+            ("max", max(lags, default=None)))},
         "lower_bound": unseen > 0,  # unseen clicks count with the time waited for them
-        "target_s": target,
-        "flush_interval": plan.flush_interval,
-        "consistent": run.consistent(database),
-    }
-
-
-class CommitPoller:
-    """In a thread, every POLL_SECONDS: (wall time the query started, clicks committed)."""
-
-    def __init__(self, run: Run, database: Database):
-        self.run, self.database = run, database
-        self.samples: list[tuple[float, int]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-
-    def __enter__(self) -> "CommitPoller":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._thread.join(10)
-
-    def _poll(self) -> None:
-        while not self._stop.is_set():
-            started = time.time()
-            self.samples.append((started, self.run.persisted(self.database)))
-            self._stop.wait(POLL_SECONDS)
-
-    def stored(self) -> int:
-        return self.samples[-1][1] if self.samples else 0
-
-    def wait_for(self, count: int, seconds: float) -> None:
-        """Until ``count`` clicks are committed, or ``seconds`` have passed."""
-        deadline = time.time() + seconds
-        while self.stored() < count and time.time() < deadline:
-            time.sleep(POLL_SECONDS)
+        "target_s": target, "flush_interval": plan.flush_interval,
+        "consistent": run.consistent(database)}
 
 
 def click_lags(answered: list[float], samples: list[tuple[float, int]],
@@ -152,7 +115,3 @@ def click_lags(answered: list[float], samples: list[tuple[float, int]],
         else:
             lags.append(max(0.0, samples[index][0] - answered_at))
     return lags, unseen
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)

@@ -15,49 +15,42 @@ import http.cookiejar
 import json
 import logging
 import os
-import re
 import subprocess
 import sys
 import tempfile
-import threading
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from shortener import create_app
 from shortener.accounts.users import create_user
-from shortener.dev.embedded_redis import free_port, start_redis, stop_redis
-from shortener.dev.harness import base_config
 from shortener.links.service import create_link
+from tests.conftest import RedisServer
+from tests.helpers import csrf_token, serve
+from tests.support.harness import base_config
 
 CATEGORIES = ("accessibility", "best-practices", "seo")
 USERNAME, PASSWORD = "lighthouse", "a long lighthouse passphrase"
 RESULTS = Path(__file__).parent / "results"
 
 
-def serve(app, workdir: str):
-    """The app on a free loopback port, with a user and a link; (base URL, link id, stop)."""
+def seed(app) -> int:
+    """The schema, a user and a link; the link's id."""
     with app.app_context():
         upgrade()
         user = create_user(USERNAME, f"{USERNAME}@example.com", PASSWORD)
-        link = create_link(user.id, "https://example.com/a/long/page", title="Example page", slug="launch")
-        link_id = link.id
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return f"http://127.0.0.1:{server.server_port}", link_id, server.shutdown
+        return create_link(user.id, "https://example.com/a/long/page", title="Example page",
+                           slug="launch").id
 
 
 def session_cookie(base_url: str) -> str:
     """Log in through the form (CSRF token and all); the Cookie header of that login."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base_url}/auth/login").read().decode()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token(opener.open(f"{base_url}/auth/login").read().decode())
     form = urllib.parse.urlencode({"csrf_token": token, "login": USERNAME, "password": PASSWORD}).encode()
     dashboard = opener.open(f"{base_url}/auth/login", data=form).read().decode()
     if "Log out" not in dashboard:
@@ -96,16 +89,18 @@ def _where(audit: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=str(RESULTS), help="where the JSON summary goes")
-    args = parser.parse_args(argv)
+    output = Path(parser.parse_args(argv).output)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as workdir:
-        redis_port = free_port()
-        redis = start_redis(redis_port, workdir)
+        redis = RedisServer(workdir)
+        redis.start()
         try:
             config = base_config(f"sqlite:///{workdir}/lighthouse.db", workdir)
             config.update(APP_ENV="development", TESTING=False, WTF_CSRF_ENABLED=True, BASE_URL=None,
-                          REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", LOG_LEVEL="WARNING")
-            base_url, link_id, stop = serve(create_app(config), workdir)
+                          REDIS_URL=redis.url, LOG_LEVEL="WARNING")
+            app = create_app(config)
+            link_id = seed(app)
+            base_url, stop = serve(app)
             cookie = session_cookie(base_url)
             pages = {"landing": (f"{base_url}/", None), "dashboard": (f"{base_url}/", cookie),
                      "link page": (f"{base_url}/links/{link_id}", cookie)}
@@ -113,21 +108,15 @@ def main(argv=None) -> int:
                        for index, (name, (url, page_cookie)) in enumerate(pages.items())}
             stop()
         finally:
-            stop_redis(redis)
-    report(results, Path(args.output))
-    return 0
-
-
-def report(results: dict, output: Path) -> None:
+            redis.stop()
     for name, result in results.items():
-        scores = "  ".join(f"{category} {score}" for category, score in result["scores"].items())
-        print(f"{name:10} {scores}")
-        for failed in result["failed"]:
-            print(f"           - {failed}")
+        print(f"{name:10} " + "  ".join(f"{kind} {score}" for kind, score in result["scores"].items()))
+        print("".join(f"           - {failed}\n" for failed in result["failed"]), end="")
     output.mkdir(parents=True, exist_ok=True)
     path = output / f"lighthouse-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {path}")
+    return 0
 
 
 if __name__ == "__main__":

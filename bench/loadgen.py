@@ -1,23 +1,20 @@
-"""The Python load generator: the fallback when wrk is not installed, and the
-fixed-rate load of the lag measurement (wrk has no fixed rate).
-
-Run in a process of its own, so it does not share the bench's interpreter:
+"""The load generator, in a process of its own (``run()``), off the bench's interpreter:
 
     python -m bench.loadgen --url http://127.0.0.1:PORT/bench/go --seconds 10 \
-        --connections 16 [--rate 500] [--record-times] --out result.json
+        --connections 16 [--rate 500] --out result.json
 
-HTTP/1.1 keep-alive over asyncio streams, ``--connections`` at once. Without
-``--rate`` each connection sends its next request as soon as the last one is
-answered (closed loop, like wrk). With ``--rate`` requests are sent on a fixed
-schedule and latency is measured from the scheduled time, so a slow server
-cannot hide its queueing (no coordinated omission). Bounded by ``--seconds``
-and ``--max-requests``.
+HTTP/1.1 keep-alive over asyncio streams. Without ``--rate`` each connection sends its next
+request when the last is answered (closed loop); with it, requests go on a fixed schedule and
+latency runs from the scheduled time (no coordinated omission), and the time each redirect was
+answered is kept (for the lag). Bounded by ``--seconds`` and ``--max-requests``.
 """
 
 import argparse
 import asyncio
 import json
 import math
+import os
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -25,10 +22,23 @@ from urllib.parse import urlsplit
 
 RESPONSE_TIMEOUT = 5.0
 # A desktop browser: the clicks count as people's, as they would in production (a missing or
-# bot-like agent is counted apart, as a bot). bench/load.py gives wrk the same one.
+# bot-like agent is counted apart, as a bot).
 BROWSER_AGENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
                  "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")
 ERRORS = (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(url: str, seconds: float, connections: int, max_requests: int, workdir: str,
+        rate: float | None = None) -> dict:
+    """A load bounded in time and count: closed loop, or ``rate`` requests per second."""
+    out = os.path.join(workdir, "loadgen.json")
+    args = [sys.executable, "-m", "bench.loadgen", "--url", url, "--seconds", str(seconds),
+            "--connections", str(connections), "--max-requests", str(max_requests), "--out", out]
+    subprocess.run([*args, *(["--rate", str(rate)] if rate else [])], cwd=ROOT, check=True,
+                   timeout=seconds + 60)
+    with open(out) as handle:
+        return json.load(handle)
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -41,63 +51,51 @@ def percentile(values: list[float], p: float) -> float | None:
 
 def latency_summary(seconds: list[float]) -> dict[str, float | None]:
     """p50/p95/p99/max of latencies given in seconds, in milliseconds."""
-    values = {f"p{p}": percentile(seconds, p) for p in (50, 95, 99)}
-    values["max"] = max(seconds) if seconds else None
+    values = {**{f"p{p}": percentile(seconds, p) for p in (50, 95, 99)}, "max": max(seconds, default=None)}
     return {name: None if value is None else round(value * 1000, 3) for name, value in values.items()}
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     """Read one response; its status and whether the server closes the connection."""
     lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
-    length, close = 0, False
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        name, value = name.strip().lower(), value.strip().lower()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"connection":
-            close = value == b"close"
-        elif name == b"transfer-encoding":
-            raise ValueError("chunked responses are not supported")
-    if length:
-        await reader.readexactly(length)
-    return int(lines[0].split(b" ", 2)[1]), close
+    headers = dict(line.lower().partition(b":")[::2] for line in lines[1:] if line)
+    headers = {name.strip(): value.strip() for name, value in headers.items()}
+    if b"transfer-encoding" in headers:
+        raise ValueError("chunked responses are not supported")
+    await reader.readexactly(int(headers.get(b"content-length", 0)))
+    return int(lines[0].split(b" ", 2)[1]), headers.get(b"connection") == b"close"
 
 
 class Load:
     def __init__(self, args: argparse.Namespace):
-        self.args = args
-        url = urlsplit(args.url)
+        self.args, url = args, urlsplit(args.url)
         self.host, self.port = url.hostname, url.port or 80
         self.request = (f"GET {url.path or '/'} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
                         f"User-Agent: {BROWSER_AGENT}\r\nAccept: */*\r\n\r\n").encode()
-        self.started = self.errors = 0
-        self.statuses: Counter = Counter()
+        self.started, self.errors, self.statuses = 0, 0, Counter()
         self.latencies: list[float] = []
         self.redirect_times: list[float] = []  # wall clock, for the lag
 
     async def client(self, index: int, start: float) -> None:
-        args, stop_at, sent, streams = self.args, start + self.args.seconds, 0, None
+        args, sent, streams = self.args, 0, None
         while self.started < args.max_requests:
             scheduled = start + (index + sent * args.connections) / args.rate if args.rate \
                 else time.perf_counter()
-            if scheduled >= stop_at:
+            if scheduled >= start + args.seconds:
                 break
             if args.rate:
                 await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            self.started += 1
-            sent += 1
+            self.started, sent = self.started + 1, sent + 1
             try:
                 streams = streams or await asyncio.open_connection(self.host, self.port)
                 streams[1].write(self.request)
                 status, close = await asyncio.wait_for(read_response(streams[0]), RESPONSE_TIMEOUT)
             except ERRORS:
-                self.errors += 1
-                status, close = None, True
+                self.errors, close = self.errors + 1, True
             else:
                 self.latencies.append(time.perf_counter() - scheduled)
                 self.statuses[status] += 1
-                if args.record_times and 300 <= status < 400:
+                if args.rate and 300 <= status < 400:
                     self.redirect_times.append(time.time())
             if close and streams:
                 streams[1].close()
@@ -110,20 +108,12 @@ class Load:
         await asyncio.gather(*(self.client(index, start) for index in range(self.args.connections)))
         elapsed = time.perf_counter() - start
         completed = sum(self.statuses.values())
-        result = {
-            "generator": "python",
-            "connections": self.args.connections,
-            "seconds": round(elapsed, 3),
-            "requests": completed,
-            "errors": self.errors,
-            "statuses": {str(code): count for code, count in sorted(self.statuses.items())},
-            "requests_per_second": round(completed / elapsed, 1) if elapsed else 0.0,
-            "latency_ms": latency_summary(self.latencies),
-            "rate_target": self.args.rate,
-        }
-        if self.args.record_times:
-            result["redirect_times"] = sorted(self.redirect_times)
-        return result
+        return {"connections": self.args.connections, "seconds": round(elapsed, 3),
+                "requests": completed, "errors": self.errors,
+                "statuses": {str(code): count for code, count in sorted(self.statuses.items())},
+                "requests_per_second": round(completed / elapsed, 1) if elapsed else 0.0,
+                "latency_ms": latency_summary(self.latencies), "rate_target": self.args.rate,
+                **({"redirect_times": sorted(self.redirect_times)} if self.args.rate else {})}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,9 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, required=True)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--max-requests", type=int, default=1_000_000)
-    parser.add_argument("--rate", type=float, help="requests per second; default: closed loop")
-    parser.add_argument("--record-times", action="store_true",
-                        help="keep the wall-clock time of each redirect answered")
+    parser.add_argument("--rate", type=float, help="requests per second (and the time each "
+                        "redirect was answered); default: closed loop")
     parser.add_argument("--out", required=True, help="where to write the JSON result")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):

@@ -1,95 +1,63 @@
-"""Part 1: redirect throughput and latency under gunicorn, per click-tracking mode.
-
-The bare Flask redirect is measured in the same run as the ceiling, before
-and after the modes (a shared machine's load drifts); every mode is reported
-as a ratio to the mean of the two. No worker runs meanwhile: the clicks wait
-in Redis (queue or buffer) and are counted afterwards, so a fall back to
-direct database writes (Redis too slow for REDIS_WEB_TIMEOUT) shows.
+"""Part 1: redirect throughput and latency under gunicorn, per click-tracking mode, as a ratio to
+a bare Flask redirect measured before and after them (a shared machine's load drifts). No worker
+runs: the clicks wait in Redis and are counted after, so a fall back to direct database writes
+shows. The web's CPU per request tells a slow request from a busy machine, which the machine's
+busy share shows.
 """
 
 import contextlib
 import threading
-import time
 
 import psutil
 from rq import Queue
 
 from shortener.clicks import buffer as click_buffer
 
-from . import load
-from .context import REDIRECT_PATH, Run
-from .services import Database
-from .stack import web, web_worker_class
+from . import loadgen
+from .context import REDIRECT_PATH, Database, Run
+from .stack import Child, web
 
 MODES = ("off", "sync", "job", "buffer")
 
 
-def run_part(run: Run) -> list[dict]:
-    """The bare ceiling before and after the modes; ratios are to the mean of the two. With
-    several worker classes each run is repeated under each, one after the other, so that
-    they share the machine's drift; each class has its own ceiling."""
-    classes = run.plan.web_worker_classes or (web_worker_class(),)
-    before = [measure(run, None, "bare", worker_class=name) for name in classes]
-    rows = [measure(run, database, mode, worker_class=name)
-            for database in run.databases for mode in MODES for name in classes]
-    after = [measure(run, None, "bare", worker_class=name) for name in classes]
-    for row in after:
-        row["mode"] = "bare, again"
-    for name, first, last in zip(classes, before, after, strict=True):
-        set_ratios(run, [first, *(row for row in rows if row["worker_class"] == name), last],
-                   first, last)
-    compare_classes(rows, classes[0])
-    return [*before, *rows, *after]
-
-
-def set_ratios(run: Run, rows: list[dict], before: dict, after: dict) -> None:
-    ceiling = (before["requests_per_second"] + after["requests_per_second"]) / 2
-    drift = abs(before["requests_per_second"] - after["requests_per_second"]) / ceiling
-    if drift > 0.15:
-        run.note(f"the bare ceiling ({before['worker_class']}) moved from "
-                 f"{before['requests_per_second']:,.0f} to {after['requests_per_second']:,.0f} "
-                 "req/s during the run: the machine's load changed; ratios are to the mean")
+def run_part(run: Run, results: dict) -> list[dict]:
+    before = measure(run, None, "bare")
+    rows = [measure(run, database, mode) for database in run.databases for mode in MODES]
+    after = {**measure(run, None, "bare"), "mode": "bare, again"}
+    first, last = before["requests_per_second"], after["requests_per_second"]
+    ceiling = (first + last) / 2
+    if abs(first - last) > 0.15 * ceiling:
+        run.note(f"the bare ceiling moved from {first:,.0f} to {last:,.0f} req/s during the run: "
+                 "the machine's load changed; ratios are to the mean")
+    rows = [before, *rows, after]
     for row in rows:
         row["ceiling_requests_per_second"] = round(ceiling, 1)
         row["ratio_to_bare"] = round(row["requests_per_second"] / ceiling, 3) if ceiling else None
+    return rows
 
 
-def compare_classes(rows: list[dict], first: str) -> None:
-    """Each row's req/s as a ratio to the same database and mode under the ``first`` class."""
-    reference = {(row["database"], row["mode"]): row["requests_per_second"]
-                 for row in rows if row["worker_class"] == first}
-    for row in rows:
-        base = reference.get((row["database"], row["mode"]))
-        row["ratio_to_first_class"] = round(row["requests_per_second"] / base, 3) if base else None
-
-
-def measure(run: Run, database: Database | None, mode: str, seconds: float | None = None,
-            worker_class: str | None = None) -> dict:
-    plan = run.plan
-    seconds = seconds or plan.redirect_seconds
+def measure(run: Run, database: Database | None, mode: str, seconds: float | None = None) -> dict:
+    plan, seconds = run.plan, seconds or run.plan.redirect_seconds
     if database is not None:
         run.fixtures(database)
         run.reset_clicks(database)
-    worker_class = web_worker_class(worker_class)
-    label = f"{database.kind if database else '-'} / {mode} / {worker_class}"
-    print(f"redirect: {label}: {seconds:g} s with {run.generator}", flush=True)
-    with web(run, database, mode, REDIRECT_PATH, worker_class) as server:
-        load.closed_loop(run.generator, server.url, plan.warmup_seconds, plan.connections,
-                         plan.max_requests, run.workdir)
-        # gunicorn's master and its workers; Redis when it runs on this machine
-        meter = CpuMeter({"web": server.process.pid, "redis": run.redis.pid()})
-        sampled: list[list[int]] = []  # the spread at mid-run, once
-        spread = threading.Timer(seconds / 2, lambda: sampled.append(
-            connections_per_worker(server.process.pid, server.port)))
-        spread.start()
-        result = load.closed_loop(run.generator, server.url, seconds, plan.connections,
-                                  plan.max_requests, run.workdir)
-        spread.cancel()
-        usage = meter.stop(result["requests"])
-    row = {"database": database.kind if database else "-", "mode": mode,
-           "worker_class": worker_class, "procfile": worker_class == web_worker_class(),
-           **result, "cpu": usage,
-           "connections_per_worker": sampled[0] if sampled else None}
+    label = f"{database.kind if database else '-'} / {mode}"
+    print(f"redirect: {label}: {seconds:g} s", flush=True)
+    with web(run, database, mode, REDIRECT_PATH) as server:
+        loadgen.run(server.url, plan.warmup_seconds, plan.connections, plan.max_requests,
+                    run.workdir)
+        spread: list[list[int]] = []  # connections per gunicorn worker at mid-run
+        timer = threading.Timer(seconds / 2, lambda: spread.append(connections_per_worker(server)))
+        timer.start()
+        web_cpu, _ = cpu_seconds(server.process.pid), psutil.cpu_percent()  # both from now
+        result = loadgen.run(server.url, seconds, plan.connections, plan.max_requests, run.workdir)
+        timer.cancel()
+        web_cpu, busy = cpu_seconds(server.process.pid) - web_cpu, psutil.cpu_percent()
+    requests = result["requests"]
+    row = {"database": database.kind if database else "-", "mode": mode, **result,
+           "web_cores": round(web_cpu / result["seconds"], 2) if result["seconds"] else None,
+           "web_ms_per_request": round(web_cpu * 1000 / requests, 3) if requests else None,
+           "machine_busy": round(busy / 100, 3), "connections_per_worker": (spread or [None])[0]}
     if database is not None:
         row["clicks"] = clicks_by_place(run, database, label, mode)
     return row
@@ -99,61 +67,29 @@ def clicks_by_place(run: Run, database: Database, label: str, mode: str) -> dict
     """Clicks of the warm-up and the run by where they are: rows, queue, buffer; rows in any
     mode but ``sync`` mean the web process fell back to the database."""
     clicks = {"database": run.persisted(database),
-              "queue": Queue("clicks", connection=run.redis.client).count,
-              "buffer": click_buffer.pending(run.redis.client)}
+              "queue": Queue("clicks", connection=run.redis).count,
+              "buffer": click_buffer.pending(run.redis)}
     if mode != "sync" and clicks["database"]:
         run.note(f"redirect {label}: {clicks['database']} clicks were written to the database "
                  "by the web process: Redis fell back (REDIS_WEB_TIMEOUT?)")
     return clicks
 
 
-class CpuMeter:
-    """CPU used by some processes (with their descendants) and by the machine, from now to
-    ``stop()``. Throughput alone cannot tell a slow request from a busy machine: CPU
-    milliseconds per request can, and the machine's busy share shows when the cores ran out
-    (the load generator and any other work included)."""
-
-    def __init__(self, pids: dict[str, int | None]):
-        self.pids = {name: pid for name, pid in pids.items() if pid}
-        self.wall = time.monotonic()
-        self.used = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
-        self.machine = psutil.cpu_times()
-
-    def stop(self, requests: int) -> dict:
-        wall = time.monotonic() - self.wall
-        after = psutil.cpu_times()
-        total = sum(after) - sum(self.machine)
-        idle = sum(getattr(after, name, 0) - getattr(self.machine, name, 0)
-                   for name in ("idle", "iowait"))
-        result = {"machine_busy": round((total - idle) / total, 3) if total else None}
-        for name, pid in self.pids.items():
-            used = cpu_seconds(pid) - self.used[name]
-            result[f"{name}_cores"] = round(used / wall, 2)
-            result[f"{name}_ms_per_request"] = round(used * 1000 / requests, 3) if requests else None
-        return result
-
-
-def connections_per_worker(master_pid: int, port: int) -> list[int]:
-    """Established connections to ``port`` held by each gunicorn worker, busiest first: whether
+def connections_per_worker(server: Child) -> list[int]:
+    """Established connections to the port held by each gunicorn worker, busiest first: whether
     the load generator's keep-alive connections were spread over the processes."""
     held = []
-    with contextlib.suppress(psutil.NoSuchProcess):
-        for worker in psutil.Process(master_pid).children():
-            with contextlib.suppress(psutil.NoSuchProcess):
-                held.append(sum(1 for c in worker.net_connections("tcp")
-                                if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port))
+    for worker in psutil.Process(server.process.pid).children():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            held.append(sum(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == server.port
+                            for c in worker.net_connections("tcp")))
     return sorted(held, reverse=True)
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` and its live descendants."""
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
-    for process in processes:
+    """User + system CPU seconds of process ``pid`` (gunicorn's master) and its live children."""
+    root, total = psutil.Process(pid), 0.0
+    for process in [root, *root.children(recursive=True)]:
         with contextlib.suppress(psutil.NoSuchProcess):  # gone meanwhile
             times = process.cpu_times()
             total += times.user + times.system

@@ -1,27 +1,32 @@
-"""The issue's targets, checked against a run's results (a miss says by how much); the
-printed tables (Markdown, so they paste into the README) and the JSON file."""
+"""What a run reports: the machine, the issue's targets checked against the results (a miss
+says by how much), the printed tables (Markdown, so they paste into the README), the JSON file."""
 
+import contextlib
 import json
 import os
+import platform
+import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from importlib.metadata import version
 
+import psutil
+
+from tests.support import procfile
+
+from .context import Run
 from .ingest import FORKING, worker_label
 from .lag import target_seconds
-from .machine import line as machine_line
 
 REDIRECT_RATIOS = {"off": 0.85, "buffer": 0.6, "job": 0.45}
 INGEST_RATES = {"buffer": 10_000.0, "job": 300.0}  # clicks/s; job: one InProcessWorker
-INGEST_OVER_REDIRECT = 20.0
+INGEST_OVER_REDIRECT = 20.0  # buffer ingestion / buffer redirect rate
 SCALE_RATIO = 1.5
-# RSS a process may gain past the warm-up while the caches hold one entry each: the
-# allocator's slack, not a cache filling (see bench/memory.py).
+# RSS a process may gain past the warm-up while the caches hold one entry each: the allocator's
+# slack, not a cache filling (see bench/memory.py).
 MEMORY_GROWTH_MIB = 10.0
-INGEST_TARGET = "buffer ingestion / buffer redirect rate"
 # Job mode in batches, one InProcessWorker: against itself one job at a time, and one buffer flush.
-BATCH_OVER_ONE_BY_ONE = 10.0
-BATCH_OVER_BUFFER = 0.5
-BATCH_TARGETS = {"one job at a time": BATCH_OVER_ONE_BY_ONE, "buffer flush": BATCH_OVER_BUFFER}
+BATCH_TARGETS = {"one job at a time": 10.0, "buffer flush": 0.5}
 
 
 @dataclass
@@ -43,97 +48,120 @@ class Target:
     def verdict(self) -> str:
         if self.passed is None:
             return "not measured"
-        shown = f"{'>' if self.lower_bound else ''}{self.value:g}{self.unit}"
-        text = f"{shown} (target {'>=' if self.at_least else '<='} {self.limit:g}{self.unit})"
+        text = (f"{'>' if self.lower_bound else ''}{self.value:g}{self.unit} (target "
+                f"{'>=' if self.at_least else '<='} {self.limit:g}{self.unit})")
+        ratio = self.value / self.limit
         if self.passed:
             return f"pass: {text}"
         if self.at_least:
-            short = 1 - self.value / self.limit
-            return f"MISS: {text}, {short:.0%} short ({self.value / self.limit:.2f} of target)"
-        return (f"MISS: {text}, {self.value - self.limit:g}{self.unit} over "
-                f"({self.value / self.limit:.2f}x the limit)")
+            return f"MISS: {text}, {1 - ratio:.0%} short ({ratio:.2f} of target)"
+        return f"MISS: {text}, {self.value - self.limit:g}{self.unit} over ({ratio:.2f}x the limit)"
 
     def as_dict(self) -> dict:
         return {**asdict(self), "passed": self.passed, "verdict": self.verdict()}
 
 
-def ingest_target(row: dict) -> str:
-    name = f"{row['mode']} ingestion with enrichment, one {row['worker_class'].rpartition('.')[2]}"
-    if row.get("batch"):  # job mode: one job at a time, or in batches
-        name += ", one job at a time" if row["batch"] <= 1 else ", in batches"
-    return name
+def _cpu_model() -> str | None:
+    # psutil has no CPU model name; on Linux /proc/cpuinfo has it, elsewhere there is none.
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as handle:
+        return next((line.partition(":")[2].strip() for line in handle
+                     if line.startswith("model name")), None)
+    return None
 
 
-def scale_target(row: dict) -> str:
-    return f"{row['page']} at {row['clicks_big']:,} / {row['clicks_small']:,} clicks"
+def describe_machine(run: Run) -> dict:
+    """The machine a run measured: recorded with every result."""
+    lines = {name: procfile.argv(name, run.env(None, PORT="$PORT", REDIS_URL="$REDIS_URL"))
+             for name in ("web", "worker", "scheduler")}
+    return {
+        "cpu_count": psutil.cpu_count(), "cpu_model": _cpu_model(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "platform": platform.platform(), "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version, "redis": run.redis.info("server")["redis_version"],
+        "postgresql": next((db.version for db in run.databases if db.kind == "postgresql"), None),
+        "packages": {name: version(name) for name in ("flask", "sqlalchemy", "gunicorn", "gevent",
+                                                      "rq", "rq-scheduler", "redis", "psycopg")},
+        **{f"{name}_command": " ".join([os.path.basename(args[0]), *args[1:]])
+           for name, args in lines.items()},
+        **{f"web_{option}": procfile.option(lines["web"], f"--{option.replace('_', '-')}")
+           for option in ("workers", "threads", "worker_class", "worker_connections")},
+        "load_average_at_start": [round(value, 2) for value in psutil.getloadavg()]}
 
 
-def memory_target(row: dict) -> str:
-    return f"RSS growth of the {row['process']} over {row['clicks']:,} clicks"
+def machine_line(m: dict) -> str:
+    """One line for the README: CPUs, memory, platform, Python, SQLite, PostgreSQL, Redis."""
+    return (f"machine: {m['cpu_count']} CPUs ({m['cpu_model'] or 'model unknown'}), {m['memory_gib']:g} GiB "
+            f"RAM, {m['platform']}, Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL "
+            f"{m['postgresql'] or '-'}, Redis {m['redis']} (own redis-server)")
 
 
 def check(results: dict, flush_interval: int) -> list[Target]:
-    redirect = {(row["database"], row["mode"]): row for row in results.get("redirect", [])
-                if row.get("procfile", True)}  # targets hold for the Procfile's worker class
-    targets = [Target(f"redirect {mode} / bare", database, row.get("ratio_to_bare"),
+    redirect = {(row["database"], row["mode"]): row for row in results.get("redirect", [])}
+    targets = [Target(f"redirect {mode} / bare", database, row["ratio_to_bare"],
                       REDIRECT_RATIOS[mode], True, "x")
                for (database, mode), row in redirect.items() if mode in REDIRECT_RATIOS]
-    for row in results.get("ingest", []):
+    ingest = results.get("ingest", [])
+    for row in ingest:
         if row["mode"] == "buffer":
             rate = redirect.get((row["database"], "buffer"), {}).get("requests_per_second")
-            ratio = round(row["clicks_per_second"] / rate, 1) \
-                if rate and row["clicks_per_second"] else None
-            targets.append(Target(INGEST_TARGET, row["database"], ratio, INGEST_OVER_REDIRECT,
-                                  True, "x"))
-        if row["mode"] in INGEST_RATES and row["worker_class"] != FORKING \
-                and row.get("processes", 1) == 1:
-            targets.append(Target(ingest_target(row), row["database"], row["clicks_per_second"],
-                                  INGEST_RATES[row["mode"]], True, " clicks/s"))
-    targets += batch_targets(results.get("ingest", []))
+            ratio = round(row["clicks_per_second"] / rate, 1) if rate and row["clicks_per_second"] \
+                else None
+            targets.append(Target("buffer ingestion / buffer redirect rate", row["database"], ratio,
+                                  INGEST_OVER_REDIRECT, True, "x"))
+        if kind := _kind(row):
+            name = row["worker_class"].rpartition(".")[2] + ("" if row["mode"] == "buffer" else f", {kind}")
+            targets.append(Target(f"{row['mode']} ingestion with enrichment, one {name}", row["database"],
+                                  row["clicks_per_second"], INGEST_RATES[row["mode"]], True, " clicks/s"))
+    for database in dict.fromkeys(row["database"] for row in ingest):
+        one = {_kind(row): row["clicks_per_second"] for row in ingest if row["database"] == database}
+        for against, limit in BATCH_TARGETS.items():
+            batched, base = one.get("in batches"), one.get(against)
+            targets.append(Target(f"job ingestion in batches / {against}", database,
+                                  round(batched / base, 2) if batched and base else None, limit, True, "x"))
     targets += [Target(f"lag p99, {row['mode']} mode", row["database"], row["lag_p99_s"],
                        target_seconds(row["mode"], flush_interval), False, " s", row["lower_bound"])
                 for row in results.get("lag", [])]
-    targets += [Target(scale_target(row), row["database"], row.get("ratio"), SCALE_RATIO, False, "x")
+    targets += [Target(f"{row['page']} at {row['clicks_big']:,} / {row['clicks_small']:,} clicks",
+                       row["database"], row.get("ratio"), SCALE_RATIO, False, "x")
                 for row in results.get("scale", [])]
-    targets += [Target(memory_target(row), row["database"], row["growth_mib"], MEMORY_GROWTH_MIB,
-                       False, " MiB") for row in results.get("memory", [])]
+    targets += [Target(f"RSS growth of the {row['process']} over {row['clicks']:,} clicks",
+                       row["database"], row["growth_mib"], MEMORY_GROWTH_MIB, False, " MiB")
+                for row in results.get("memory", [])]
     return targets
 
 
-def batch_targets(rows: list[dict]) -> list[Target]:
-    """Job mode in batches (one process) as a ratio to the same worker one job at a time and to
-    one buffer flush, in the same run."""
-    targets = []
-    for database in dict.fromkeys(row["database"] for row in rows):
-        one = {_batch_kind(row): row["clicks_per_second"] for row in rows
-               if row["database"] == database and row.get("processes", 1) == 1
-               and row["worker_class"] != FORKING}
-        batched = one.get("batches")
-        for against, limit in BATCH_TARGETS.items():
-            base = one.get(against)
-            ratio = round(batched / base, 2) if batched and base else None
-            targets.append(Target(f"job ingestion in batches / {against}", database, ratio, limit,
-                                  True, "x"))
-    return targets
-
-
-def _batch_kind(row: dict) -> str:
+def _kind(row: dict) -> str | None:
+    """What one process of the Procfile's worker class ran: its rows are compared."""
+    if row["worker_class"] == FORKING or row["processes"] != 1:
+        return None
     if row["mode"] == "buffer":
         return "buffer flush"
-    return "one job at a time" if (row.get("batch") or 1) <= 1 else "batches"
+    return "one job at a time" if (row["batch"] or 1) <= 1 else "in batches"
 
 
-def table(title: str, headers: list[str], rows: list[list], right: set[int]) -> str:
-    cells = [[_cell(value) for value in row] for row in rows]
-    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+def table(title: str, columns: dict, rows: list[dict]) -> str:
+    """A Markdown table: ``columns`` maps each header to a key of the rows (a tuple: a key's key)
+    or a function of a row; numbers right-aligned."""
+    def value(row: dict, column):
+        if callable(column):
+            return column(row)
+        for key in column if isinstance(column, tuple) else (column,):
+            row = (row or {}).get(key)
+        return row
 
-    def line(values):
-        return "| " + " | ".join(value.rjust(widths[i]) if i in right else value.ljust(widths[i])
-                                 for i, value in enumerate(values)) + " |"
+    raw = [[value(row, column) for column in columns.values()] for row in rows]
+    cells = [list(columns), *([_cell(value) for value in values] for values in raw)]
+    layout = [(max(len(row[i]) for row in cells),
+               all(isinstance(row[i], int | float) or row[i] is None for row in raw) and bool(raw))
+              for i in range(len(columns))]
 
-    rule = "|" + "|".join("-" * (w + 1) + ":" if i in right else "-" * (w + 2)
-                          for i, w in enumerate(widths)) + "|"
-    return "\n".join([title, line(headers), rule, *(line(row) for row in cells)])
+    def line(values) -> str:
+        return "| " + " | ".join(value.rjust(width) if right else value.ljust(width)
+                                 for value, (width, right) in zip(values, layout, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (width + 1) + ":" if right else "-" * (width + 2)
+                          for width, right in layout) + "|"
+    return "\n".join([title, line(cells[0]), rule, *map(line, cells[1:])])
 
 
 def _cell(value) -> str:
@@ -141,125 +169,55 @@ def _cell(value) -> str:
         return "-"
     if isinstance(value, float):
         return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.2f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _lag(key: str):
+    return lambda row: None if row[key] is None else f"{'>' if row['lower_bound'] else ''}{row[key]:.2f}"
 
 
 def render(results: dict, targets: list[Target]) -> str:
-    short = {(t.name, t.database): {None: "not measured", True: "pass", False: "MISS"}[t.passed]
-             for t in targets}
-
-    def verdict(name: str, row: dict) -> str:
-        return short.get((name, row["database"]), "")
-
-    out = [machine_line(results["machine"]), _load_line(results)]
-    for part, render_part in TABLES.items():
-        if results.get(part) is not None:
-            out += ["", render_part(results, verdict)]
-    passed = sum(1 for t in targets if t.passed)
-    missed = sum(1 for t in targets if t.passed is False)
-    out += ["", f"Targets: {passed} pass, {missed} miss"]
+    m, plan = results["machine"], results["options"]
+    out = [machine_line(m), f"web: {m['web_command']}; load: Python load generator, "
+           f"{plan['connections']} connections, {plan['redirect_seconds']:g} s per run after "
+           f"{plan['warmup_seconds']:g} s of warm-up; lag load: the same at a fixed rate"]
+    tables = {
+        "redirect": ("Redirect throughput (gunicorn, Procfile web settings, no worker running)", {
+            "mode": "mode", "req/s": "requests_per_second",
+            **{f"{p} ms": ("latency_ms", p) for p in ("p50", "p95", "p99")},
+            "web CPU ms/req": "web_ms_per_request", "machine busy": lambda r: f"{r['machine_busy']:.0%}",
+            "conns per worker": lambda r: "/".join(map(str, r["connections_per_worker"] or "-")),
+            "vs bare": "ratio_to_bare"}),
+        "ingest": ("Ingestion (burst workers on a pre-filled queue or buffer); enrichment per click: "
+                   "{new_agents_us} µs a new user agent, {cached_agents_us} µs a cached one", {
+            "mode": "mode", "worker": lambda r: worker_label(r["worker_class"], r["processes"], r["batch"]),
+            "clicks": "persisted", "seconds": "seconds", "clicks/s": "clicks_per_second",
+            "wall s": "wall_seconds", "consistent": lambda r: "yes" if r["consistent"] else "NO"}),
+        "lag": ("Lag, redirect to row visible (web, one Procfile worker; job mode at its rate, buffer "
+                "mode at half the redirect capacity)", {
+            "mode": "mode", "rate/s": "rate", "one worker clicks/s": "one_worker_rate",
+            "redirect req/s": "capacity", "workers for redirect req/s": "workers_for_capacity",
+            "redirects": "redirects", "stored": "stored", "p50 s": _lag("lag_p50_s"),
+            "p99 s": _lag("lag_p99_s"), "max s": _lag("lag_max_s"), "target s": "target_s"}),
+        "scale": ("Scale: median render, a link of {clicks_small:,} clicks (small), {clicks_big:,} (big)", {
+            "page": "page", "ms, small": ("small", "median_ms"), "ms, big": ("big", "median_ms"),
+            "ratio": "ratio", "skipped": "skipped"}),
+        "memory": ("Memory: RSS after a warm-up and after the clicks (one link, one agent; the caches' "
+                   "bounds: {link_cache_entries:,} links, {enrichment_cache_agents:,} agents)", {
+            "process": "process", "clicks stored": "stored", "RSS before MiB": "rss_before_mib",
+            "RSS after MiB": "rss_after_mib", "growth MiB": "growth_mib"}),
+    }
+    for part, (title, columns) in tables.items():
+        if results.get(part):
+            fields = {**results[part][0], **results.get("memory_cache_bounds", {}),
+                      **results.get("enrichment", {})}
+            out += ["", table(title.format(**fields), {"database": "database", **columns}, results[part])]
+    out += ["", f"Targets: {sum(1 for t in targets if t.passed)} pass, "
+            f"{sum(1 for t in targets if t.passed is False)} miss"]
     out += [f"- {t.database}: {t.name}: {t.verdict()}" for t in targets]
     if results["notes"]:
         out += ["", "Notes:", *(f"- {note}" for note in results["notes"])]
     return "\n".join(out)
-
-
-def redirect_table(results: dict, verdict) -> str:
-    rows = results["redirect"]
-    first = rows[0].get("worker_class") if rows else None
-    body = [[row["database"], row["mode"], row.get("worker_class"), row["requests_per_second"],
-             row["latency_ms"]["p50"], row["latency_ms"]["p95"], row["latency_ms"]["p99"],
-             (row["cpu"] or {}).get("web_ms_per_request"),
-             _percent((row["cpu"] or {}).get("machine_busy")),
-             "/".join(map(str, row.get("connections_per_worker") or [])) or None,
-             row.get("ratio_to_bare", 1.0), row.get("ratio_to_first_class"),
-             verdict(f"redirect {row['mode']} / bare", row) if row.get("procfile", True) else ""]
-            for row in rows]
-    return table("Redirect throughput (gunicorn, Procfile web settings, no worker running)",
-                 ["database", "mode", "worker class", "req/s", "p50 ms", "p95 ms", "p99 ms",
-                  "web CPU ms/req", "machine busy", "conns per worker", "vs bare",
-                  f"vs {first}", "target"],
-                 body, right={3, 4, 5, 6, 7, 8, 10, 11})
-
-
-def ingest_table(results: dict, verdict) -> str:
-    body = [[row["database"], row["mode"],
-             worker_label(row["worker_class"], row.get("processes", 1), row.get("batch")),
-             row["persisted"], row["seconds"], row["clicks_per_second"], row["wall_seconds"],
-             "yes" if row["consistent"] else "NO",
-             verdict(ingest_target(row), row) or verdict(INGEST_TARGET, row)
-             if row["mode"] == "buffer" else verdict(ingest_target(row), row)]
-            for row in results["ingest"]]
-    cost = results.get("enrichment") or {}
-    return "\n".join([
-        table("Ingestion (rq worker --burst, or worker-pool, on a pre-filled queue or buffer)",
-              ["database", "mode", "worker", "clicks", "seconds", "clicks/s", "wall s",
-               "consistent", "target"], body, right={3, 4, 5, 6}),
-        f"Enrichment per click: {cost.get('new_agents_us')} µs for a new user agent, "
-        f"{cost.get('cached_agents_us')} µs for one seen before (per-process cache)"])
-
-
-def lag_table(results: dict, verdict) -> str:
-    rows = results["lag"]
-
-    def seconds(row, key):
-        value = row[key]
-        return None if value is None else f"{'>' if row['lower_bound'] else ''}{value:.2f}"
-
-    body = [[row["database"], row["mode"], row["rate"], row.get("one_worker_rate"),
-             row["capacity"], row.get("workers_for_capacity"), row["redirects"], row["stored"],
-             seconds(row, "lag_p50_s"), seconds(row, "lag_p99_s"), seconds(row, "lag_max_s"),
-             row["target_s"], verdict(f"lag p99, {row['mode']} mode", row)] for row in rows]
-    worker = rows[0]["worker_class"].rpartition(".")[2] if rows else "worker"
-    return table(f"Lag, redirect to row visible (web + one Procfile worker ({worker}) + "
-                 "scheduler in buffer mode; job: at the rate one worker process stores, "
-                 "buffer: at half the redirect capacity)",
-                 ["database", "mode", "rate/s", "one worker clicks/s", "redirect req/s",
-                  "workers for redirect req/s", "redirects", "stored", "p50 s", "p99 s", "max s",
-                  "target s", "target"], body, right=set(range(2, 12)))
-
-
-def scale_table(results: dict, verdict) -> str:
-    rows = results["scale"]
-    body = [[row["database"], row["page"], row["small"].get("median_ms"),
-             row["big"].get("median_ms"), row.get("ratio"),
-             row.get("skipped") or verdict(scale_target(row), row)] for row in rows]
-    small, big = (rows[0]["clicks_small"], rows[0]["clicks_big"]) if rows else (0, 0)
-    return table("Scale: page render time, median (in-process test client)",
-                 ["database", "page", f"ms at {small:,} clicks", f"ms at {big:,} clicks", "ratio",
-                  "target"], body, right={2, 3, 4})
-
-
-def memory_table(results: dict, verdict) -> str:
-    body = [[row["database"], row["process"], row["stored"], row["rss_before_mib"],
-             row["rss_after_mib"], row["growth_mib"], verdict(memory_target(row), row)]
-            for row in results["memory"]]
-    bounds = results.get("memory_cache_bounds") or {}
-    return table("Memory: RSS after a warm-up and after the clicks (job mode, web + one Procfile "
-                 "worker; one link, one user agent, so the caches hold one entry each; their "
-                 f"bounds: link cache {bounds.get('link_cache_entries', 0):,} links, enrichment "
-                 f"cache {bounds.get('enrichment_cache_agents', 0):,} agents)",
-                 ["database", "process", "clicks stored", "RSS before MiB", "RSS after MiB",
-                  "growth MiB", "target"], body, right={2, 3, 4, 5})
-
-
-TABLES = {"redirect": redirect_table, "ingest": ingest_table, "lag": lag_table,
-          "scale": scale_table, "memory": memory_table}
-
-
-def _load_line(results: dict) -> str:
-    m, options = results["machine"], results["options"]
-    generator = f"wrk {m['wrk']}, 1 thread" if m["load_generator"] == "wrk" \
-        else "Python load generator (wrk not installed)"
-    return (f"web: {m['web_command']}; load: {generator}, {options['connections']} connections, "
-            f"{options['redirect_seconds']:g} s per run after {options['warmup_seconds']:g} s "
-            "of warm-up; lag load: Python generator at a fixed rate")
-
-
-def _percent(value: float | None) -> str | None:
-    return None if value is None else f"{value:.0%}"
 
 
 def write(results: dict, directory: str) -> str:

@@ -1,14 +1,10 @@
-"""Part 4: the link page for every range, the dashboard and the first bytes of the CSV export
-with a link of 1,000,000 clicks, against the same pages with a link of 1,000 clicks.
-
-Two users get the same number of links; one link of each gets its clicks, spread over
-SPREAD_DAYS days up to now, with their enrichment columns (about 50,000 distinct user agents,
-2,000 referrer hosts) and every rollup consistent with the rows: ``daily_clicks`` (humans, bots,
-visitors), ``hourly_clicks`` for the last 90 days, ``daily_breakdown`` and the ranges filled from
-it, the link's totals. Pages are rendered by an in-process test client, logged in through POST
-/auth/login.
+"""Part 4: the link page for every range, the dashboard and the CSV export's first bytes with a
+link of 1,000,000 clicks against one of 1,000. Each of two users has a hot link whose clicks span
+SPREAD_DAYS with enrichment columns (~50,000 agents, 2,000 referrer hosts) and every rollup
+consistent with the rows; an in-process test client renders the pages, logged in for real.
 """
 
+import contextlib
 import time
 from datetime import timedelta
 
@@ -23,13 +19,10 @@ from shortener.extensions import db
 from shortener.links.models import Link
 from shortener.timeutil import utcnow
 
-from .context import PASSWORD, Plan, Run
+from .context import PASSWORD, Database, Plan, Run
 from .loadgen import percentile
-from .services import Database
 
-SPREAD_DAYS = 365
-HOURLY_DAYS = 90
-WARM_RENDERS = 2
+SPREAD_DAYS, HOURLY_DAYS, WARM_RENDERS = 365, 90, 2
 
 # Bulk seeding is SQL on purpose: rows are built by the database in one statement, where a
 # million ORM objects (or even executemany) would take minutes. ``i`` numbers the clicks.
@@ -56,19 +49,15 @@ DIALECT = {
             SELECT lower(hex(randomblob(16))), :link_id,
                    strftime('%Y-%m-%d %H:%M:%S', :start, '+' || ((i * :span) / :count) || ' seconds')
                      || '.000000', {columns} FROM n""",
-        "day": "substr(clicked_at, 1, 10)",
-        "hour": "substr(clicked_at, 1, 13) || ':00:00.000000'",
-        "since": ":since",
-    },
+        "day": "substr(clicked_at, 1, 10)", "hour": "substr(clicked_at, 1, 13) || ':00:00.000000'",
+        "since": ":since"},
     "postgresql": {
         "clicks": INSERT_CLICKS + """
             SELECT gen_random_uuid(), :link_id,
                    CAST(:start AS timestamp) + make_interval(secs => (i::bigint * :span) / :count),
                    {columns} FROM generate_series(1, :count) AS i""",
-        "day": "CAST(clicked_at AS date)",
-        "hour": "date_trunc('hour', clicked_at)",
-        "since": "CAST(:since AS timestamp)",
-    },
+        "day": "CAST(clicked_at AS date)", "hour": "date_trunc('hour', clicked_at)",
+        "since": "CAST(:since AS timestamp)"},
 }
 HUMANS = "CASE WHEN is_bot THEN 0 ELSE 1 END"
 ROLLUPS = [
@@ -96,42 +85,37 @@ PAGES = {**{f"link page {name}": "/links/{link_id}?range=" + name for name in RA
          "dashboard": "/", "CSV first bytes": "/links/{link_id}/clicks.csv"}
 
 
-def run_part(run: Run) -> list[dict]:
+def run_part(run: Run, results: dict) -> list[dict]:
     return [row for database in run.databases for row in measure(run, database)]
 
 
 def measure(run: Run, database: Database) -> list[dict]:
     plan, app = run.plan, run.app(database)
     run.empty(database)
-    sizes = {"small": plan.scale_small, "big": plan.scale_big}
     seeded = {}
-    for size, clicks in sizes.items():
+    for size, clicks in (("small", plan.scale_small), ("big", plan.scale_big)):
         print(f"scale: {database.kind}: seeding a link with {clicks:,} clicks", flush=True)
-        started = time.monotonic()
         seeded[size] = seed_user(app, database, f"scale{size}", clicks, plan.scale_links_per_user)
-        seeded[size]["seed_seconds"] = round(time.monotonic() - started, 2)
     with app.app_context():
         # The seeding wrote the daily rows directly: the periodic roll fills the ranges from them.
         ranges.roll(utcnow().date())
         consistent = len(set(db.session.execute(text(CONSISTENT)).one())) == 1
     rows = []
     for page, path in PAGES.items():
-        timings = time_pages(app, seeded, path, plan)
-        row = {"database": database.kind, "page": page, "clicks_small": sizes["small"],
-               "clicks_big": sizes["big"], "small": timings["small"], "big": timings["big"],
-               "seed_seconds": seeded["big"]["seed_seconds"], "consistent": consistent}
-        skipped = timings["small"].get("skipped") or timings["big"].get("skipped")
-        if skipped:
-            row["skipped"] = skipped
-        else:
-            row["ratio"] = round(timings["big"]["median_ms"] / timings["small"]["median_ms"], 3)
-        rows.append(row)
+        timings = time_pages(seeded, path, plan)
+        rows.append({"database": database.kind, "page": page, "clicks_small": plan.scale_small,
+                     "clicks_big": plan.scale_big, **timings, "consistent": consistent,
+                     "seed_seconds": seeded["big"]["seed_seconds"]})
+        if "skipped" not in timings:
+            rows[-1]["ratio"] = round(timings["big"]["median_ms"] / timings["small"]["median_ms"], 3)
     run.empty(database)  # the redirect fixtures come back on demand
     return rows
 
 
 def seed_user(app: Flask, database: Database, username: str, clicks: int, links: int) -> dict:
-    """A user with ``links`` links, the first of which has ``clicks`` clicks and its rollups."""
+    """A user with ``links`` links, the first of which has ``clicks`` clicks and its rollups; a
+    test client logged in as that user through POST /auth/login."""
+    started = time.monotonic()
     with app.app_context():
         user = create_user(username, f"{username}@example.com", PASSWORD)
         created = [Link(owner_id=user.id, slug=f"s{index}", title=f"Link {index}",
@@ -144,52 +128,37 @@ def seed_user(app: Flask, database: Database, username: str, clicks: int, links:
                   "start": (now - timedelta(days=SPREAD_DAYS)).strftime("%Y-%m-%d %H:%M:%S"),
                   "since": (now - timedelta(days=HOURLY_DAYS)).strftime("%Y-%m-%d %H:00:00")}
         db.session.execute(text(sql["clicks"].format(columns=ENRICHED_COLUMNS)), params)
-        for statement in ROLLUPS:
+        for statement in [*ROLLUPS, "ANALYZE"]:
             db.session.execute(text(statement.format(**sql)), params)
         db.session.commit()
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
-        return {"username": username, "link_id": hot}
+    client = app.test_client()
+    login = client.post("/auth/login", data={"login": username, "password": PASSWORD})
+    if login.status_code != 302:
+        raise RuntimeError(f"POST /auth/login answered {login.status_code}, not a redirect")
+    return {"client": client, "link_id": hot, "seed_seconds": round(time.monotonic() - started, 2)}
 
 
-def time_pages(app: Flask, seeded: dict, path: str, plan: Plan) -> dict:
-    """Median time of ``path`` per seeded user (to its first row for a CSV), renders interleaved
+def time_pages(seeded: dict, path: str, plan: Plan) -> dict:
+    """Median time of ``path`` per seeded user (to its first rows for a CSV), renders interleaved
     so that a machine busy for a moment slows both alike; or why it could not be timed."""
-    clients, paths = {}, {}
-    for size, user in seeded.items():
-        clients[size] = app.test_client()
-        login = clients[size].post("/auth/login", data={"login": user["username"],
-                                                        "password": PASSWORD})
-        if login.status_code != 302:
-            return dict.fromkeys(seeded, {"skipped": f"POST /auth/login answered "
-                                                     f"{login.status_code}, not a redirect"})
-        paths[size] = path.format(link_id=user["link_id"])
+    paths = {size: path.format(link_id=user["link_id"]) for size, user in seeded.items()}
     durations = {size: [] for size in seeded}
     deadline = time.monotonic() + plan.scale_seconds_per_page
     for attempt in range(WARM_RENDERS + plan.scale_renders):
-        for size, client in clients.items():
+        for size, user in seeded.items():
             started = time.perf_counter()
-            status = _first_bytes(client, paths[size])
+            # A page is one chunk; a CSV export's header line, then its first rows.
+            response = user["client"].get(paths[size], buffered=False)
+            with contextlib.closing(response):
+                chunks = iter(response.response)
+                next(chunks, None), next(chunks, None)
             elapsed = time.perf_counter() - started
-            if status != 200:
-                return dict.fromkeys(seeded, {"skipped": f"GET {paths[size]} answered {status}"})
+            if response.status_code != 200:
+                return {"skipped": f"GET {paths[size]} answered {response.status_code}"}
             if attempt >= WARM_RENDERS:
                 durations[size].append(elapsed)
         if time.monotonic() > deadline and attempt >= WARM_RENDERS + 2:
             break
     return {size: {"path": paths[size], "renders": len(values),
                    "median_ms": round(percentile(values, 50) * 1000, 2),
-                   "min_ms": round(min(values) * 1000, 2)}
-            for size, values in durations.items()}
-
-
-def _first_bytes(client, path: str) -> int:
-    """GET ``path`` to its first two chunks (a page is one; a CSV export's header line, then its
-    first rows) and return the status."""
-    response = client.get(path, buffered=False)
-    try:
-        chunks = iter(response.response)
-        next(chunks, None), next(chunks, None)
-        return response.status_code
-    finally:
-        response.close()
+                   "min_ms": round(min(values) * 1000, 2)} for size, values in durations.items()}

@@ -1,10 +1,5 @@
-"""The app's real processes, started as the Procfile starts them, on the run's data.
-
-Each child runs in a session of its own, so stopping it also stops what it
-forked (gunicorn's workers, RQ's work horses), and nothing else. ``start_*``
-returns at once and ``wait_*`` waits until the process is ready, so that
-several can start side by side.
-"""
+"""The app's real processes, started as the Procfile starts them, on the run's data; each in a
+session of its own, so stopping it stops what it forked (gunicorn's workers, RQ's work horses)."""
 
 import contextlib
 import http.client
@@ -15,25 +10,23 @@ import subprocess
 from rq import Worker
 
 from shortener import PROJECT_ROOT
-from shortener.dev import procfile
 from shortener.dev.embedded_redis import free_port
-from shortener.dev.harness import wait_until
+from tests.support import procfile
+from tests.support.harness import wait_until
 
-from .context import Run
-from .services import Database
+from .context import Database, Run
 
 BARE_APP = "bench.bare_app:create_app()"
-GTHREAD_THREADS = "4"  # the Procfile's web line before gevent: 2 workers x 4 threads
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 SCHEDULED = "rq:scheduler:scheduled_jobs"  # rq-scheduler's sorted set of entries
 
 
 class Child:
-    """A subprocess with its output in a log file."""
+    """A subprocess with its output in a log file; gunicorn's quick shutdown is SIGINT."""
 
-    def __init__(self, name: str, args: list[str], env: dict, log_dir: str,
-                 stop_signal: int = signal.SIGTERM):
-        self.name, self.stop_signal = name, stop_signal
+    def __init__(self, name: str, args: list[str], env: dict, log_dir: str, port: int = 0,
+                 path: str = ""):
+        self.name, self.port, self.path = name, port, path
+        self.url = f"http://127.0.0.1:{port}{path}"  # a web server's: where the load goes
         self.log_path = os.path.join(log_dir, f"{name}.log")
         self._log = open(self.log_path, "ab")  # noqa: SIM115 -- closed in finish()
         self.process = subprocess.Popen(
@@ -53,41 +46,7 @@ class Child:
         except TimeoutError as exc:
             raise RuntimeError(f"{exc}; {self.name}'s log:\n{self.log_tail()}") from None
 
-    def ask_to_stop(self) -> None:
-        if self.running():
-            self._signal(self.stop_signal)
-
-    def finish(self, timeout: float = 10.0) -> None:
-        """Wait for the child to exit; SIGKILL its group if still there after ``timeout``."""
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._signal(signal.SIGKILL)
-            self.process.wait(5)
-        self._log.close()
-
-    def _signal(self, signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError):  # already gone: nothing to stop
-            os.killpg(self.process.pid, signum)  # the group this child leads, and only that
-
-    def log_tail(self, lines: int = 20) -> str:
-        with open(self.log_path, errors="replace") as handle:
-            return "".join(handle.readlines()[-lines:])
-
-
-class WebServer(Child):
-    """gunicorn; ``url`` is the path the load goes to."""
-
-    def __init__(self, name: str, args: list[str], env: dict, log_dir: str, port: int, path: str):
-        # SIGINT is gunicorn's quick shutdown: nothing is in flight by then.
-        super().__init__(name, args, env, log_dir, stop_signal=signal.SIGINT)
-        self.port, self.path = port, path
-        self.url = f"http://127.0.0.1:{port}{path}"
-
-    def wait_ready(self) -> None:
-        self.wait_for(self._answers, f"{self.name} to answer")
-
-    def _answers(self) -> bool:
+    def answers(self) -> bool:
         """Whether a HEAD of the path answers (HEAD: the redirect records no click for it)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
         try:
@@ -98,6 +57,23 @@ class WebServer(Child):
         finally:
             connection.close()
 
+    def send(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):  # already gone: nothing to stop
+            os.killpg(self.process.pid, signum)  # the group this child leads, and only that
+
+    def finish(self, timeout: float = 10.0) -> None:
+        """Wait for the child to exit; SIGKILL its group if still there after ``timeout``."""
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.send(signal.SIGKILL)
+            self.process.wait(5)
+        self._log.close()
+
+    def log_tail(self, lines: int = 20) -> str:
+        with open(self.log_path, errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
+
 
 @contextlib.contextmanager
 def running(*children: Child):
@@ -106,83 +82,62 @@ def running(*children: Child):
         yield children
     finally:
         for child in children:
-            child.ask_to_stop()
+            if child.running():
+                child.send(signal.SIGINT if child.port else signal.SIGTERM)
         for child in children:
             child.finish()
 
 
-def web_argv(env: dict, bare: bool = False, worker_class: str | None = None) -> list[str]:
-    """The Procfile's web line (gunicorn); for the bare app, the same line serving it; with
-    ``worker_class``, the same line with that ``--worker-class`` (gthread: with threads)."""
+def web_argv(env: dict, bare: bool = False) -> list[str]:
+    """The Procfile's web line (gunicorn); for the bare app, the same line serving it."""
     args = procfile.argv("web", env)
     bind = procfile.option(args, "--bind") or ""
-    if bind.rpartition(":")[0] not in LOOPBACK:
+    if bind.rpartition(":")[0] not in ("127.0.0.1", "localhost", "[::1]"):
         raise RuntimeError(f"the web line binds {bind!r}; the bench serves loopback only")
-    if bare:
-        args[args.index("wsgi:app")] = BARE_APP
-    if worker_class and worker_class != procfile.option(args, "--worker-class"):
-        args[args.index("--worker-class") + 1] = worker_class
-        if worker_class == "gthread" and "--threads" not in args:
-            args += ["--threads", env.get("WEB_THREADS") or GTHREAD_THREADS]
-    return args
+    return [BARE_APP if bare and arg == "wsgi:app" else arg for arg in args]
 
 
-def web_worker_class(worker_class: str | None = None) -> str:
-    """``worker_class``, or the Procfile web line's (``WEB_WORKER_CLASS`` reaches it)."""
-    line = procfile.argv("web", dict(os.environ))
-    return worker_class or procfile.option(line, "--worker-class") or "sync"
-
-
-def start_web(run: Run, database: Database | None, mode: str, path: str,
-              worker_class: str | None = None) -> WebServer:
+def start_web(run: Run, database: Database | None, mode: str, path: str) -> Child:
     """gunicorn with the Procfile's web settings; ``database`` None serves the bare app."""
     port = free_port()
     env = run.env(database, CLICK_TRACKING=mode if database else "off", PORT=port)
-    name = f"web-{database.kind if database else 'bare'}-{mode}-{web_worker_class(worker_class)}"
-    return WebServer(name, web_argv(env, database is None, worker_class), env, run.workdir, port,
-                     path)
+    return Child(f"web-{database.kind if database else 'bare'}-{mode}",
+                 web_argv(env, database is None), env, run.workdir, port, path)
 
 
 @contextlib.contextmanager
-def web(run: Run, database: Database | None, mode: str, path: str,
-        worker_class: str | None = None):
+def web(run: Run, database: Database | None, mode: str, path: str):
     """A gunicorn that answers, stopped on leaving."""
-    with running(start_web(run, database, mode, path, worker_class)) as (server,):
-        server.wait_ready()
+    with running(start_web(run, database, mode, path)) as (server,):
+        server.wait_for(server.answers, f"{server.name} to answer")
         yield server
 
 
 def burst_worker(run: Run, database: Database, worker_class: str, processes: int = 1,
                  **app_settings) -> Child:
-    """``rq worker --worker-class ... --url ... --burst clicks``, started now; with
-    ``processes`` > 1, ``rq worker-pool --num-workers N`` of the same; ``app_settings`` in its env."""
+    """``rq worker --worker-class ... --burst clicks``, started now; with ``processes`` > 1,
+    ``rq worker-pool --num-workers N`` of the same; ``app_settings`` in its env."""
     pool = ["worker-pool", "--num-workers", str(processes)] if processes > 1 else ["worker"]
     args = [os.path.join(procfile.BIN, "rq"), *pool, "--worker-class", worker_class,
-            "--url", run.redis.url, "--burst", "clicks"]
-    batch = app_settings.get("CLICK_JOB_BATCH")
-    name = f"ingest-{database.kind}-{worker_class.rpartition('.')[2]}-{processes}" + (
-        f"-batch{batch}" if batch else "")
+            "--url", run.redis_url, "--burst", "clicks"]
+    name = "-".join(map(str, ["ingest", database.kind, worker_class.rpartition(".")[2], processes,
+                              *app_settings.values()]))
     return Child(name, args, run.env(database, **app_settings), run.workdir)
-
-
-def start_process(run: Run, database: Database, process: str, mode: str) -> Child:
-    """The Procfile's ``worker`` or ``scheduler`` line in ``mode``."""
-    env = run.env(database, CLICK_TRACKING=mode)
-    return Child(f"{process}-{database.kind}-{mode}", procfile.argv(process, env), env, run.workdir)
 
 
 @contextlib.contextmanager
 def app_processes(run: Run, database: Database, mode: str, path: str):
     """gunicorn, one Procfile ``worker`` and, in buffer mode, the Procfile ``scheduler``,
     started side by side; yields (server, worker) once all are ready, stops them on leaving."""
+    env = run.env(database, CLICK_TRACKING=mode)
     server = start_web(run, database, mode, path)
-    worker = start_process(run, database, "worker", mode)
-    scheduler = start_process(run, database, "scheduler", mode) if mode == "buffer" else None
-    with running(*filter(None, (server, worker, scheduler))):
-        server.wait_ready()
-        worker.wait_for(lambda: Worker.count(connection=run.redis.client) > 0,
+    worker, *scheduler = (Child(f"{name}-{database.kind}-{mode}", procfile.argv(name, env), env,
+                                run.workdir) for name in ("worker", "scheduler")[:1 + (mode == "buffer")])
+    with running(server, worker, *scheduler):
+        server.wait_for(server.answers, f"{server.name} to answer")
+        worker.wait_for(lambda: Worker.count(connection=run.redis) > 0,
                         "the rq worker to register")
-        if scheduler:
-            scheduler.wait_for(lambda: run.redis.client.zcard(SCHEDULED) > 0,
-                               "the scheduler to reconcile its entries")
+        for child in scheduler:
+            child.wait_for(lambda: run.redis.zcard(SCHEDULED) > 0,
+                           "the scheduler to reconcile its entries")
         yield server, worker

@@ -13,9 +13,9 @@ from flask_migrate import upgrade
 from shortener import create_app
 from shortener.background.redis_clients import CircuitBreaker, RedisState
 from shortener.dev.embedded_redis import free_port, start_redis, stop_redis
-from shortener.dev.harness import base_config, empty_tables
-from shortener.dev.postgres import throwaway_schema
 from shortener.extensions import db
+from tests.support.harness import base_config, empty_tables
+from tests.support.postgres import throwaway_schema
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "correct horse battery"

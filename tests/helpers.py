@@ -22,11 +22,11 @@ from shortener.clicks import ranges
 from shortener.clicks.events import new_event
 from shortener.clicks.storage import save_clicks
 from shortener.dev.embedded_redis import free_port
-from shortener.dev.harness import counts, wait_until  # noqa: F401  (the tests' names for them)
 from shortener.extensions import db
 from shortener.links.models import Link
 from shortener.timeutil import utcnow
 from tests.conftest import PASSWORD
+from tests.support.harness import counts, wait_until  # noqa: F401  (the tests' names for them)
 
 NEW_PASSWORD = "a whole new passphrase"
 

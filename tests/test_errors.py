@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from shortener.dev import procfile
 from tests.helpers import register
+from tests.support import procfile
 
 BIG = "x" * (70 * 1024)
 

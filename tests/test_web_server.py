@@ -14,10 +14,10 @@ import time
 import pytest
 
 from shortener import PROJECT_ROOT
-from shortener.dev import procfile
 from shortener.dev.embedded_redis import free_port
 from tests.conftest import subprocess_env
 from tests.helpers import add_link, wait_until
+from tests.support import procfile
 
 pytestmark = pytest.mark.integration
 

@@ -12,10 +12,10 @@ from rq.registry import StartedJobRegistry
 from rq.worker import DequeueStrategy
 
 from shortener.background.worker import InProcessWorker
-from shortener.dev import procfile
-from shortener.dev.procfile import worker_class as procfile_worker_class
 from tests.conftest import python_bin, subprocess_env
 from tests.helpers import add_link, counts, database_hang, wait_until
+from tests.support import procfile
+from tests.support.procfile import worker_class as procfile_worker_class
 
 pytestmark = pytest.mark.integration
 WORKER_CLASSES = ["shortener.background.worker.Worker", "shortener.background.worker.InProcessWorker"]

@@ -18,10 +18,10 @@ from playwright.sync_api import sync_playwright
 
 from shortener import create_app
 from shortener.accounts.users import create_user, set_admin
-from shortener.dev.harness import base_config
 from shortener.extensions import db
 from tests.conftest import PROJECT_ROOT, _prepare_schema
 from tests.helpers import serve
+from tests.support.harness import base_config
 
 ARTIFACTS = Path(PROJECT_ROOT, "test-artifacts", "browser")
 # A name for link targets that passes the loop check (the app itself is on 127.0.0.1, so every

@@ -18,10 +18,10 @@ from rq import Queue
 
 from shortener import create_app
 from shortener.accounts.users import create_user, set_admin
-from shortener.dev.harness import base_config
 from shortener.extensions import db
 from tests.conftest import PROJECT_ROOT, _prepare_schema, python_bin, subprocess_env
 from tests.helpers import serve, wait_until
+from tests.support.harness import base_config
 
 
 class Watcher:

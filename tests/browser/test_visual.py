@@ -13,13 +13,13 @@ from shortener import create_app
 from shortener.accounts.users import create_user
 from shortener.clicks.events import new_event
 from shortener.clicks.storage import save_clicks
-from shortener.dev.harness import base_config
 from shortener.extensions import db
 from shortener.links.models import Link
 from shortener.timeutil import utcnow
 from tests.browser.conftest import PASSWORD
 from tests.conftest import _prepare_schema
 from tests.helpers import serve
+from tests.support.harness import base_config
 
 PHONE = {"width": 390, "height": 844}
 LONG_TARGET = "https://example.com/" + "/".join(["a-rather-long-path-segment"] * 8) + "?utm_source=newsletter"

@@ -6,7 +6,7 @@ import re
 import shlex
 import sys
 
-from .. import PROJECT_ROOT
+from shortener import PROJECT_ROOT
 
 PROCFILE = os.path.join(PROJECT_ROOT, "Procfile")
 BIN = os.path.dirname(sys.executable)
