@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import Date, bindparam, case, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import is_postgres
 from ..extensions import db
 from ..links.models import Link
 from . import pg_rollups, ranges
@@ -95,7 +96,7 @@ def apply(counts: Tally) -> None:
     daily, hourly, breakdown = _daily_rows(counts), _hourly_rows(counts), _breakdown_rows(counts)
     if breakdown:
         ranges.hold_shared_lock()  # the ranges grow below: no roll until this commits
-    if db.engine.dialect.name == "postgresql":
+    if is_postgres():
         pg_rollups.apply(_link_rows(counts), daily, hourly, breakdown)
         return
     _add_link_totals(counts)
@@ -109,7 +110,7 @@ def apply(counts: Tally) -> None:
 
 
 def _insert(table):
-    module = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    module = postgresql if is_postgres() else sqlite
     return module.insert(table)
 
 

@@ -10,6 +10,7 @@ import uuid
 from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import is_postgres
 from ..extensions import db
 from ..links.models import Link
 from . import rollups
@@ -21,8 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def _insert(table):
-    dialect = db.engine.dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
+    module = postgresql if is_postgres() else sqlite
     return module.insert(table)
 
 
@@ -91,7 +91,7 @@ _UNNEST_INSERT = text(
 
 def _insert_new(rows: list[dict]) -> set[uuid.UUID]:
     """Insert ``rows`` into clicks, skipping ids already there; return the ids inserted."""
-    if db.engine.dialect.name == "postgresql":
+    if is_postgres():
         arrays = {column: [row[column] for row in rows] for column in COLUMNS}
         return set(db.session.scalars(_UNNEST_INSERT, arrays))
     # The table, not the entity: the ORM's bulk insert splits a batch at every
