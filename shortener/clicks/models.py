@@ -6,7 +6,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -14,6 +13,7 @@ from sqlalchemy import (
     String,
     Uuid,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -52,17 +52,20 @@ class DailyClicks(db.Model):
     """Clicks per link per UTC day, so stats cost grows with days, not clicks."""
 
     __tablename__ = "daily_clicks"
-    __table_args__ = (CheckConstraint("clicks >= 0", name="clicks_not_negative"),)
 
     link_id: Mapped[int] = mapped_column(
         ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    clicks: Mapped[int] = mapped_column(BigInteger, default=0)  # humans and bots
     humans: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     bots: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Distinct visitor keys of humans that day (each counted once, via DailyVisitor).
     visitors: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+    @hybrid_property
+    def clicks(self) -> int:
+        """Humans and bots: derived, not stored (migration 0019 dropped the column)."""
+        return self.humans + self.bots
 
 
 class HourlyClicks(db.Model):

@@ -167,7 +167,6 @@ def _daily_rows(counts: Tally) -> list[dict]:
     return [
         {
             "link_id": link_id, "day": day,
-            "clicks": counts.daily_humans[link_id, day] + counts.daily_bots[link_id, day],
             "humans": counts.daily_humans[link_id, day],
             "bots": counts.daily_bots[link_id, day],
             "visitors": counts.daily_visitors[link_id, day],
