@@ -19,6 +19,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 
 
+def _link_key():
+    """A rollup's link: first of its primary key, its rows deleted with the link."""
+    return mapped_column(ForeignKey("links.id", ondelete="CASCADE"), primary_key=True)
+
+
 class Click(db.Model):
     __tablename__ = "clicks"
     __table_args__ = (
@@ -53,9 +58,7 @@ class DailyClicks(db.Model):
 
     __tablename__ = "daily_clicks"
 
-    link_id: Mapped[int] = mapped_column(
-        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
-    )
+    link_id: Mapped[int] = _link_key()
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     humans: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     bots: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
@@ -73,9 +76,7 @@ class HourlyClicks(db.Model):
 
     __tablename__ = "hourly_clicks"
 
-    link_id: Mapped[int] = mapped_column(
-        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
-    )
+    link_id: Mapped[int] = _link_key()
     hour: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
     humans: Mapped[int] = mapped_column(BigInteger, default=0)
     bots: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -86,9 +87,7 @@ class DailyBreakdown(db.Model):
 
     __tablename__ = "daily_breakdown"
 
-    link_id: Mapped[int] = mapped_column(
-        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
-    )
+    link_id: Mapped[int] = _link_key()
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(253), primary_key=True)
@@ -104,9 +103,7 @@ class RangeBreakdown(db.Model):
     """
 
     __tablename__ = "range_breakdown"
-    link_id: Mapped[int] = mapped_column(
-        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
-    )
+    link_id: Mapped[int] = _link_key()
     range_name: Mapped[str] = mapped_column(String(8), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(253), primary_key=True)
@@ -132,8 +129,6 @@ class DailyVisitor(db.Model):
 
     __tablename__ = "daily_visitors"
 
-    link_id: Mapped[int] = mapped_column(
-        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
-    )
+    link_id: Mapped[int] = _link_key()
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     visitor_key: Mapped[str] = mapped_column(String(32), primary_key=True)

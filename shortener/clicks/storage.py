@@ -8,9 +8,8 @@ import logging
 import uuid
 
 from sqlalchemy import select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ..database import is_postgres
+from ..database import is_postgres, upsert
 from ..extensions import db
 from ..links.models import Link
 from . import rollups
@@ -19,11 +18,6 @@ from .events import to_row
 from .models import Click
 
 log = logging.getLogger(__name__)
-
-
-def _insert(table):
-    module = postgresql if is_postgres() else sqlite
-    return module.insert(table)
 
 
 def save_clicks(events: list[dict]) -> int:
@@ -97,5 +91,5 @@ def _insert_new(rows: list[dict]) -> set[uuid.UUID]:
     # The table, not the entity: the ORM's bulk insert splits a batch at every
     # change of NULL columns, halving flush speed.
     table = Click.__table__
-    stmt = _insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    stmt = upsert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
     return set(db.session.scalars(stmt, rows))
