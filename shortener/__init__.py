@@ -46,7 +46,7 @@ def init_extensions(app: Flask) -> None:
     from . import database, security, sessions
     from .auth import login
     from .background import redis_clients
-    from .clicks import enrichment, fallback, tracking, visitors
+    from .clicks import enrichment, fallback, outage_log, tracking, visitors
 
     db.init_app(app)
     database.init_app(app)
@@ -59,6 +59,7 @@ def init_extensions(app: Flask) -> None:
     init_limiter(app)
     mail.init_app(app)
     redis_clients.init_app(app)
+    outage_log.init_app(app)
     fallback.init_app(app)
     tracking.init_app(app)
     enrichment.init_app(app)

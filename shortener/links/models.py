@@ -50,7 +50,7 @@ class Link(db.Model):
     # Humans only: bots and link-preview fetchers are counted apart, in bot_count.
     click_count: Mapped[int] = mapped_column(BigInteger, default=0)
     bot_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    # The newest clicked_at of the clicks stored (humans and bots), grown with the rollups.
+    # The newest clicked_at of the humans' clicks stored (bots' leave it), grown with the rollups.
     last_clicked_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
