@@ -77,12 +77,16 @@ def register_models() -> None:
 
 
 def init_limiter(app: Flask) -> None:
-    limiter.init_app(app)
     # Every limit of the app is a decorator on its view, and a decorated view
     # checks its own limits. The limiter's app-wide before_request hook would
     # only look for default limits (there are none) on every request: a
     # quarter of the redirect's CPU. Add default limits only with this hook back.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # Flask-Limiter 4 has no switch for that hook (its `enabled` turns the decorated
+    # limits off too), so the app's hooks are put back as they were before its init_app:
+    # Flask's public list, not the limiter's private method.
+    hooks = list(app.before_request_funcs.get(None, []))
+    limiter.init_app(app)
+    app.before_request_funcs[None] = hooks
 
 
 def register_blueprints(app: Flask) -> None:
