@@ -1,8 +1,7 @@
 """What both ways of growing the rollups share: SQLite's statements (``rollups``) and
 PostgreSQL's single one (``pg_rollups``) say these the same way."""
 
-from sqlalchemy import ColumnElement, func, or_
-from sqlalchemy.sql.expression import case
+from sqlalchemy import ColumnElement, case, func, or_
 
 from ..links.models import Link
 
