@@ -61,8 +61,8 @@ DIALECT = {
 }
 HUMANS = "CASE WHEN is_bot THEN 0 ELSE 1 END"
 ROLLUPS = [
-    f"""INSERT INTO daily_clicks (link_id, day, clicks, humans, bots, visitors)
-        SELECT link_id, {{day}}, count(*), sum({HUMANS}), count(*) - sum({HUMANS}),
+    f"""INSERT INTO daily_clicks (link_id, day, humans, bots, visitors)
+        SELECT link_id, {{day}}, sum({HUMANS}), count(*) - sum({HUMANS}),
                count(DISTINCT CASE WHEN NOT is_bot THEN visitor_key END)
         FROM clicks WHERE link_id = :link_id GROUP BY link_id, {{day}}""",
     f"""INSERT INTO hourly_clicks (link_id, hour, humans, bots)
@@ -79,7 +79,7 @@ ROLLUPS = [
          last_clicked_at = (SELECT max(clicked_at) FROM clicks WHERE link_id = links.id)
        WHERE id = :link_id""",
 ]
-CONSISTENT = """SELECT (SELECT count(*) FROM clicks), (SELECT sum(clicks) FROM daily_clicks),
+CONSISTENT = """SELECT (SELECT count(*) FROM clicks), (SELECT sum(humans + bots) FROM daily_clicks),
                        (SELECT sum(click_count + bot_count) FROM links)"""
 PAGES = {**{f"link page {name}": "/links/{link_id}?range=" + name for name in RANGES},
          "dashboard": "/", "CSV first bytes": "/links/{link_id}/clicks.csv"}

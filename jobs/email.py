@@ -20,21 +20,8 @@ from shortener.accounts import (
     user_sessions,
 )
 from shortener.accounts import mail as mailer
-from shortener.accounts.models import User
-from shortener.extensions import db
 
 log = logging.getLogger(__name__)
-
-
-def send_welcome_email(user_id: int) -> None:
-    """The welcome mail of the sign-ups before confirmation by email (jobs still queued)."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        log.info("user %s no longer exists: no welcome mail", user_id)
-        return
-    with _permanent_failures_not_retried("welcome", f"user {user_id}"):
-        mailer.send(user.email, "Welcome to shortener", "welcome", user=user,
-                    dashboard_url=mailer.external_url("dashboard.index"))
 
 
 def send_registration_email(pending_id: int) -> None:
@@ -74,23 +61,7 @@ def send_password_reset_for(email: str) -> None:
     if issued is None:
         return
     user, token = issued
-    _send_reset(user, token)
-
-
-def send_password_reset_email(user_id: int, token: str) -> None:
-    """The mail of an already issued token (jobs queued before send_password_reset_for)."""
-    user = db.session.get(User, user_id)
-    stored = reset_tokens.find_valid(token)
-    # A retry that comes after the link died (used, expired) must not mail a dead link.
-    if user is None or stored is None or stored.user_id != user_id:
-        log.info("reset token of user %s is no longer valid: no mail", user_id)
-        return
-    _send_reset(user, token)
-
-
-def _send_reset(user: User, token: str) -> None:
-    user_id = user.id
-    with _permanent_failures_not_retried("password reset", f"user {user_id}"):
+    with _permanent_failures_not_retried("password reset", f"user {user.id}"):
         mailer.send(user.email, "Reset your shortener password", "password_reset", user=user,
                     reset_url=mailer.external_url("auth.reset_password", token=token),
                     valid_minutes=current_app.config["PASSWORD_RESET_TTL"] // 60)

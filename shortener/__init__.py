@@ -46,7 +46,7 @@ def init_extensions(app: Flask) -> None:
     from . import database, security, sessions
     from .auth import login
     from .background import redis_clients
-    from .clicks import enrichment, fallback, tracking, visitors
+    from .clicks import enrichment, fallback, outage_log, tracking, visitors
 
     db.init_app(app)
     database.init_app(app)
@@ -59,6 +59,7 @@ def init_extensions(app: Flask) -> None:
     init_limiter(app)
     mail.init_app(app)
     redis_clients.init_app(app)
+    outage_log.init_app(app)
     fallback.init_app(app)
     tracking.init_app(app)
     enrichment.init_app(app)
@@ -76,12 +77,16 @@ def register_models() -> None:
 
 
 def init_limiter(app: Flask) -> None:
-    limiter.init_app(app)
     # Every limit of the app is a decorator on its view, and a decorated view
     # checks its own limits. The limiter's app-wide before_request hook would
     # only look for default limits (there are none) on every request: a
     # quarter of the redirect's CPU. Add default limits only with this hook back.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # Flask-Limiter 4 has no switch for that hook (its `enabled` turns the decorated
+    # limits off too), so the app's hooks are put back as they were before its init_app:
+    # Flask's public list, not the limiter's private method.
+    hooks = list(app.before_request_funcs.get(None, []))
+    limiter.init_app(app)
+    app.before_request_funcs[None] = hooks
 
 
 def register_blueprints(app: Flask) -> None:

@@ -176,7 +176,7 @@ def schedule_run(interval: float, burst: bool):
     for action, job_ids in report.items():
         for job_id in job_ids:
             click.echo(f"schedule: {action} {job_id}")
-    scheduler.run(burst=burst)
+    schedule.run(scheduler, burst=burst)
 
 
 @schedule_cli.command("list")

@@ -198,6 +198,13 @@ def _engine_options(config: dict) -> dict:
     return {"pool_pre_ping": True, "connect_args": {"connect_timeout": connect_timeout}}
 
 
+RETRY_SETTINGS = (
+    ("CLICK_RETRY_INTERVALS", "CLICK_RETRY_MAX"),
+    ("EMAIL_RETRY_INTERVALS", "EMAIL_RETRY_MAX"),
+    ("IMPORT_RETRY_INTERVALS", "IMPORT_RETRY_MAX"),
+)
+
+
 def finalize(config: dict, instance_path: str) -> dict:
     """Derive the settings that depend on others, and refuse unsafe combinations."""
     development = config["APP_ENV"] == "development"
@@ -220,12 +227,9 @@ def finalize(config: dict, instance_path: str) -> dict:
         database_file = os.path.join(instance_path, "shortener.db")
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database_file}"
     config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
-    if len(config["CLICK_RETRY_INTERVALS"]) < config["CLICK_RETRY_MAX"]:
-        raise ConfigError("CLICK_RETRY_INTERVALS needs one interval per retry (CLICK_RETRY_MAX)")
-    if len(config["EMAIL_RETRY_INTERVALS"]) < config["EMAIL_RETRY_MAX"]:
-        raise ConfigError("EMAIL_RETRY_INTERVALS needs one interval per retry (EMAIL_RETRY_MAX)")
-    if len(config["IMPORT_RETRY_INTERVALS"]) < config["IMPORT_RETRY_MAX"]:
-        raise ConfigError("IMPORT_RETRY_INTERVALS needs one interval per retry (IMPORT_RETRY_MAX)")
+    for intervals, retries in RETRY_SETTINGS:
+        if len(config[intervals]) < config[retries]:
+            raise ConfigError(f"{intervals} needs one interval per retry ({retries})")
     config["CLICK_SPOOL_DIR"] = config.get("CLICK_SPOOL_DIR") or os.path.join(instance_path, "spool")
     config["MAIL_OUTBOX_DIR"] = config.get("MAIL_OUTBOX_DIR") or os.path.join(instance_path, "outbox")
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config["REDIS_URL"]

@@ -1,7 +1,8 @@
-"""Engine tuning that depends on the database in use."""
+"""Engine tuning and statements that depend on the database in use."""
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -27,3 +28,9 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 
 def is_postgres(engine: Engine | None = None) -> bool:
     return (engine or db.engine).dialect.name == "postgresql"
+
+
+def upsert(table: Table):
+    """An INSERT into ``table`` with the dialect's ON CONFLICT clauses (on_conflict_do_nothing,
+    on_conflict_do_update): the two databases in use spell them alike."""
+    return (postgresql if is_postgres() else sqlite).insert(table)

@@ -132,32 +132,28 @@ def requeue_failed():
     if not form.validate_on_submit():
         abort(400)
     count = actions.requeue_failed(worker_redis(), form.queue.data)
-    flash(f"Requeued {count} failed jobs of the {form.queue.data} queue.", "success")
-    return _back()
+    return _done(f"Requeued {count} failed jobs of the {form.queue.data} queue.")
 
 
 @bp.post("/status/flush-buffer")
 def flush_buffer():
     _require_csrf()
     job_id = actions.flush_click_buffer_now()
-    flash(f"Enqueued a click buffer flush (job {job_id}).", "success")
-    return _back()
+    return _done(f"Enqueued a click buffer flush (job {job_id}).")
 
 
 @bp.post("/status/replay-spool")
 def replay_spool():
     _require_csrf()
     stored = actions.replay_local_spool()
-    flash(f"Replayed this host's spool: {stored} new clicks stored.", "success")
-    return _back()
+    return _done(f"Replayed this host's spool: {stored} new clicks stored.")
 
 
 @bp.post("/status/return-stale")
 def return_stale():
     _require_csrf()
     moved = actions.return_stale_processing(worker_redis())
-    flash(f"Returned {moved} clicks from stale processing lists to the buffer.", "success")
-    return _back()
+    return _done(f"Returned {moved} clicks from stale processing lists to the buffer.")
 
 
 @bp.route("/registration", methods=["GET", "POST"])
@@ -177,5 +173,7 @@ def _require_csrf() -> None:
         abort(400)
 
 
-def _back():
+def _done(message: str):
+    """Back to the status page, which says what the action did."""
+    flash(message, "success")
     return redirect(url_for(".status_page"))

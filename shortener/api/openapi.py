@@ -82,7 +82,7 @@ def _paths() -> dict:
                         _query("q", {"type": "string", "maxLength": MAX_SEARCH_LENGTH},
                                "Keep links whose slug, title or target contains this (any case)."),
                         _query("sort", {"type": "string", "enum": list(SORTS), "default": "newest"},
-                               "newest first, or most clicks first."),
+                               "newest first, most clicked first, or last clicked first."),
                         _query("tag", {"type": "string", "maxLength": TAG_MAX_LENGTH},
                                "Keep links carrying this tag (any case)."),
                     ],

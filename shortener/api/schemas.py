@@ -67,27 +67,22 @@ def _string(name: str, value: object, max_length: int) -> str:
 
 
 def parse_target_url(value: object, context: Context) -> str:
-    try:
-        return rules.check_target(_string("target_url", value, rules.TARGET_MAX_LENGTH).strip(),
-                                  context.own_hosts)
-    except rules.LinkRuleError as exc:
-        raise rule_error(exc) from exc
+    return _checked("target_url", value, rules.TARGET_MAX_LENGTH, rules.check_target, context.own_hosts)
 
 
 def parse_slug(value: object, _context: Context) -> str | None:
-    if value is None:
-        return None
-    try:
-        return rules.check_slug(_string("slug", value, rules.SLUG_MAX_LENGTH).strip())
-    except rules.LinkRuleError as exc:
-        raise rule_error(exc) from exc
+    return None if value is None else _checked("slug", value, rules.SLUG_MAX_LENGTH, rules.check_slug)
 
 
 def parse_title(value: object, _context: Context) -> str | None:
-    if value is None:
-        return None
+    return None if value is None else _checked("title", value, rules.TITLE_MAX_LENGTH, rules.check_title)
+
+
+def _checked(name: str, value: object, max_length: int, check, *args):
+    """``value``, a string of at most ``max_length`` characters, stripped and passed through
+    the link rule ``check``: its LinkRuleError becomes the field's API error."""
     try:
-        return rules.check_title(_string("title", value, rules.TITLE_MAX_LENGTH).strip())
+        return check(_string(name, value, max_length).strip(), *args)
     except rules.LinkRuleError as exc:
         raise rule_error(exc) from exc
 

@@ -49,8 +49,7 @@ def _next_url() -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], key_func=get_remote_address,
-               scope="register", methods=["POST"])
+@throttle.post_limit("RATELIMIT_REGISTER", get_remote_address, "register")
 def register():
     if current_user.is_authenticated:
         return redirect(_dashboard())
@@ -89,23 +88,37 @@ def _welcome(user, note: str = ""):
     return _remember_device(redirect(_dashboard()), user)
 
 
+def _create_account(token: str, _form):
+    try:
+        user = registrations.confirm(token)
+    except registrations.RegistrationClosed:
+        return _reset_page("auth/register_closed.html", 403)
+    except users.AccountError as error:
+        return _reset_page("auth/register_refused.html", 409, message=str(error))
+    return _welcome(user)
+
+
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
 def confirm_registration(token: str):
     # A GET only shows a button: mail scanners that open links must not create accounts.
-    if registrations.find_valid(token) is None:
-        return _reset_page("auth/register_invalid.html", 400)
-    form = ConfirmRegistrationForm()
+    return _mailed_link_page(token, registrations, ConfirmRegistrationForm(), _create_account,
+                             "auth/register_confirm.html", "auth/register_invalid.html")
+
+
+def _mailed_link_page(token: str, kind, form, use, page: str, dead_page: str):
+    """The page of a mailed link (a sign-up's or a reset's, ``kind`` its module): the form on
+    ``page`` until ``use(token, form)`` returns a response; ``dead_page`` when the token is
+    unknown, expired or used, before or as ``use`` redeems it."""
+    if kind.find_valid(token) is None:
+        return _reset_page(dead_page, 400)
     if form.validate_on_submit():
         try:
-            user = registrations.confirm(token)
-        except registrations.InvalidToken:
-            return _reset_page("auth/register_invalid.html", 400)
-        except registrations.RegistrationClosed:
-            return _reset_page("auth/register_closed.html", 403)
-        except users.AccountError as error:
-            return _reset_page("auth/register_refused.html", 409, message=str(error))
-        return _welcome(user)
-    return _reset_page("auth/register_confirm.html", 200, form=form)
+            response = use(token, form)
+        except kind.InvalidToken:  # a concurrent request used it a moment ago
+            return _reset_page(dead_page, 400)
+        if response is not None:
+            return response
+    return _reset_page(page, 200, form=form)
 
 
 @bp.route("/verify-email/<token>", methods=["GET", "POST"])
@@ -139,10 +152,6 @@ def resend_verification():
 # --- login, throttled per address, per account and network, per account -------
 # Each limit counts the attempt before the password is checked (atomic, so parallel
 # attempts cannot slip through) and a successful login gives its counts back.
-
-def _client() -> str:
-    return throttle.client_address(request.remote_addr)
-
 
 def _login_user():
     """The account the login form names (username or email), looked up once per request."""
@@ -187,13 +196,10 @@ def _login_source() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], key_func=_client,
-               scope="login-ip", methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], key_func=_login_source,
-               scope="login-account", methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT_GLOBAL"],
-               key_func=_login_account, scope="login-account-global", methods=["POST"],
-               exempt_when=lambda: _known_device() is not None or _known_network())
+@throttle.post_limit("RATELIMIT_LOGIN", throttle.client_key, "login-ip")
+@throttle.post_limit("RATELIMIT_LOGIN_ACCOUNT", _login_source, "login-account")
+@throttle.post_limit("RATELIMIT_LOGIN_ACCOUNT_GLOBAL", _login_account, "login-account-global",
+                     exempt_when=lambda: _known_device() is not None or _known_network())
 def login():
     if current_user.is_authenticated:
         return redirect(_next_url())
@@ -247,10 +253,8 @@ def _reset_source() -> str:
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_RESET"], key_func=_client,
-               scope="reset-ip", methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_RESET"], key_func=_reset_source,
-               scope="reset-address", methods=["POST"])
+@throttle.post_limit("RATELIMIT_RESET", throttle.client_key, "reset-ip")
+@throttle.post_limit("RATELIMIT_RESET", _reset_source, "reset-address")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -262,21 +266,19 @@ def forgot_password():
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    if reset_tokens.find_valid(token) is None:
-        return _reset_page("auth/reset_invalid.html", 400)
-    form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = reset_tokens.redeem(token, form.password.data, commit=False)
-            # A reset follows a compromise: API tokens end with the password, in one commit.
-            tokens.revoke_all(user.id)
-        except reset_tokens.InvalidToken:  # a concurrent request used it a moment ago
-            return _reset_page("auth/reset_invalid.html", 400)
-        except users.AccountError as error:
-            form.password.errors.append(str(error))
-        else:
-            return _after_reset(user)
-    return _reset_page("auth/reset_password.html", 200, form=form)
+    return _mailed_link_page(token, reset_tokens, ResetPasswordForm(), _reset,
+                             "auth/reset_password.html", "auth/reset_invalid.html")
+
+
+def _reset(token: str, form):
+    try:
+        user = reset_tokens.redeem(token, form.password.data, commit=False)
+    except users.AccountError as error:
+        form.password.errors.append(str(error))
+        return None  # the form again
+    # A reset follows a compromise: API tokens end with the password, in one commit.
+    tokens.revoke_all(user.id)
+    return _after_reset(user)
 
 
 def _after_reset(user):

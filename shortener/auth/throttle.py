@@ -12,7 +12,10 @@ import secrets
 
 from flask import current_app
 from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from ..extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,18 @@ def client_address(address: str | None) -> str:
     except ValueError:
         return address or "-"
     return network(address) if ip.version == 6 and not ip.ipv4_mapped else str(ip)
+
+
+def client_key() -> str:
+    """Flask-Limiter's key function for the limits per address: the request's, an IPv6 /64 as one."""
+    return client_address(get_remote_address())
+
+
+def post_limit(setting: str, key_func, scope: str, **options):
+    """Flask-Limiter's limit on a view's POSTs, at the value of the setting named ``setting``
+    (read per request, so tests and apps may each set their own)."""
+    return limiter.limit(lambda: current_app.config[setting], key_func=key_func, scope=scope,
+                         methods=["POST"], **options)
 
 
 def refund(limiter: Limiter) -> None:

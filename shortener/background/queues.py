@@ -5,6 +5,8 @@ never imports ``jobs/``; the worker classes (``worker.py``) run each job
 inside the app's context.
 """
 
+from typing import NamedTuple
+
 from flask import current_app
 from rq import Callback, Queue, Retry
 
@@ -26,21 +28,38 @@ CLICK_JOB_ID_PREFIX = "click-"
 # keep 0: their arguments carry password-reset tokens, which should not outlive the job.
 # Import jobs keep 0 too: their progress and report live in the imports table.
 RESULT_TTL = {CLICKS: 5, EMAIL: 0, IMPORTS: 0}
-# Settings prefix of each queue's policy (CLICK_RETRY_MAX, EMAIL_JOB_TIMEOUT, ...).
-POLICY_PREFIX = {CLICKS: "CLICK", EMAIL: "EMAIL", IMPORTS: "IMPORT"}
+
+
+class PolicySettings(NamedTuple):
+    """The names of the settings of one queue's policy."""
+
+    retry_max: str
+    retry_intervals: str
+    failure_ttl: str
+    job_timeout: str
+
+
+POLICY_SETTINGS = {
+    CLICKS: PolicySettings("CLICK_RETRY_MAX", "CLICK_RETRY_INTERVALS", "CLICK_FAILURE_TTL",
+                           "CLICK_JOB_TIMEOUT"),
+    EMAIL: PolicySettings("EMAIL_RETRY_MAX", "EMAIL_RETRY_INTERVALS", "EMAIL_FAILURE_TTL",
+                          "EMAIL_JOB_TIMEOUT"),
+    IMPORTS: PolicySettings("IMPORT_RETRY_MAX", "IMPORT_RETRY_INTERVALS", "IMPORT_FAILURE_TTL",
+                            "IMPORT_JOB_TIMEOUT"),
+}
 
 
 def job_policy(queue_name: str) -> dict:
     """Retry, timeout and TTLs for jobs on ``queue_name``, from config."""
     config = current_app.config
-    prefix = POLICY_PREFIX[queue_name]
-    retries = config[f"{prefix}_RETRY_MAX"]
+    settings = POLICY_SETTINGS[queue_name]
+    retries = config[settings.retry_max]
     return {
-        "retry": Retry(max=retries, interval=config[f"{prefix}_RETRY_INTERVALS"][:retries])
+        "retry": Retry(max=retries, interval=config[settings.retry_intervals][:retries])
         if retries
         else None,
-        "failure_ttl": config[f"{prefix}_FAILURE_TTL"],
-        "job_timeout": config[f"{prefix}_JOB_TIMEOUT"],
+        "failure_ttl": config[settings.failure_ttl],
+        "job_timeout": config[settings.job_timeout],
         "result_ttl": RESULT_TTL[queue_name],
     }
 

@@ -25,10 +25,6 @@ from rq_scheduler import Scheduler
 
 from .queues import CLICKS, EMAIL
 
-# crontab warns that a future version reads naive times as UTC; rq-scheduler
-# passes naive UTC already, so both behaviours agree for us.
-warnings.filterwarnings("ignore", message="Version 0.22.0", category=FutureWarning)
-
 ID_PREFIX = "periodic-"
 # Every periodic job's description starts so: RQ logs descriptions, and the worker
 # tells routine periodic lines by it (background.worker.RoutinePeriodicFilter).
@@ -109,7 +105,24 @@ def _schedule(scheduler: Scheduler, definition: Periodic) -> None:
         scheduler.schedule(datetime.now(UTC).replace(tzinfo=None), interval=definition.interval,
                            **common)
     else:
-        scheduler.cron(definition.cron, **common)
+        with _naive_utc_cron():
+            scheduler.cron(definition.cron, **common)
+
+
+def run(scheduler: Scheduler, burst: bool = False) -> None:
+    """The scheduler's loop (the Procfile's scheduler), which reschedules cron entries as it goes."""
+    with _naive_utc_cron():
+        scheduler.run(burst=burst)
+
+
+@contextlib.contextmanager
+def _naive_utc_cron():
+    # crontab warns that a future version reads naive times as UTC; rq-scheduler passes naive UTC
+    # already, so both behaviours agree for us. Only around the calls that reach crontab: the
+    # filter is this process's, and nothing else should lose its warnings.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Version 0.22.0", category=FutureWarning)
+        yield
 
 
 def reconcile(scheduler: Scheduler, definitions) -> dict[str, list[str]]:

@@ -1,6 +1,7 @@
-"""Click enrichment: bot detection, browser/OS/device, referrer host, country and a keyed visitor hash.
+"""Click enrichment: bot detection, browser/OS/device, referrer host and country.
 
-The worker calls this once per stored batch of clicks, never on the redirect path. An Enricher holds
+The worker calls this once per stored batch of clicks; the redirect only asks whether a visitor's
+agent is a bot, for a link with a click limit (``redirects.policy``). An Enricher holds
 the parsers, the geo database (loaded on first use) and a bounded per-user-agent cache, so a batch of
 1,000 clicks parses each distinct agent once. Any input, however malformed, gives a sane value:
 nothing in here raises on a click's fields.
@@ -9,7 +10,6 @@ nothing in here raises on a click's fields.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.resources
 import ipaddress
 import os
@@ -228,21 +228,6 @@ class Enricher:
             "referrer_host": self.origin(event),
             "country": self.country(event.get("ip_address")),
         }
-
-
-def visitor_key(salt: bytes, ip: str | None, user_agent: str | None, link_id: int) -> str:
-    """A keyed hash that tells visitors of one link apart without storing who they are.
-
-    Each field is length-prefixed, so ("1.2.3.4", "ab") and ("1.2.3.4a", "b") can never collide.
-    A missing ip or agent hashes like an empty one. The salt is BLAKE2b's key: at most 64 bytes.
-    """
-    digest = hashlib.blake2b(key=salt, digest_size=16)
-    for field in (ip or "", user_agent or "", str(link_id)):
-        # surrogatepass: an agent decoded with surrogateescape still hashes, and distinctly
-        encoded = str(field).encode("utf-8", "surrogatepass")
-        digest.update(len(encoded).to_bytes(8, "big"))
-        digest.update(encoded)
-    return digest.hexdigest()
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 The process that spooled replays its own spool in a background thread: on
 hosts whose disk the workers do not share (Heroku dynos), nobody else could.
-Warnings about fallbacks are rate limited per app, so an outage logs once a
-minute, not once per redirect.
 """
 
 import logging
@@ -13,18 +11,17 @@ import time
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..logs import RateLimitedLog
 from . import spool
+from .outage_log import warn
 from .storage import save_clicks
 
 log = logging.getLogger(__name__)
 
 
 class FallbackState:
-    """Per app: the warning limiter and the spool drainer threads (one per spool folder)."""
+    """Per app: the spool drainer threads (one per spool folder)."""
 
     def __init__(self):
-        self.warnings = RateLimitedLog(log)
         self.drainers: dict[str, threading.Thread] = {}
         self.lock = threading.Lock()
 
@@ -35,10 +32,6 @@ def init_app(app: Flask) -> None:
 
 def state() -> FallbackState:
     return current_app.extensions["click_fallback"]
-
-
-def warn(key: str, message: str, *args) -> None:
-    state().warnings.warning(key, message, *args)
 
 
 def store_or_spool(event: dict) -> None:

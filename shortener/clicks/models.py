@@ -6,7 +6,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -17,6 +16,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+
+
+def _link_key():
+    """A rollup's link: first of its primary key, its rows deleted with the link."""
+    return mapped_column(ForeignKey("links.id", ondelete="CASCADE"), primary_key=True)
 
 
 class Click(db.Model):
@@ -52,27 +56,20 @@ class DailyClicks(db.Model):
     """Clicks per link per UTC day, so stats cost grows with days, not clicks."""
 
     __tablename__ = "daily_clicks"
-    __table_args__ = (CheckConstraint("clicks >= 0", name="clicks_not_negative"),)
 
-    link_id: Mapped[int] = mapped_column(
-        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
-    )
+    link_id: Mapped[int] = _link_key()
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    clicks: Mapped[int] = mapped_column(BigInteger, default=0)  # humans and bots
     humans: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     bots: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Distinct visitor keys of humans that day (each counted once, via DailyVisitor).
     visitors: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-
 
 class HourlyClicks(db.Model):
     """Clicks per link per UTC hour, for the 24-hour chart; pruned after HOURLY_KEEP_DAYS."""
 
     __tablename__ = "hourly_clicks"
 
-    link_id: Mapped[int] = mapped_column(
-        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
-    )
+    link_id: Mapped[int] = _link_key()
     hour: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
     humans: Mapped[int] = mapped_column(BigInteger, default=0)
     bots: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -83,9 +80,7 @@ class DailyBreakdown(db.Model):
 
     __tablename__ = "daily_breakdown"
 
-    link_id: Mapped[int] = mapped_column(
-        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
-    )
+    link_id: Mapped[int] = _link_key()
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(253), primary_key=True)
@@ -101,9 +96,7 @@ class RangeBreakdown(db.Model):
     """
 
     __tablename__ = "range_breakdown"
-    link_id: Mapped[int] = mapped_column(
-        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
-    )
+    link_id: Mapped[int] = _link_key()
     range_name: Mapped[str] = mapped_column(String(8), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(253), primary_key=True)
@@ -129,8 +122,6 @@ class DailyVisitor(db.Model):
 
     __tablename__ = "daily_visitors"
 
-    link_id: Mapped[int] = mapped_column(
-        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
-    )
+    link_id: Mapped[int] = _link_key()
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     visitor_key: Mapped[str] = mapped_column(String(32), primary_key=True)

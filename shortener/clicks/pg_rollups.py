@@ -8,24 +8,29 @@ the caller took the shared lock (``ranges.hold_shared_lock``): its snapshot then
 of the last roll, and no roll can commit until this transaction ends.
 """
 
-from sqlalchemy import Table, text
+from sqlalchemy import Table, literal_column, text
+from sqlalchemy.dialects import postgresql
 
 from ..extensions import db
 from ..links.models import Link
-from .models import DailyBreakdown, DailyClicks, HourlyClicks, RangeBreakdown
+from .models import DailyBreakdown, DailyClicks, HourlyClicks
+from .rollup_sql import into_ranges, later_clicked_at
 
 BREAKDOWN_KEYS = ["link_id", "day", "dimension", "value"]
+# A row's last_clicked_at is its link's newest human click, NULL for bots only.
+_LATER_CLICKED_AT = str(later_clicked_at(literal_column("l.last_clicked_at")).compile(
+    dialect=postgresql.dialect()))
 
 
 def apply(links: list[dict], daily: list[dict], hourly: list[dict], breakdown: list[dict]) -> None:
     """Grow links' totals and the daily, hourly, breakdown and range rollups: one statement."""
     params: dict[str, list] = {}
-    ctes = [
-        _link_totals(links, params),
-        _upsert(DailyClicks.__table__, ["link_id", "day"], daily, params, "d"),
-        _upsert(HourlyClicks.__table__, ["link_id", "hour"], hourly, params, "h"),
-        _upsert(DailyBreakdown.__table__, BREAKDOWN_KEYS, breakdown, params, "b"),
-        _ranges(breakdown, params),
+    ctes = [  # a table without rows in the batch has no part in the statement
+        links and _link_totals(links, params),
+        daily and _upsert(DailyClicks.__table__, ["link_id", "day"], daily, params, "d"),
+        hourly and _upsert(HourlyClicks.__table__, ["link_id", "hour"], hourly, params, "h"),
+        breakdown and _upsert(DailyBreakdown.__table__, BREAKDOWN_KEYS, breakdown, params, "b"),
+        breakdown and _ranges(breakdown, params),
     ]
     ctes = [cte for cte in ctes if cte]
     if ctes:
@@ -33,18 +38,16 @@ def apply(links: list[dict], daily: list[dict], hourly: list[dict], breakdown: l
 
 
 def _arrays(table: Table, columns: list[str], rows: list[dict], params: dict, prefix: str) -> str:
-    """Bind one array per column of ``rows``; return the unnest() over them."""
+    """Bind one array per column of ``rows``; return the unnest() over them, named ``prefix``."""
     dialect = db.engine.dialect
     casts = []
     for name in columns:
         params[f"{prefix}_{name}"] = [row[name] for row in rows]
         casts.append(f"CAST(:{prefix}_{name} AS {table.c[name].type.compile(dialect=dialect)}[])")
-    return f"unnest({', '.join(casts)})"
+    return f"unnest({', '.join(casts)}) AS {prefix}({', '.join(columns)})"
 
 
 def _upsert(table: Table, keys: list[str], rows: list[dict], params: dict, prefix: str) -> str:
-    if not rows:
-        return ""
     columns = list(rows[0])
     counters = [name for name in columns if name not in keys]
     updates = ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in counters)
@@ -54,31 +57,19 @@ def _upsert(table: Table, keys: list[str], rows: list[dict], params: dict, prefi
 
 
 def _link_totals(rows: list[dict], params: dict) -> str:
-    if not rows:
-        return ""
-    columns = ["id", "click_count", "bot_count", "last_clicked_at"]
-    arrays = _arrays(Link.__table__, columns, rows, params, "l")
-    # last_clicked_at is the newest human click: NULL in a row means bots only, keep it.
-    return (f"l_update AS (UPDATE links SET click_count = links.click_count + t.click_count, "
-            f"bot_count = links.bot_count + t.bot_count, "
-            f"last_clicked_at = CASE WHEN links.last_clicked_at IS NULL "
-            f"OR links.last_clicked_at < t.last_clicked_at THEN coalesce(t.last_clicked_at, "
-            f"links.last_clicked_at) ELSE links.last_clicked_at END "
-            f"FROM {arrays} AS t({', '.join(columns)}) WHERE links.id = t.id)")
+    arrays = _arrays(Link.__table__, ["id", "click_count", "bot_count", "last_clicked_at"], rows,
+                     params, "l")
+    return (f"l_update AS (UPDATE links SET click_count = links.click_count + l.click_count, "
+            f"bot_count = links.bot_count + l.bot_count, last_clicked_at = {_LATER_CLICKED_AT} "
+            f"FROM {arrays} WHERE links.id = l.id)")
 
 
 def _ranges(breakdown: list[dict], params: dict) -> str:
     """Each breakdown row into every range that starts on or before its day."""
-    if not breakdown:
-        return ""
-    table = RangeBreakdown.__table__
-    columns = [*BREAKDOWN_KEYS, "clicks"]
-    arrays = _arrays(DailyBreakdown.__table__, columns, breakdown, params, "b")
-    return ("r_upsert AS (INSERT INTO range_breakdown (link_id, range_name, dimension, value, clicks) "
-            "SELECT b.link_id, s.range_name, b.dimension, b.value, sum(b.clicks) "
-            f"FROM {arrays} AS b({', '.join(columns)}) "
-            "JOIN range_starts AS s ON b.day >= s.first_day "
-            "GROUP BY b.link_id, s.range_name, b.dimension, b.value "
-            "ORDER BY b.link_id, s.range_name, b.dimension, b.value "
-            f"ON CONFLICT (link_id, range_name, dimension, value) DO UPDATE SET "
-            f"clicks = {table.name}.clicks + excluded.clicks)")
+    arrays = _arrays(DailyBreakdown.__table__, [*BREAKDOWN_KEYS, "clicks"], breakdown, params, "b")
+    return "r_upsert AS ({})".format(into_ranges(
+        "SELECT b.link_id, s.range_name, b.dimension, b.value, sum(b.clicks) "
+        f"FROM {arrays} "
+        "JOIN range_starts AS s ON b.day >= s.first_day "
+        "GROUP BY b.link_id, s.range_name, b.dimension, b.value "
+        "ORDER BY b.link_id, s.range_name, b.dimension, b.value"))

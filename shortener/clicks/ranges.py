@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, func, insert, literal, select, text, tuple_, union_all, update
 
+from ..database import is_postgres
 from ..extensions import db
 from .models import DailyBreakdown, RangeBreakdown, RangeStart
 
@@ -39,7 +40,7 @@ def first_day(range_name: str, today: date) -> date:
 
 def hold_shared_lock() -> None:
     """Keep the roll out until this transaction ends (storing clicks, rebuilding a link)."""
-    if db.engine.dialect.name == "postgresql":
+    if is_postgres():
         db.session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": LOCK_KEY})
 
 
@@ -85,7 +86,7 @@ def _all_current(starts: dict[str, date], today: date) -> bool:
 
 
 def _lock_exclusively(lock_timeout_ms: int) -> None:
-    if db.engine.dialect.name == "postgresql":
+    if is_postgres():
         # Bounded: while the roll waits (say, behind a long rebuild), every new batch queues
         # behind it; better to give up and try again in a minute. (SQLite: its busy timeout.)
         db.session.execute(text(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}"))

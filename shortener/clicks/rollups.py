@@ -11,13 +11,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Date, bindparam, case, or_, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Date, bindparam, case, text, update
+from sqlalchemy.dialects import sqlite
 
+from ..database import is_postgres, upsert
 from ..extensions import db
 from ..links.models import Link
 from . import pg_rollups, ranges
 from .models import DailyBreakdown, DailyClicks, DailyVisitor, HourlyClicks
+from .rollup_sql import into_ranges, later_clicked_at
 
 # Dimension name -> click column; humans only. Bots are broken down by name alone.
 HUMAN_DIMENSIONS = {
@@ -81,13 +83,9 @@ def add(rows: list[dict]) -> None:
 
 # SQLite: each breakdown row into every range that starts on or before its day (pg_rollups has
 # the same join for PostgreSQL), one executemany for the batch.
-_ADD_TO_RANGES = text(
-    "INSERT INTO range_breakdown (link_id, range_name, dimension, value, clicks) "
-    "SELECT :link_id, range_name, :dimension, :value, :clicks FROM range_starts "
-    "WHERE first_day <= :day "
-    "ON CONFLICT (link_id, range_name, dimension, value) "
-    "DO UPDATE SET clicks = range_breakdown.clicks + excluded.clicks"
-).bindparams(bindparam("day", type_=Date))
+_ADD_TO_RANGES = text(into_ranges(
+    "SELECT :link_id, range_name, :dimension, :value, :clicks FROM range_starts WHERE first_day <= :day"
+)).bindparams(bindparam("day", type_=Date))
 
 
 def apply(counts: Tally) -> None:
@@ -95,7 +93,7 @@ def apply(counts: Tally) -> None:
     daily, hourly, breakdown = _daily_rows(counts), _hourly_rows(counts), _breakdown_rows(counts)
     if breakdown:
         ranges.hold_shared_lock()  # the ranges grow below: no roll until this commits
-    if db.engine.dialect.name == "postgresql":
+    if is_postgres():
         pg_rollups.apply(_link_rows(counts), daily, hourly, breakdown)
         return
     _add_link_totals(counts)
@@ -108,11 +106,6 @@ def apply(counts: Tally) -> None:
         db.session.execute(_ADD_TO_RANGES, breakdown)
 
 
-def _insert(table):
-    module = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return module.insert(table)
-
-
 def _new_visitors(rows: list[dict]) -> list[tuple[int, date]]:
     """Record the humans' visitor keys; return (link, day) once per key that was new that day."""
     keys = sorted({
@@ -122,7 +115,7 @@ def _new_visitors(rows: list[dict]) -> list[tuple[int, date]]:
     if not keys:
         return []
     table = DailyVisitor.__table__
-    stmt = (_insert(table).on_conflict_do_nothing()
+    stmt = (upsert(table).on_conflict_do_nothing()
             .returning(table.c.link_id, table.c.day, table.c.visitor_key))
     values = [{"link_id": link_id, "day": day, "visitor_key": key} for link_id, day, key in keys]
     return [(row.link_id, row.day) for row in db.session.execute(stmt, values)]
@@ -150,10 +143,7 @@ def _plus(column, per_link: Counter):
 def _latest(newest: dict):
     if not newest:  # a batch of bots only
         return Link.last_clicked_at
-    # Portable max(): SQLite's max(NULL, x) is NULL, PostgreSQL has greatest() instead.
-    batch = case(newest, value=Link.id)
-    return case((or_(Link.last_clicked_at.is_(None), Link.last_clicked_at < batch), batch),
-                else_=Link.last_clicked_at)
+    return later_clicked_at(case(newest, value=Link.id))
 
 
 def _link_rows(counts: Tally) -> list[dict]:
@@ -166,7 +156,6 @@ def _daily_rows(counts: Tally) -> list[dict]:
     return [
         {
             "link_id": link_id, "day": day,
-            "clicks": counts.daily_humans[link_id, day] + counts.daily_bots[link_id, day],
             "humans": counts.daily_humans[link_id, day],
             "bots": counts.daily_bots[link_id, day],
             "visitors": counts.daily_visitors[link_id, day],

@@ -21,28 +21,7 @@ from . import ranges
 from .models import Click, DailyBreakdown, DailyClicks, HourlyClicks
 from .rollups import BOT_DIMENSION, HUMAN_DIMENSIONS
 
-CHART_DAYS = 30
 RECENT_CLICKS = 20
-
-
-class DayCount(NamedTuple):
-    day: date
-    clicks: int
-
-
-def daily_clicks(link_id: int, days: int = CHART_DAYS, today: date | None = None) -> list[DayCount]:
-    """Clicks per UTC day for the ``days`` days up to ``today``, oldest first, zeros included."""
-    today = today or utcnow().date()
-    first = today - timedelta(days=days - 1)
-    rows = db.session.execute(
-        select(DailyClicks.day, DailyClicks.clicks).where(
-            DailyClicks.link_id == link_id, DailyClicks.day >= first, DailyClicks.day <= today
-        )
-    )
-    counts = {row.day: row.clicks for row in rows}
-    return [DayCount(day, counts.get(day, 0)) for day in _days(first, days)]
-
-
 SPARK_DAYS = 7
 
 

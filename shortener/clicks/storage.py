@@ -8,8 +8,8 @@ import logging
 import uuid
 
 from sqlalchemy import select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import is_postgres, upsert
 from ..extensions import db
 from ..links.models import Link
 from . import rollups
@@ -18,12 +18,6 @@ from .events import to_row
 from .models import Click
 
 log = logging.getLogger(__name__)
-
-
-def _insert(table):
-    dialect = db.engine.dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table)
 
 
 def save_clicks(events: list[dict]) -> int:
@@ -91,11 +85,11 @@ _UNNEST_INSERT = text(
 
 def _insert_new(rows: list[dict]) -> set[uuid.UUID]:
     """Insert ``rows`` into clicks, skipping ids already there; return the ids inserted."""
-    if db.engine.dialect.name == "postgresql":
+    if is_postgres():
         arrays = {column: [row[column] for row in rows] for column in COLUMNS}
         return set(db.session.scalars(_UNNEST_INSERT, arrays))
     # The table, not the entity: the ORM's bulk insert splits a batch at every
     # change of NULL columns, halving flush speed.
     table = Click.__table__
-    stmt = _insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    stmt = upsert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
     return set(db.session.scalars(stmt, rows))

@@ -8,17 +8,19 @@ failure on top of that to the local spool (``fallback``). Each step is
 idempotent by the click's UUID, so no path counts a click twice.
 """
 
+import time
+
 from flask import Flask, current_app
 from redis.exceptions import RedisError
 
 from ..background.queues import CLICK_JOB_ID_PREFIX, CLICKS, enqueue, enqueue_counting
-from ..background.redis_clients import CircuitBreaker
 from ..background.redis_clients import state as redis_state
 from ..timeutil import utcnow
 from . import buffer
 from .events import new_event
-from .fallback import store_or_spool, warn
+from .fallback import store_or_spool
 from .ips import anonymize_ip
+from .outage_log import warn
 from .visitors import key_for_click
 
 # Once the click queue is past CLICK_QUEUE_MAX, a process writes clicks directly this long
@@ -26,9 +28,23 @@ from .visitors import key_for_click
 QUEUE_FULL_RECHECK_SECONDS = 1.0
 
 
+class QueueGate:
+    """Per app: shut for ``seconds`` once the click queue was found full, so that meanwhile this
+    process writes its clicks directly without enqueueing (and looking at the length) again."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._shut_until = 0.0
+
+    def is_open(self) -> bool:
+        return time.monotonic() >= self._shut_until
+
+    def shut(self) -> None:
+        self._shut_until = time.monotonic() + self.seconds
+
+
 def init_app(app: Flask) -> None:
-    # Closed while the click queue is full; its cooldown is the time until the next look.
-    app.extensions["click_queue_gate"] = CircuitBreaker(QUEUE_FULL_RECHECK_SECONDS)
+    app.extensions["click_queue_gate"] = QueueGate(QUEUE_FULL_RECHECK_SECONDS)
 
 
 def track_click(link_id: int, remote_addr: str | None, referrer: str | None,
@@ -65,12 +81,12 @@ def _enqueue_below_max(event: dict) -> bool:
     """Enqueue the click unless the queue was found full a moment ago: job mode's bound, like the
     buffer's. The length is read in the enqueue's own round trip and acted on from the next click."""
     gate = current_app.extensions["click_queue_gate"]
-    if not gate.allows():
+    if not gate.is_open():
         return False
     maximum = current_app.config["CLICK_QUEUE_MAX"]
     waiting = enqueue_click(event)
     if waiting >= maximum:
-        gate.record_failure()
+        gate.shut()
         warn("queue-full", "click queue holds %s jobs (CLICK_QUEUE_MAX=%s): writing clicks directly",
              waiting, maximum)
     return True

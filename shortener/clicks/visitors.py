@@ -1,7 +1,7 @@
 """Unique visitors without storing who they are.
 
 The redirect hashes (full address, user agent, link) with the salt of the UTC day
-(``enrichment.visitor_key``) and puts only the hash in the click event. Salts are 32 random bytes
+(``visitor_key``) and puts only the hash in the click event. Salts are 32 random bytes
 per day, shared by every web process through Redis (SET NX, so the first process to ask wins) and
 expiring after two days: once a salt is gone, nobody can tell whose hash is whose.
 
@@ -10,6 +10,7 @@ not as a visitor. A database fallback was not worth it: a process with a differe
 others would count each of its visitors twice, and the redirect would pay a query.
 """
 
+import hashlib
 import secrets
 import threading
 from datetime import date, datetime
@@ -18,8 +19,7 @@ from flask import Flask, current_app
 from redis.exceptions import RedisError
 
 from ..background.redis_clients import state as redis_state
-from .enrichment import visitor_key
-from .fallback import warn
+from .outage_log import warn
 
 SALT_BYTES = 32
 SALT_TTL_SECONDS = 2 * 24 * 3600  # today's salt must outlive clicks still on their way tonight
@@ -78,3 +78,18 @@ def _shared_salt(day: date) -> bytes | None:
         warn("visitor-salt", "Redis unavailable (%s): clicks go without a visitor key", exc)
         return None
     return salt or None
+
+
+def visitor_key(salt: bytes, ip: str | None, user_agent: str | None, link_id: int) -> str:
+    """A keyed hash that tells visitors of one link apart without storing who they are.
+
+    Each field is length-prefixed, so ("1.2.3.4", "ab") and ("1.2.3.4a", "b") can never collide.
+    A missing ip or agent hashes like an empty one. The salt is BLAKE2b's key: at most 64 bytes.
+    """
+    digest = hashlib.blake2b(key=salt, digest_size=16)
+    for field in (ip or "", user_agent or "", str(link_id)):
+        # surrogatepass: an agent decoded with surrogateescape still hashes, and distinctly
+        encoded = str(field).encode("utf-8", "surrogatepass")
+        digest.update(len(encoded).to_bytes(8, "big"))
+        digest.update(encoded)
+    return digest.hexdigest()

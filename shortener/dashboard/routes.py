@@ -129,7 +129,7 @@ def _stats_context(link: Link, range_name: str) -> dict:
 
 @bp.route("/<username>/<slug>/+stats")
 @limiter.limit(lambda: current_app.config["RATELIMIT_PUBLIC_STATS"], scope="public-stats",
-               key_func=lambda: throttle.client_address(request.remote_addr))
+               key_func=throttle.client_key)
 def public_stats(username: str, slug: str):
     """A link's stats for anyone, if its owner opted in: totals, chart and breakdowns, never a
     single click (no recent clicks, no export). Otherwise indistinguishable from a missing link."""

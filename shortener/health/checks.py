@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..background.redis_clients import web_redis
+from ..database import is_postgres
 from ..extensions import db
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 def check_database(timeout: float) -> dict:
     try:
         with db.engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
+            if is_postgres(conn.engine):
                 # SET takes no bind parameters; the value is an int we computed.
                 conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout * 1000)}")
             conn.execute(text("SELECT 1"))

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import delete, func, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from ..database import upsert
 from ..extensions import db
 from . import tags as tagging
 from .models import Link, Tag, link_tags
@@ -102,9 +102,8 @@ def _tag(owner_id: int, ids: list[int], name: str) -> int:
     chosen = [link_id for link_id in ids
               if link_id not in already and counts.get(link_id, 0) < tagging.TAGS_PER_LINK_MAX]
     if chosen:
-        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
         # A pair added meanwhile (the same action in another tab) is no error.
-        db.session.execute(dialect.insert(link_tags).on_conflict_do_nothing(),
+        db.session.execute(upsert(link_tags).on_conflict_do_nothing(),
                            [{"link_id": link_id, "tag_id": tag.id} for link_id in chosen])
     return len(chosen)
 

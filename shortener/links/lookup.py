@@ -20,7 +20,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import Link
+from .models import Link, is_live, limit_reached
 
 CACHE_MAX_ENTRIES = 10_000
 PLAIN_REDIRECT_CODE = 302
@@ -42,7 +42,7 @@ class OptionsRow(NamedTuple):
 
     @property
     def limit_reached(self) -> bool:
-        return self.click_limit is not None and self.click_count >= self.click_limit
+        return limit_reached(self.click_limit, self.click_count)
 
 
 class LinkRow(NamedTuple):
@@ -59,13 +59,11 @@ def resolve(username: str, slug: str) -> LinkRow | None:
         return None  # no name has a NUL, and PostgreSQL would refuse the query (a 500)
     # Usernames and slugs are both matched whatever their case.
     row = _cached_row(username.lower(), slug.lower())
-    if row is None or not row.is_active:
+    if row is None:
         return None
-    if row.expires_at is not None and row.expires_at <= utcnow():
-        return None
-    if row.options is not None and row.options.starts_at is not None and row.options.starts_at > utcnow():
-        return None  # scheduled: until it starts it is indistinguishable from a missing link
-    return row
+    # Scheduled: until it starts a link is indistinguishable from a missing one.
+    starts_at = row.options.starts_at if row.options is not None else None
+    return row if is_live(row.is_active, row.expires_at, starts_at, utcnow()) else None
 
 
 def _cached_row(username: str, slug: str) -> LinkRow | None:

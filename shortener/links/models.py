@@ -50,7 +50,7 @@ class Link(db.Model):
     # Humans only: bots and link-preview fetchers are counted apart, in bot_count.
     click_count: Mapped[int] = mapped_column(BigInteger, default=0)
     bot_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    # The newest clicked_at of the clicks stored (humans and bots), grown with the rollups.
+    # The newest clicked_at of the humans' clicks stored (bots' leave it), grown with the rollups.
     last_clicked_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -74,12 +74,22 @@ class Link(db.Model):
         return slug
 
     def is_live(self, now: datetime | None = None) -> bool:
-        now = now or utcnow()
-        return (self.is_active and (self.expires_at is None or self.expires_at > now)
-                and (self.starts_at is None or self.starts_at <= now))
+        return is_live(self.is_active, self.expires_at, self.starts_at, now or utcnow())
 
     def limit_reached(self) -> bool:
-        return self.click_limit is not None and self.click_count >= self.click_limit
+        return limit_reached(self.click_limit, self.click_count)
+
+
+def is_live(is_active: bool, expires_at: datetime | None, starts_at: datetime | None,
+            now: datetime) -> bool:
+    """Whether a link is followed at ``now``: active, not expired yet, started (the redirect's
+    rule, on a row of ``lookup`` or on a ``Link``)."""
+    return (is_active and (expires_at is None or expires_at > now)
+            and (starts_at is None or starts_at <= now))
+
+
+def limit_reached(click_limit: int | None, click_count: int) -> bool:
+    return click_limit is not None and click_count >= click_limit
 
 
 class LinkImport(db.Model):

@@ -134,11 +134,6 @@ def create_link(owner_id: int, target_url: str, title: str | None = None, expire
     return save_new_link(link, slug)
 
 
-def save_link(link: Link) -> None:
-    """Commit the changes made to ``link``."""
-    db.session.commit()
-
-
 EDITABLE = frozenset({"target_url", "title", "expires_at", "is_active"})
 
 

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, delete, exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import upsert
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import Link, Tag, link_tags
@@ -107,8 +107,7 @@ def ensure_tags(owner_id: int, names: list[str]) -> list[Tag]:
 
 
 def _insert_missing():
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(Tag.__table__).on_conflict_do_nothing(index_elements=["owner_id", "name_key"])
+    return upsert(Tag.__table__).on_conflict_do_nothing(index_elements=["owner_id", "name_key"])
 
 
 def prune_unused(owner_id: int) -> None:

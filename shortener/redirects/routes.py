@@ -20,12 +20,7 @@ REVALIDATE = "private, max-age=0"
 
 @bp.route("/<username>/<slug>", methods=["GET", "HEAD"])
 def follow(username: str, slug: str):
-    # Deliberately never touches current_user: loading the session user would
-    # cost a query on every click.
-    link = resolve(username, slug)
-    if link is None:
-        return _not_found()
-    return _answer(link, policy.decide(link, _visit()), None)
+    return _follow(username, slug, None)
 
 
 @bp.route("/<username>/<slug>/", methods=["GET", "HEAD"])
@@ -41,10 +36,16 @@ def follow_with_slash(username: str, slug: str):
 @bp.route("/<username>/<slug>/q", methods=["GET", "HEAD"])
 def follow_qr(username: str, slug: str):
     """The URL inside the link's QR code: the same redirect, its clicks marked as scans."""
+    return _follow(username, slug, QR)
+
+
+def _follow(username: str, slug: str, source: str | None):
+    # Deliberately never touches current_user: loading the session user would
+    # cost a query on every click.
     link = resolve(username, slug)
     if link is None:
         return _not_found()
-    return _answer(link, policy.decide(link, _visit()), QR)
+    return _answer(link, policy.decide(link, _visit()), source)
 
 
 # --- the password form, throttled per address and per link -------------------------
@@ -52,10 +53,6 @@ def follow_qr(username: str, slug: str):
 # guesses cannot slip past a limit) and a right password gives its counts back. The per-link limit
 # spares each address its first try on the link (access.first_try), so guessers elsewhere never
 # lock out a visitor who knows the password; the per-address limit binds everyone.
-
-def _client() -> str:
-    return throttle.client_address(request.remote_addr)  # an IPv6 /64 is one address
-
 
 def _posted_link() -> LinkRow | None:
     """The link the form is posted to, resolved once per request (the limits' keys and the view)."""
@@ -75,13 +72,13 @@ def _first_try_here() -> bool:
     if "first_try_here" not in g:  # asked once per limit of the setting ("10/minute;50/hour")
         link = _posted_link()
         g.first_try_here = link is not None and access.first_try(
-            link.id, _client(), current_app.config["RATELIMIT_LINK_PASSWORD"])
+            link.id, throttle.client_key(), current_app.config["RATELIMIT_LINK_PASSWORD"])
     return g.first_try_here
 
 
 @bp.route("/<username>/<slug>", methods=["POST"], endpoint="unlock")
 @bp.route("/<username>/<slug>/q", methods=["POST"], endpoint="unlock_qr")
-@limiter.limit(lambda: current_app.config["RATELIMIT_LINK_PASSWORD_IP"], key_func=_client,
+@limiter.limit(lambda: current_app.config["RATELIMIT_LINK_PASSWORD_IP"], key_func=throttle.client_key,
                scope="link-password-ip")
 @limiter.limit(lambda: current_app.config["RATELIMIT_LINK_PASSWORD"], key_func=_link_key,
                scope="link-password", exempt_when=_first_try_here)

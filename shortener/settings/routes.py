@@ -1,7 +1,7 @@
 """Settings pages: where the account is logged in (and logging any of it out), the password,
 and personal API tokens (create, shown once; list; revoke)."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..accounts import invites, registration_modes, user_sessions, users
@@ -108,16 +108,10 @@ def _account() -> str:
     return f"user:{current_user.get_id() or '-'}"
 
 
-def _client() -> str:
-    return throttle.client_address(request.remote_addr)
-
-
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], key_func=_client,
-               scope="password-change-ip", methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], key_func=_account,
-               scope="password-change-account", methods=["POST"])
+@throttle.post_limit("RATELIMIT_LOGIN", throttle.client_key, "password-change-ip")
+@throttle.post_limit("RATELIMIT_LOGIN_ACCOUNT", _account, "password-change-account")
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

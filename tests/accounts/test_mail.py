@@ -9,11 +9,13 @@ from shortener.accounts import mail as mailer
 from shortener.accounts.models import User
 from tests.helpers import sent_mails
 
+NOTICE = {"user": User(username="carol"), "login_url": "http://sho.rt.test/auth/login",
+          "reset_url": "http://sho.rt.test/auth/forgot-password"}
+
 
 def test_without_mail_server_mail_goes_to_the_outbox_and_is_logged(app, caplog):
     with app.app_context():
-        path = mailer.send("carol@example.com", "Hi", "welcome",
-                           user=User(username="carol"), dashboard_url="http://sho.rt.test/")
+        path = mailer.send("carol@example.com", "Hi", "register_exists", **NOTICE)
     assert path.startswith(app.config["MAIL_OUTBOX_DIR"]) and path.endswith(".eml")
     assert path in caplog.text
     [message] = sent_mails(app)
@@ -23,8 +25,7 @@ def test_without_mail_server_mail_goes_to_the_outbox_and_is_logged(app, caplog):
 
 def test_a_malformed_recipient_is_a_permanent_error_and_nothing_is_written(app):
     with app.app_context(), pytest.raises(mailer.PermanentMailError, match="invalid recipient"):
-        mailer.send("carol@@example.com", "Hi", "welcome",
-                    user=User(username="carol"), dashboard_url="http://sho.rt.test/")
+        mailer.send("carol@@example.com", "Hi", "register_exists", **NOTICE)
     assert sent_mails(app) == []
 
 

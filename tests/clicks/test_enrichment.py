@@ -2,14 +2,13 @@
 
 import os
 import random
-import re
 import subprocess
 import sys
 import time
 
 import pytest
 
-from shortener.clicks.enrichment import EMPTY_AGENT, Agent, Enricher, visitor_key
+from shortener.clicks.enrichment import EMPTY_AGENT, Agent, Enricher
 from shortener.clicks.ips import anonymize_ip
 
 CHROME_WINDOWS = (
@@ -251,26 +250,6 @@ def test_enrich_never_raises_and_keeps_values_column_sized(enricher, event):
     for name in ("bot_name", "browser", "os"):
         assert columns[name] is None or len(columns[name]) <= 64
     assert len(columns["referrer_host"]) <= 253
-
-
-def test_visitor_key_is_a_deterministic_keyed_hash():
-    key = visitor_key(b"salt", "8.8.8.0", CHROME_WINDOWS, 7)
-    assert re.fullmatch(r"[0-9a-f]{32}", key)
-    assert key == visitor_key(b"salt", "8.8.8.0", CHROME_WINDOWS, 7)
-    variations = {
-        visitor_key(b"pepper", "8.8.8.0", CHROME_WINDOWS, 7),
-        visitor_key(b"salt", "8.8.4.0", CHROME_WINDOWS, 7),
-        visitor_key(b"salt", "8.8.8.0", FIREFOX_WINDOWS, 7),
-        visitor_key(b"salt", "8.8.8.0", CHROME_WINDOWS, 8),
-    }
-    assert key not in variations and len(variations) == 4
-
-
-def test_visitor_key_fields_cannot_run_into_each_other():
-    assert visitor_key(b"s", "1.2.3.4", "ab", 1) != visitor_key(b"s", "1.2.3.4a", "b", 1)
-    assert visitor_key(b"s", "1", "2", 34) != visitor_key(b"s", "1", "23", 4)
-    assert visitor_key(b"s", None, None, 1) == visitor_key(b"s", "", "", 1)
-    assert re.fullmatch(r"[0-9a-f]{32}", visitor_key(b"s", None, "\udcff", 1))
 
 
 class CountingParser:

@@ -22,7 +22,7 @@ def store_at(app, link_id, *clicked_at: datetime, referrer="https://ref.test/", 
 
 def add_daily(app, link_id, *days: tuple[date, int]) -> None:
     with app.app_context():
-        db.session.add_all(DailyClicks(link_id=link_id, day=day, clicks=n, humans=n) for day, n in days)
+        db.session.add_all(DailyClicks(link_id=link_id, day=day, humans=n) for day, n in days)
         db.session.commit()
 
 
@@ -33,18 +33,18 @@ def owner_id(auth):
 
 # --- queries ------------------------------------------------------------------
 
-def test_daily_clicks_fill_the_window_with_zeros(app, owner_id):
+def test_the_daily_chart_fills_its_window_with_zeros_and_reads_its_link_only(app, owner_id):
     link_id, other_id = add_link(app, owner_id), add_link(app, owner_id, slug="other")
-    today = date(2026, 3, 31)
+    today = NOW.date()
     add_daily(app, link_id, (today, 5), (today - timedelta(days=29), 2),
               (today - timedelta(days=30), 99), (today + timedelta(days=1), 99))
     add_daily(app, other_id, (today, 77))
     with app.app_context():
-        days = stats.daily_clicks(link_id, today=today)
-    assert len(days) == 30
-    assert days[0] == (date(2026, 3, 2), 2)
-    assert days[-1] == (today, 5)
-    assert sum(day.clicks for day in days) == 7
+        points = stats.link_stats(link_id, "30d", NOW).points
+    assert len(points) == 30
+    assert (points[0].start, points[0].humans) == (today - timedelta(days=29), 2)
+    assert (points[-1].start, points[-1].humans) == (today, 5)
+    assert sum(point.humans for point in points) == 7
 
 
 def test_recent_clicks_are_the_newest_twenty(app, owner_id):
@@ -221,8 +221,7 @@ def test_the_tail_folds_into_other_with_percentages():
 
 def add_daily_split(app, link_id, day: date, humans: int, bots: int) -> None:
     with app.app_context():
-        db.session.add(DailyClicks(link_id=link_id, day=day, clicks=humans + bots, humans=humans,
-                                   bots=bots))
+        db.session.add(DailyClicks(link_id=link_id, day=day, humans=humans, bots=bots))
         db.session.commit()
 
 

@@ -1,3 +1,4 @@
+import re
 from datetime import date, datetime, timedelta
 
 import redis
@@ -86,3 +87,28 @@ def test_pruning_forgets_old_visitor_keys_and_hours(app, auth):
 def test_the_prune_job_runs(app):
     with app.app_context():
         assert prune_click_rollups() == {"daily_visitors": 0, "hourly_clicks": 0}
+
+
+# --- the key itself ---------------------------------------------------------------------------
+
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0"
+
+
+def test_visitor_key_is_a_deterministic_keyed_hash():
+    key = visitors.visitor_key(b"salt", "8.8.8.0", IPHONE, 7)
+    assert re.fullmatch(r"[0-9a-f]{32}", key)
+    assert key == visitors.visitor_key(b"salt", "8.8.8.0", IPHONE, 7)
+    variations = {
+        visitors.visitor_key(b"pepper", "8.8.8.0", IPHONE, 7),
+        visitors.visitor_key(b"salt", "8.8.4.0", IPHONE, 7),
+        visitors.visitor_key(b"salt", "8.8.8.0", FIREFOX, 7),
+        visitors.visitor_key(b"salt", "8.8.8.0", IPHONE, 8),
+    }
+    assert key not in variations and len(variations) == 4
+
+
+def test_visitor_key_fields_cannot_run_into_each_other():
+    assert visitors.visitor_key(b"s", "1.2.3.4", "ab", 1) != visitors.visitor_key(b"s", "1.2.3.4a", "b", 1)
+    assert visitors.visitor_key(b"s", "1", "2", 34) != visitors.visitor_key(b"s", "1", "23", 4)
+    assert visitors.visitor_key(b"s", None, None, 1) == visitors.visitor_key(b"s", "", "", 1)
+    assert re.fullmatch(r"[0-9a-f]{32}", visitors.visitor_key(b"s", None, "\udcff", 1))

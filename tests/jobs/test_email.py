@@ -1,4 +1,4 @@
-"""jobs/email.py: the welcome and password reset mail jobs (outbox, SMTP, retries of
+"""jobs/email.py: the sign-up and password reset mail jobs (outbox, SMTP, retries of
 transient failures only) and the token cleanup job."""
 
 import re
@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from sqlalchemy import func, select, update
 
-from jobs.email import cleanup_expired_tokens, send_password_reset_email, send_password_reset_for
+from jobs.email import cleanup_expired_tokens, send_password_reset_for
 from shortener.accounts import login_networks, reset_tokens
 from shortener.accounts.models import LoginNetwork, PasswordResetToken, User
 from shortener.background import queues
@@ -18,7 +18,7 @@ from shortener.dev.embedded_redis import free_port
 from shortener.extensions import db
 from shortener.timeutil import utcnow
 from tests.conftest import AuthActions, use_redis
-from tests.helpers import NEW_PASSWORD, email_queue, issue_token, mail_bodies, register, sent_mails
+from tests.helpers import email_queue, issue_token, mail_bodies, register, sent_mails
 
 BASE_URL = "http://sho.rt.test"
 
@@ -30,22 +30,6 @@ def run_email_jobs(app, connection) -> None:
 
 
 # --- what the jobs send ------------------------------------------------------------
-
-def test_welcome_mail_is_rendered_for_the_new_user(app, auth, fake_redis):
-    # Jobs queued by sign-ups from before confirmation by email still send it.
-    auth.create_user("alice")
-    bob = auth.create_user("bob")
-    with app.app_context():
-        queues.enqueue(queues.EMAIL, "jobs.email.send_welcome_email", bob)
-    run_email_jobs(app, fake_redis)
-    [message] = sent_mails(app)
-    assert message["To"] == "bob@example.com"
-    assert message["Subject"] == "Welcome to shortener"
-    plain, html = mail_bodies(message)
-    assert "Hello bob," in plain and f"{BASE_URL}/" in plain
-    assert "Welcome, bob!" in html and f'href="{BASE_URL}/"' in html
-    assert "alice" not in plain + html
-
 
 def test_reset_link_is_built_from_base_url_not_the_host_header(app, client, auth, fake_redis):
     auth.create_user("alice")
@@ -61,15 +45,6 @@ def test_reset_link_is_built_from_base_url_not_the_host_header(app, client, auth
     link = f"{BASE_URL}/auth/reset-password/{token}"
     assert link in plain and f'href="{link}"' in html
     assert "evil" not in plain + html
-
-
-def test_reset_mail_is_not_sent_for_a_link_already_used(app, auth):
-    user_id = auth.create_user("alice")
-    token = issue_token(app, user_id)
-    with app.app_context():
-        reset_tokens.redeem(token, NEW_PASSWORD)
-        send_password_reset_email(user_id, token)
-    assert sent_mails(app) == []
 
 
 def test_reset_job_for_an_unknown_address_stores_and_sends_nothing(app, auth):
@@ -108,11 +83,11 @@ def test_cleanup_removes_only_expired_or_used_tokens(app, auth):
 # --- permanent failures are not retried ----------------------------------------------
 
 def test_a_bad_recipient_address_fails_at_once(app, auth, fake_redis, caplog):
-    user_id = auth.create_user("alice")
+    auth.create_user("alice")
     with app.app_context():
         db.session.execute(update(User).values(email="alice@@example.com"))
         db.session.commit()
-        job = queues.enqueue(queues.EMAIL, "jobs.email.send_welcome_email", user_id)
+        job = queues.enqueue(queues.EMAIL, "jobs.email.send_password_reset_for", "alice@@example.com")
     run_email_jobs(app, fake_redis)
     assert job.id in FailedJobRegistry("email", connection=fake_redis)
     assert ScheduledJobRegistry("email", connection=fake_redis).count == 0
