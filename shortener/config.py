@@ -175,6 +175,11 @@ def from_environ(env=None) -> dict:
         "IMPORT_RETRY_INTERVALS": _int_list(env, "IMPORT_RETRY_INTERVALS", [10, 60, 300]),
         "IMPORT_JOB_TIMEOUT": _int(env, "IMPORT_JOB_TIMEOUT", 900),
         "IMPORT_FAILURE_TTL": _int(env, "IMPORT_FAILURE_TTL", 7 * 24 * 3600),
+        # Target blocklist: the operator's file (one entry a line), synced by a periodic job every
+        # BLOCKLIST_FILE_INTERVAL s; each process looks for changes every BLOCKLIST_REFRESH_SECONDS.
+        "BLOCKLIST_FILE": env.get("BLOCKLIST_FILE") or None,
+        "BLOCKLIST_FILE_INTERVAL": _int(env, "BLOCKLIST_FILE_INTERVAL", 60),
+        "BLOCKLIST_REFRESH_SECONDS": _float(env, "BLOCKLIST_REFRESH_SECONDS", 5.0),
     }
 
 
