@@ -5,10 +5,10 @@ Nothing here commits: the caller (``manage``) does, once the version moved with 
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from ..extensions import db
-from .models import FILE, BlocklistEntry, BlocklistVersion
+from .models import ADMIN, FILE, SOURCES, BlocklistEntry, BlocklistVersion
 
 VERSION_ID = 1
 # Rows per statement: SQLite allows 32,766 bound parameters, and a 100,000-line file fits in a few.
@@ -24,9 +24,16 @@ def all_patterns() -> list[str]:
     return list(db.session.scalars(select(BlocklistEntry.pattern).distinct()))
 
 
-def entries() -> list[BlocklistEntry]:
-    """Every entry, newest first (the admin page's list)."""
-    return list(db.session.scalars(select(BlocklistEntry).order_by(BlocklistEntry.id.desc())))
+def admin_entries(limit: int) -> list[BlocklistEntry]:
+    """The admins' entries, newest first, at most ``limit`` (the admin page's list)."""
+    return list(db.session.scalars(select(BlocklistEntry).where(BlocklistEntry.source == ADMIN)
+                                   .order_by(BlocklistEntry.id.desc()).limit(limit)))
+
+
+def counts() -> dict[str, int]:
+    """Entries per source: the file's may be many, so the page counts them and lists none."""
+    rows = db.session.execute(select(BlocklistEntry.source, func.count()).group_by(BlocklistEntry.source))
+    return {source: 0 for source in SOURCES} | dict(rows.tuples().all())
 
 
 def find(source: str, pattern: str) -> BlocklistEntry | None:
