@@ -61,11 +61,16 @@ def _host(netloc: str) -> str:
     if "@" in netloc:
         raise InvalidEntry("Leave out any user name or password (user@).")
     if netloc.startswith("["):
+        address, _, port = netloc[1:].partition("]")
+        if port and not (port.startswith(":") and port[1:].isdigit()):
+            raise InvalidEntry("That IPv6 address is not valid.")
         try:
-            return f"[{ipaddress.IPv6Address(netloc[1:].partition(']')[0]).compressed}]"
+            return f"[{ipaddress.IPv6Address(address).compressed}]"
         except ValueError as exc:
             raise InvalidEntry("That IPv6 address is not valid.") from exc
-    host = netloc.partition(":")[0]
+    host, _, port = netloc.partition(":")
+    if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise InvalidEntry("That port number is not valid.")  # and "javascript:..." is no host
     try:
         mapped = idna.uts46_remap(host, std3_rules=False, transitional=False).lower().removesuffix(".")
         host = mapped if mapped.isascii() else idna.encode(mapped).decode("ascii")

@@ -33,7 +33,7 @@ def admin_entries(limit: int) -> list[BlocklistEntry]:
 def counts() -> dict[str, int]:
     """Entries per source: the file's may be many, so the page counts them and lists none."""
     rows = db.session.execute(select(BlocklistEntry.source, func.count()).group_by(BlocklistEntry.source))
-    return {source: 0 for source in SOURCES} | dict(rows.tuples().all())
+    return {source: 0 for source in SOURCES} | {source: count for source, count in rows}
 
 
 def find(source: str, pattern: str) -> BlocklistEntry | None:
