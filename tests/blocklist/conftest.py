@@ -18,9 +18,10 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch):
-    """blocklist.checks' time, moved by hand."""
+    """The time of blocklist.checks and of the link cache, moved by hand."""
     fake = Clock()
     monkeypatch.setattr("shortener.blocklist.checks.time", fake)
+    monkeypatch.setattr("shortener.links.lookup.time", fake)
     return fake
 
 
