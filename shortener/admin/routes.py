@@ -130,6 +130,8 @@ def blocklist_page():
         else:
             flash(f"Blocked {entry.pattern}: links to it are refused and stop redirecting.", "success")
             return redirect(url_for(".blocklist_page"))
+    elif "csrf_token" in form.errors:
+        abort(400)  # as the other admin forms: a forged or stale post changes nothing
     return render_template("admin/blocklist.html", form=form, remove_form=ActionForm(),
                            entries=blocklist_store.admin_entries(BLOCKLIST_LISTED),
                            counts=blocklist_store.counts(), file=current_app.config["BLOCKLIST_FILE"])
