@@ -8,12 +8,14 @@ direct database writes (Redis too slow for REDIS_WEB_TIMEOUT) shows.
 """
 
 import contextlib
+import os
 import threading
 import time
 
 import psutil
 from rq import Queue
 
+from shortener.blocklist import manage as blocklist
 from shortener.clicks import buffer as click_buffer
 
 from . import load
@@ -22,6 +24,8 @@ from .services import Database
 from .stack import web, web_worker_class
 
 MODES = ("off", "sync", "job", "buffer")
+BLOCKLISTED = 100_000
+BLOCKLISTED_MODE = f"off, {BLOCKLISTED:,} blocked"
 
 
 def run_part(run: Run) -> list[dict]:
@@ -32,6 +36,7 @@ def run_part(run: Run) -> list[dict]:
     before = [measure(run, None, "bare", worker_class=name) for name in classes]
     rows = [measure(run, database, mode, worker_class=name)
             for database in run.databases for mode in MODES for name in classes]
+    rows += [measure_blocklisted(run, database, name) for database in run.databases for name in classes]
     after = [measure(run, None, "bare", worker_class=name) for name in classes]
     for row in after:
         row["mode"] = "bare, again"
@@ -39,7 +44,33 @@ def run_part(run: Run) -> list[dict]:
         set_ratios(run, [first, *(row for row in rows if row["worker_class"] == name), last],
                    first, last)
     compare_classes(rows, classes[0])
+    note_blocklist_cost(run, rows)
     return [*before, *rows, *after]
+
+
+def measure_blocklisted(run: Run, database: Database, worker_class: str) -> dict:
+    """``off`` again with BLOCKLISTED domains blocked (none the link's): what the check costs a
+    redirect, next to the ``off`` row of the same run. The mode nearest the bare route: it shows most."""
+    path = os.path.join(run.workdir, "blocklist.txt")
+    with open(path, "w") as handle:
+        handle.writelines(f"blocked{index}.example\n" for index in range(BLOCKLISTED))
+    with run.app(database).app_context():
+        blocklist.sync_file(path)
+    try:
+        row = measure(run, database, "off", worker_class=worker_class)
+    finally:
+        with run.app(database).app_context():
+            blocklist.sync_file(None)
+    return {**row, "mode": BLOCKLISTED_MODE}
+
+
+def note_blocklist_cost(run: Run, rows: list[dict]) -> None:
+    plain = {(row["database"], row["worker_class"]): row for row in rows if row["mode"] == "off"}
+    for row in (row for row in rows if row["mode"] == BLOCKLISTED_MODE):
+        without = plain[(row["database"], row["worker_class"])]["ratio_to_bare"]
+        row["ratio_change"] = round(row["ratio_to_bare"] - without, 3) if without else None
+        run.note(f"redirect {row['database']} / {row['worker_class']}: ratio to bare {without} without "
+                 f"a blocklist, {row['ratio_to_bare']} with {BLOCKLISTED:,} entries (target: within 0.02)")
 
 
 def set_ratios(run: Run, rows: list[dict], before: dict, after: dict) -> None:

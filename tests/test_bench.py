@@ -48,7 +48,7 @@ def test_quick_run_measures_every_part_and_writes_json(tmp_path):
     assert machine["redis_kind"] == "own redis-server"
     assert machine["load_generator"] == "python"
     assert [row["mode"] for row in results["redirect"]] == ["bare", "off", "sync", "job", "buffer",
-                                                             "bare, again"]
+                                                             "off, 100,000 blocked", "bare, again"]
     assert all(row["requests"] > 0 and row["errors"] == 0 for row in results["redirect"])
     assert [(row["mode"], row["processes"], row["batch"]) for row in results["ingest"]] == [
         ("job", 1, 1), ("job", 1, 1), ("job", 1, 500), ("job", 2, 500), ("buffer", 1, None)]

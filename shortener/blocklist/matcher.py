@@ -4,11 +4,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+# Verdicts remembered per matcher: a hot link's target is parsed once, not on every click.
+VERDICTS_MAX = 10_000
+
 
 class Matcher:
     """Built once from the patterns of ``entries.parse_entry``; read by every request."""
 
-    __slots__ = ("domains", "prefixes")
+    __slots__ = ("domains", "prefixes", "_verdicts")
 
     def __init__(self, patterns: Iterable[str] = ()):
         domains, prefixes = set(), defaultdict(set)
@@ -20,6 +23,7 @@ class Matcher:
                 domains.add(pattern)
         self.domains = frozenset(domains)
         self.prefixes = {host: tuple(sorted(paths)) for host, paths in prefixes.items()}
+        self._verdicts: dict[str, bool] = {}
 
     def __len__(self) -> int:
         return len(self.domains) + sum(map(len, self.prefixes.values()))
@@ -29,6 +33,14 @@ class Matcher:
         blocked prefix. One dict lookup per label of the host, one for its prefixes."""
         if not (self.domains or self.prefixes):
             return False
+        verdict = self._verdicts.get(url)
+        if verdict is None:
+            if len(self._verdicts) >= VERDICTS_MAX:
+                self._verdicts.clear()  # crude but bounded, as the link cache
+            verdict = self._verdicts[url] = self._blocks(url)
+        return verdict
+
+    def _blocks(self, url: str) -> bool:
         try:
             parts = urlsplit(url)
             host = parts.hostname
