@@ -117,7 +117,7 @@ def index():
     return redirect(url_for(".status_page"))
 
 
-# --- the target blocklist (the file's entries are listed too; they go with their line) ------
+# --- the target blocklist (the file's entries are only counted: they go with their line) ---
 
 @bp.route("/blocklist", methods=["GET", "POST"])
 def blocklist_page():
