@@ -6,11 +6,13 @@ busy share shows.
 """
 
 import contextlib
+import os
 import threading
 
 import psutil
 from rq import Queue
 
+from shortener.blocklist import manage as blocklist
 from shortener.clicks import buffer as click_buffer
 
 from . import loadgen
@@ -18,11 +20,14 @@ from .context import REDIRECT_PATH, Database, Run
 from .stack import Child, web
 
 MODES = ("off", "sync", "job", "buffer")
+BLOCKLISTED = 100_000
+BLOCKLISTED_MODE = f"off, {BLOCKLISTED:,} blocked"
 
 
 def run_part(run: Run, results: dict) -> list[dict]:
     before = measure(run, None, "bare")
     rows = [measure(run, database, mode) for database in run.databases for mode in MODES]
+    rows += [measure_blocklisted(run, database) for database in run.databases]
     after = {**measure(run, None, "bare"), "mode": "bare, again"}
     first, last = before["requests_per_second"], after["requests_per_second"]
     ceiling = (first + last) / 2
@@ -33,7 +38,33 @@ def run_part(run: Run, results: dict) -> list[dict]:
     for row in rows:
         row["ceiling_requests_per_second"] = round(ceiling, 1)
         row["ratio_to_bare"] = round(row["requests_per_second"] / ceiling, 3) if ceiling else None
+    note_blocklist_cost(run, rows)
     return rows
+
+
+def measure_blocklisted(run: Run, database: Database) -> dict:
+    """``off`` again with BLOCKLISTED domains blocked (none the link's): what the check costs a
+    redirect, next to the ``off`` row of the same run. The mode nearest the bare route: it shows most."""
+    path = os.path.join(run.workdir, "blocklist.txt")
+    with open(path, "w") as handle:
+        handle.writelines(f"blocked{index}.example\n" for index in range(BLOCKLISTED))
+    with run.app(database).app_context():
+        blocklist.sync_file(path)
+    try:
+        row = measure(run, database, "off")
+    finally:
+        with run.app(database).app_context():
+            blocklist.sync_file(None)
+    return {**row, "mode": BLOCKLISTED_MODE}
+
+
+def note_blocklist_cost(run: Run, rows: list[dict]) -> None:
+    plain = {row["database"]: row for row in rows if row["mode"] == "off"}
+    for row in (row for row in rows if row["mode"] == BLOCKLISTED_MODE):
+        without = plain[row["database"]]["ratio_to_bare"]
+        row["ratio_change"] = round(row["ratio_to_bare"] - without, 3) if without else None
+        run.note(f"redirect {row['database']}: ratio to bare {without} without a blocklist, "
+                 f"{row['ratio_to_bare']} with {BLOCKLISTED:,} entries (target: within 0.02)")
 
 
 def measure(run: Run, database: Database | None, mode: str, seconds: float | None = None) -> dict:

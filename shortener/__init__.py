@@ -70,10 +70,11 @@ def register_models() -> None:
     """Put every feature's tables in db.metadata before migrations or create_all read it."""
     from .accounts import models as accounts_models
     from .api import models as api_models
+    from .blocklist import models as blocklist_models
     from .clicks import models as clicks_models
     from .links import models as links_models
 
-    del accounts_models, api_models, clicks_models, links_models  # imported for their tables
+    del accounts_models, api_models, blocklist_models, clicks_models, links_models  # their tables
 
 
 def init_limiter(app: Flask) -> None:

@@ -186,6 +186,12 @@ def from_environ(env=None) -> dict:
         "IMPORT_RETRY_INTERVALS": _int_list(env, "IMPORT_RETRY_INTERVALS", [10, 60, 300]),
         "IMPORT_JOB_TIMEOUT": _int(env, "IMPORT_JOB_TIMEOUT", 900),
         "IMPORT_FAILURE_TTL": _int(env, "IMPORT_FAILURE_TTL", 7 * 24 * 3600),
+        # Target blocklist: the operator's file (one entry a line), synced by a periodic job every
+        # BLOCKLIST_FILE_INTERVAL s; each process looks for changes every BLOCKLIST_REFRESH_SECONDS
+        # (unset: LINK_CACHE_SECONDS, so a blocked link stops within the link cache's lifetime).
+        "BLOCKLIST_FILE": env.get("BLOCKLIST_FILE") or None,
+        "BLOCKLIST_FILE_INTERVAL": _int(env, "BLOCKLIST_FILE_INTERVAL", 60),
+        "BLOCKLIST_REFRESH_SECONDS": _float(env, "BLOCKLIST_REFRESH_SECONDS", None),
     }
 
 
@@ -230,6 +236,8 @@ def finalize(config: dict, instance_path: str) -> dict:
     for intervals, retries in RETRY_SETTINGS:
         if len(config[intervals]) < config[retries]:
             raise ConfigError(f"{intervals} needs one interval per retry ({retries})")
+    if config.get("BLOCKLIST_REFRESH_SECONDS") is None:
+        config["BLOCKLIST_REFRESH_SECONDS"] = config["LINK_CACHE_SECONDS"]
     config["CLICK_SPOOL_DIR"] = config.get("CLICK_SPOOL_DIR") or os.path.join(instance_path, "spool")
     config["MAIL_OUTBOX_DIR"] = config.get("MAIL_OUTBOX_DIR") or os.path.join(instance_path, "outbox")
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config["REDIS_URL"]

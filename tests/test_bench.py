@@ -43,7 +43,7 @@ def test_quick_run_measures_every_part_and_writes_json(tmp_path):
     machine = results["machine"]
     assert machine["cpu_count"] and machine["python"] and machine["sqlite"] and machine["redis"]
     assert [row["mode"] for row in results["redirect"]] == ["bare", "off", "sync", "job", "buffer",
-                                                             "bare, again"]
+                                                             "off, 100,000 blocked", "bare, again"]
     assert all(row["requests"] > 0 and row["errors"] == 0 and row["web_ms_per_request"] is not None
                for row in results["redirect"])
     assert [(row["mode"], row["processes"], row["batch"]) for row in results["ingest"]] == [

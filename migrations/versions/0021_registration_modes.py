@@ -2,7 +2,7 @@
 registration_mode_changes: registration modes and limits tied to trust
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0019'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

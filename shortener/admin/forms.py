@@ -1,12 +1,13 @@
-"""Forms of the status page's actions: each is a CSRF-protected POST."""
+"""Forms of the admin pages' actions: each is a CSRF-protected POST."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField
+from wtforms import HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from ..accounts.registration_modes import MODES
 from ..background.queues import QUEUE_NAMES
+from ..blocklist.models import NOTE_MAX_LENGTH, PATTERN_MAX_LENGTH
 
 
 class ActionForm(FlaskForm):
@@ -28,3 +29,12 @@ MODE_LABELS = {
 class RegistrationModeForm(FlaskForm):
     mode = RadioField("Who may sign up", choices=[SelectChoice(mode, MODE_LABELS[mode]) for mode in MODES],
                       validators=[InputRequired()])
+
+
+class BlocklistEntryForm(FlaskForm):
+    """A blocklist entry to add; the rules of its text are the domain's (blocklist.entries)."""
+
+    entry = StringField("Domain or URL prefix", validators=[InputRequired(), Length(max=PATTERN_MAX_LENGTH)],
+                        description="example.com blocks it and every subdomain; "
+                                    "example.com/path blocks the addresses that start so.")
+    note = StringField("Note (why; only admins see it)", validators=[Optional(), Length(max=NOTE_MAX_LENGTH)])

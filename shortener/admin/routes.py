@@ -10,10 +10,12 @@ from rq_dashboard.web import setup_rq_connection
 from ..accounts import registration_modes
 from ..background.queues import QUEUE_NAMES
 from ..background.redis_clients import worker_redis
+from ..blocklist import manage as blocklist
+from ..blocklist import store as blocklist_store
 from ..errors import render_error
 from ..extensions import csrf
 from . import actions, status
-from .forms import ActionForm, RegistrationModeForm, RequeueFailedForm
+from .forms import ActionForm, BlocklistEntryForm, RegistrationModeForm, RequeueFailedForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 # rq-dashboard is registered on the app under /admin/rq, under its own name
@@ -30,6 +32,7 @@ DASHBOARD_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-
 DASHBOARD_CSRF_COOKIE = "_csrf_token"
 # Its page numbers go into Redis LRANGE offsets: keep them far below 64 bits.
 MAX_DASHBOARD_NUMBER = 1_000_000
+BLOCKLIST_LISTED = 1_000  # the admins' newest entries on the page; the file's are only counted
 
 # No inline script or style anywhere under /admin: a stolen admin page is the worst XSS target.
 CONTENT_SECURITY_POLICY = (
@@ -113,6 +116,37 @@ def _dashboard_headers(response):
 @bp.route("/")
 def index():
     return redirect(url_for(".status_page"))
+
+
+# --- the target blocklist (the file's entries are only counted: they go with their line) ---
+
+@bp.route("/blocklist", methods=["GET", "POST"])
+def blocklist_page():
+    form = BlocklistEntryForm()
+    if form.validate_on_submit():
+        try:
+            entry = blocklist.add_entry(form.entry.data, form.note.data, current_user.id)
+        except (blocklist.InvalidEntry, blocklist.EntryExists) as exc:
+            form.entry.errors.append(str(exc))
+        else:
+            flash(f"Blocked {entry.pattern}: links to it are refused and stop redirecting.", "success")
+            return redirect(url_for(".blocklist_page"))
+    elif "csrf_token" in form.errors:
+        abort(400)  # as the other admin forms: a forged or stale post changes nothing
+    return render_template("admin/blocklist.html", form=form, remove_form=ActionForm(),
+                           entries=blocklist_store.admin_entries(BLOCKLIST_LISTED),
+                           counts=blocklist_store.counts(), file=current_app.config["BLOCKLIST_FILE"])
+
+
+@bp.post("/blocklist/<int:entry_id>/remove")
+def remove_blocklist_entry(entry_id: int):
+    _require_csrf()
+    pattern = blocklist.remove_entry(entry_id)
+    if pattern is None:
+        flash("That entry is no longer on the blocklist (or comes from the file).", "error")
+    else:
+        flash(f"Unblocked {pattern}.", "success")
+    return redirect(url_for(".blocklist_page"))
 
 
 @bp.route("/status")

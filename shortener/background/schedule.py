@@ -23,7 +23,7 @@ from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq_scheduler import Scheduler
 
-from .queues import CLICKS, EMAIL
+from .queues import CLICKS, EMAIL, IMPORTS
 
 ID_PREFIX = "periodic-"
 # Every periodic job's description starts so: RQ logs descriptions, and the worker
@@ -81,6 +81,10 @@ def periodic_jobs(config) -> tuple[Periodic, ...]:
                  cron="41 * * * *", timeout=600, retry_intervals=(60, 300)),
         Periodic("cleanup_expired_tokens", "jobs.email.cleanup_expired_tokens",
                  cron="17 * * * *", queue=EMAIL, timeout=300, retry_intervals=(60, 300)),
+        # Off the clicks queue: a large file takes seconds. Always on, so that unsetting
+        # BLOCKLIST_FILE takes the file's entries away too.
+        Periodic("reload_blocklist_file", "jobs.blocklist.reload_blocklist_file",
+                 interval=config["BLOCKLIST_FILE_INTERVAL"], queue=IMPORTS, timeout=300),
     )
 
 

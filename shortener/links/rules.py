@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from ..accounts.users import PASSWORD_MAX_LENGTH
+from ..blocklist.checks import is_blocked
 from ..timeutil import utcnow
 from . import resolver, urls
 
@@ -43,8 +44,9 @@ class LinkRuleError(ValueError):
 
 
 def check_target(url: str, own_hosts: Collection[str] = ()) -> str:
-    """The target as stored (normalized); not one of ``own_hosts``, and not a name that leads
-    back to this server (looked up in DNS, within LINK_TARGET_DNS_TIMEOUT; 0 turns it off)."""
+    """The target as stored (normalized); not one of ``own_hosts``, not a name that leads
+    back to this server (looked up in DNS, within LINK_TARGET_DNS_TIMEOUT; 0 turns it off),
+    and not on the blocklist."""
     try:
         target = urls.validate_target_url(url, own_hosts)
     except urls.InvalidTargetURL as exc:
@@ -55,6 +57,8 @@ def check_target(url: str, own_hosts: Collection[str] = ()) -> str:
     if timeout > 0 and not urls.is_address_literal(host) and resolver.leads_here(host, timeout):
         raise LinkRuleError("target_url", f"The host name {host} leads back to this server "
                                           "(it resolves to a local address): links to it would loop.")
+    if is_blocked(target):
+        raise LinkRuleError("target_url", "This destination is blocked on this site.")
     return target
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from ..blocklist.checks import is_blocked
 from ..clicks.enrichment import app_enricher
 from ..links import access
 from ..links.lookup import PLAIN_REDIRECT_CODE, LinkRow
@@ -18,6 +19,7 @@ from ..links.lookup import PLAIN_REDIRECT_CODE, LinkRow
 GONE = "gone"  # 410: the click limit is used up
 ASK_PASSWORD = "password"  # the password page
 UNAVAILABLE = "unavailable"  # 503: the click limit's counter cannot be reached (fails closed)
+BLOCKED = "blocked"  # 410: the target is on the blocklist (added after the link was made)
 # Browsers keep these and come back only when they choose: the owner's call (the form says so).
 PERMANENT_CODES = frozenset({301, 308})
 
@@ -44,11 +46,13 @@ class Redirect:
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    reason: str  # GONE, ASK_PASSWORD or UNAVAILABLE
+    reason: str  # GONE, ASK_PASSWORD, UNAVAILABLE or BLOCKED
 
 
 def decide(link: LinkRow, visit: Visit) -> Redirect | Refusal:
     records = visit.method != "HEAD"
+    if is_blocked(link.target_url):  # set lookups on the cached row; no query (blocklist.checks)
+        return Refusal(BLOCKED)
     options = link.options
     if options is None:
         return Redirect(link.target_url, PLAIN_REDIRECT_CODE, records)

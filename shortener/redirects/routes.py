@@ -138,6 +138,8 @@ def _record(link: LinkRow, outcome: policy.Redirect, source: str | None) -> None
 def _refused(refusal: policy.Refusal):
     if refusal.reason == policy.ASK_PASSWORD:
         return _password_page(LinkPasswordForm(), 200)
+    if refusal.reason == policy.BLOCKED:
+        return render_template("redirects/blocked.html"), 410
     return _gone() if refusal.reason == policy.GONE else _unavailable()
 
 
