@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from shortener.blocklist import checks, manage, store
-from shortener.dev.harness import empty_tables
 from tests.blocklist.conftest import block_elsewhere
 from tests.helpers import recorded_statements
+from tests.support.harness import empty_tables
 
 EVIL = "https://www.evil.example/landing"
 

@@ -53,7 +53,8 @@ def test_daily_rollups_follow_the_click_day(app, auth):
     store_events(app, [make_event(link_id, days[2])])
     with app.app_context():
         rollup = dict(db.session.execute(
-            select(DailyClicks.day, DailyClicks.humans + DailyClicks.bots).where(DailyClicks.link_id == link_id)
+            select(DailyClicks.day, DailyClicks.humans + DailyClicks.bots)
+            .where(DailyClicks.link_id == link_id)
         ).all())
     assert {day.isoformat(): n for day, n in rollup.items()} == {"2026-11-20": 1, "2026-11-21": 2}
 

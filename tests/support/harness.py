@@ -57,7 +57,8 @@ def counts(app, link_id: int | None = None) -> tuple[int, int, int]:
         counted = db.session.scalar(
             of_link(select(func.coalesce(func.sum(Link.click_count), 0)), Link.id))
         rolled = db.session.scalar(
-            of_link(select(func.coalesce(func.sum(DailyClicks.humans + DailyClicks.bots), 0)), DailyClicks.link_id))
+            of_link(select(func.coalesce(func.sum(DailyClicks.humans + DailyClicks.bots), 0)),
+                    DailyClicks.link_id))
         return rows, int(counted), int(rolled)
 
 
