@@ -71,8 +71,10 @@ def register_models() -> None:
     from .api import models as api_models
     from .clicks import models as clicks_models
     from .links import models as links_models
+    from .moderation import models as moderation_models
 
     del accounts_models, api_models, clicks_models, links_models  # imported for their tables
+    del moderation_models
 
 
 def init_limiter(app: Flask) -> None:

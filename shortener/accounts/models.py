@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Set only from the CLI (`flask users create-admin`): no web page grants it.
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set by an admin (shortener.moderation): no login, no API token, and every link answers 410.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     # The random id of the login this object was loaded for (shortener.accounts.user_sessions):
     # Flask-Login puts it in the session and remember cookies instead of the user id.

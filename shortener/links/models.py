@@ -44,7 +44,9 @@ class Link(db.Model):
     slug_key: Mapped[str] = mapped_column(String(64))  # lower(slug): what is unique and looked up
     target_url: Mapped[str] = mapped_column(String(2048))
     title: Mapped[str | None] = mapped_column(String(200))
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)  # the owner's own switch
+    # Set by an admin (shortener.moderation), apart from is_active: the owner cannot undo it.
+    admin_disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Denormalized so no page ever counts click rows to show a total.
     # Humans only: bots and link-preview fetchers are counted apart, in bot_count.
@@ -75,7 +77,8 @@ class Link(db.Model):
 
     def is_live(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
-        return (self.is_active and (self.expires_at is None or self.expires_at > now)
+        return (self.is_active and self.admin_disabled_at is None
+                and (self.expires_at is None or self.expires_at > now)
                 and (self.starts_at is None or self.starts_at <= now))
 
     def limit_reached(self) -> bool:

@@ -17,6 +17,7 @@ from ..links.lookup import PLAIN_REDIRECT_CODE, LinkRow
 
 GONE = "gone"  # 410: the click limit is used up
 ASK_PASSWORD = "password"  # the password page
+DISABLED = "disabled"  # 410: an admin disabled the link or its owner (shortener.moderation)
 UNAVAILABLE = "unavailable"  # 503: the click limit's counter cannot be reached (fails closed)
 # Browsers keep these and come back only when they choose: the owner's call (the form says so).
 PERMANENT_CODES = frozenset({301, 308})
@@ -44,10 +45,12 @@ class Redirect:
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    reason: str  # GONE, ASK_PASSWORD or UNAVAILABLE
+    reason: str  # GONE, ASK_PASSWORD, DISABLED or UNAVAILABLE
 
 
 def decide(link: LinkRow, visit: Visit) -> Redirect | Refusal:
+    if link.disabled is not None:
+        return Refusal(DISABLED)
     records = visit.method != "HEAD"
     options = link.options
     if options is None:

@@ -97,6 +97,8 @@ def _unlock(link: LinkRow | None, scanned: bool):
     """(response, whether a wrong password was given) for the form posted to ``link``."""
     if link is None:
         return _not_found(), False
+    if link.disabled is not None:
+        return _disabled(), False
     if link.options is None or link.options.password_hash is None:
         # Not protected (any more): on to the plain GET, which follows and counts. Not a 303:
         # its redirect off-site would be a hop of this form's POST (see _continue_page).
@@ -141,6 +143,8 @@ def _record(link: LinkRow, outcome: policy.Redirect, source: str | None) -> None
 def _refused(refusal: policy.Refusal):
     if refusal.reason == policy.ASK_PASSWORD:
         return _password_page(LinkPasswordForm(), 200)
+    if refusal.reason == policy.DISABLED:
+        return _disabled()
     return _gone() if refusal.reason == policy.GONE else _unavailable()
 
 
@@ -173,6 +177,10 @@ def _not_found():
 
 def _gone():
     return render_template("redirects/gone.html"), 410
+
+
+def _disabled():
+    return render_template("redirects/disabled.html"), 410
 
 
 def _unavailable():
