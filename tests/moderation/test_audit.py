@@ -23,7 +23,8 @@ def test_a_reason_is_kept_as_typed_but_trimmed():
 def test_an_entry_names_the_admin_and_the_subject_as_they_were(app, people):
     boss, alice, link_id = people
     with app.app_context():
-        admin, user, link = db.session.get(User, boss), db.session.get(User, alice), db.session.get(Link, link_id)
+        admin, user = db.session.get(User, boss), db.session.get(User, alice)
+        link = db.session.get(Link, link_id)
         audit.record(admin, "user.disable", user, "spam")
         audit.record(admin, "link.disable", link, "phishing")
         db.session.commit()
