@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from .dashboard.routes import bp as dashboard_bp
     from .health.routes import bp as health_bp
     from .links.routes import bp as links_bp
+    from .moderation import routes as moderation_routes
     from .redirects.routes import bp as redirects_bp
     from .settings.routes import bp as settings_bp
     from .site.routes import bp as site_bp
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_routes.bp)
     admin_routes.init_app(app)
+    moderation_routes.init_app(app)
     app.register_blueprint(health_bp)
     limiter.exempt(health_bp)  # probes poll it; a 429 would take the instance out of rotation
     app.register_blueprint(site_bp)
