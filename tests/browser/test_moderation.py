@@ -99,3 +99,20 @@ def test_the_delete_confirmation_says_what_goes(checker, live, page, spammer):
     page.wait_for_url(f"**/admin/users/{user_id}/delete")
     assert "1 link:" in page.inner_text("[data-belongings]")
     _both_schemes(checker, page, "admin-user-delete")
+
+
+def test_the_owner_of_a_link_an_admin_disabled_is_told_so(checker, live, page, viewport, target_url):
+    owner_id, owner = signed_in(checker, f"owner{viewport}")
+    with live.app.app_context():
+        link_id = create_link(owner_id, target_url, slug="promo").id
+    page.goto(f"{live.url}/admin/links/{link_id}")
+    page.fill("textarea[name=reason]", "Phishing page")
+    page.click("form.reason-form [type=submit]")
+    page.wait_for_url(f"**/admin/links/{link_id}")
+    assert "Enable this link" in page.inner_text("main")
+
+    own = owner.new_page()
+    own.goto(f"{live.url}/links/{link_id}")
+    assert "only an administrator of this site can enable it again" in own.inner_text("[data-admin-disabled]")
+    _both_schemes(checker, own, "owner-link-admin-disabled")
+    owner.close()
