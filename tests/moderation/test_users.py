@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from shortener.accounts import login_networks
 from shortener.accounts.models import User, UserSession
 from shortener.api.models import ApiToken
 from shortener.clicks.models import Click, DailyClicks
@@ -11,7 +12,7 @@ from shortener.links.models import Link, Tag
 from shortener.moderation import users
 from shortener.moderation.audit import ModerationError
 from shortener.moderation.models import AuditEntry
-from tests.helpers import add_link, make_api_token, make_event, sign_in, store_events
+from tests.helpers import add_link, issue_token, make_api_token, make_event, sign_in, store_events
 
 
 def _act(app, action, admin_id, user_id, reason="spam"):
@@ -97,13 +98,27 @@ def test_deleting_a_user_removes_everything_they_own_and_nothing_else(app, clien
     bob_link = add_link(app, bob_id, "keep")
     store_events(app, [make_event(link_id), make_event(bob_link)])
     make_api_token(app, alice)
+    issue_token(app, alice)
     sign_in(app, client, alice)
+    with app.app_context():
+        tag = Tag(owner_id=alice, name="work", name_key="work")
+        db.session.add(tag)
+        db.session.get(Link, link_id).tags = [tag]
+        login_networks.remember(alice, "198.51.100.0/24")
+        db.session.commit()
     _act(app, users.delete_user, boss, alice, "spam network")
     with app.app_context():
         assert db.session.get(User, alice) is None
         for model, column in [(Link, Link.owner_id), (ApiToken, ApiToken.owner_id),
                               (UserSession, UserSession.user_id)]:
             assert db.session.scalar(select(func.count()).select_from(model).where(column == alice)) == 0
+        # Every table, whatever is added later: nothing of hers or of her links is left.
+        for table in db.metadata.sorted_tables:
+            for name, owner in (("owner_id", alice), ("user_id", alice), ("link_id", link_id)):
+                if name in table.c:
+                    left = db.session.scalar(select(func.count()).select_from(table)
+                                             .where(table.c[name] == owner))
+                    assert left == 0, (table.name, name)
         for model in (Click, DailyClicks):
             assert db.session.scalar(select(func.count()).select_from(model)
                                      .where(model.link_id == link_id)) == 0
