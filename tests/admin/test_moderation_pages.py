@@ -140,6 +140,7 @@ def test_disabling_a_link_and_the_owners_page_says_so(app, client, auth, admin_l
     auth.login("alice")
     page = client.get(f"/links/{link_id}").get_data(as_text=True)
     assert "An administrator disabled this link" in page and "Disabled by an admin" in page
+    assert "whatever this switch says" in client.get(f"/links/{link_id}/edit").get_data(as_text=True)
     assert _entries(app) == [("boss", "link.disable", link_id, "phishing")]
 
 
