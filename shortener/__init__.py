@@ -73,8 +73,10 @@ def register_models() -> None:
     from .blocklist import models as blocklist_models
     from .clicks import models as clicks_models
     from .links import models as links_models
+    from .moderation import models as moderation_models
 
     del accounts_models, api_models, blocklist_models, clicks_models, links_models  # their tables
+    del moderation_models
 
 
 def init_limiter(app: Flask) -> None:
@@ -97,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from .dashboard.routes import bp as dashboard_bp
     from .health.routes import bp as health_bp
     from .links.routes import bp as links_bp
+    from .moderation import routes as moderation_routes
     from .redirects.routes import bp as redirects_bp
     from .settings.routes import bp as settings_bp
     from .site.routes import bp as site_bp
@@ -110,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_routes.bp)
     admin_routes.init_app(app)
+    moderation_routes.init_app(app)
     app.register_blueprint(health_bp)
     limiter.exempt(health_bp)  # probes poll it; a 429 would take the instance out of rotation
     app.register_blueprint(site_bp)

@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     # When the owner proved the address (a sign-up's link, or the link of an open sign-up's
     # mail); None: never. Unverified accounts get the smaller link budget (links.quota).
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set by an admin (shortener.moderation): no login, no API token, and every link answers 410.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     # The random id of the login this object was loaded for (shortener.accounts.user_sessions):
     # Flask-Login puts it in the session and remember cookies instead of the user id.

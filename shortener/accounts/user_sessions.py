@@ -53,7 +53,8 @@ def load(token: str, now: datetime | None = None) -> User | None:
     row = db.session.execute(
         select(User, UserSession)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
+        .where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None),
+               User.disabled_at.is_(None))  # an admin disabled the account: logged out at once
     ).first()
     if row is None:
         return None

@@ -2,7 +2,6 @@
 
 import rq_dashboard
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from rq.exceptions import NoSuchJobError
 from rq_dashboard.web import setup_rq_connection
@@ -15,6 +14,11 @@ from ..blocklist import store as blocklist_store
 from ..errors import render_error
 from ..extensions import csrf
 from . import actions, status
+from .access import (
+    CONTENT_SECURITY_POLICY,  # noqa: F401  (tests import it from here)
+    strict_csp,
+)
+from .access import require_admin as _require_admin
 from .forms import ActionForm, BlocklistEntryForm, RegistrationModeForm, RequeueFailedForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -34,11 +38,6 @@ DASHBOARD_CSRF_COOKIE = "_csrf_token"
 MAX_DASHBOARD_NUMBER = 1_000_000
 BLOCKLIST_LISTED = 1_000  # the admins' newest entries on the page; the file's are only counted
 
-# No inline script or style anywhere under /admin: a stolen admin page is the worst XSS target.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
 
 
 def init_app(app: Flask) -> None:
@@ -55,23 +54,8 @@ def init_app(app: Flask) -> None:
     csrf.exempt(rq_dashboard.blueprint)
 
 
-def _require_admin() -> None:
-    # A 404, as for someone else's link: non-admins do not learn that /admin exists.
-    if not (current_user.is_authenticated and current_user.is_admin):
-        abort(404)
-
-
-@bp.before_request
-def admins_only():
-    _require_admin()
-
-
-@bp.after_request
-def strict_csp(response):
-    # Not on strangers' 404s: those carry the site's usual headers, like any missing page.
-    if response.status_code < 400:
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    return response
+bp.before_request(_require_admin)
+bp.after_request(strict_csp)
 
 
 def _guard_dashboard() -> None:

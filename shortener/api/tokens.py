@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from ..accounts.models import User
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import ApiToken
@@ -103,7 +104,9 @@ def authenticate(token: str, now: datetime | None = None) -> ApiToken | None:
     if not TOKEN_RE.fullmatch(token):
         return None  # garbage never reaches the database
     row = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken).join(User, User.id == ApiToken.owner_id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None),
+               User.disabled_at.is_(None))  # an admin disabled the owner: the token works no more
     )
     if row is not None:
         _record_use(row, now or utcnow())

@@ -38,6 +38,8 @@ from .forms import (
 from .next_url import safe_next_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+DISABLED_MESSAGE = ("This account has been disabled by an administrator of this site: "
+                    "you cannot log in, and its links no longer work.")
 
 
 def _dashboard() -> str:
@@ -206,12 +208,14 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = users.find_by_login(form.login.data)
-        if users.verify_password(user, form.password.data):
+        right = users.verify_password(user, form.password.data)
+        if right and user.disabled_at is None:
             throttle.refund(limiter)  # the owner is never throttled by their own logins
             _log_in(user, remember=form.remember.data)
             login_networks.remember(user.id, _network())
             return _remember_device(redirect(_next_url()), user)
-        form.login.errors.append("Wrong username, email or password.")
+        # Said only to whoever knows the password: strangers learn nothing of the account.
+        form.login.errors.append(DISABLED_MESSAGE if right else "Wrong username, email or password.")
     next_url = safe_next_url(request.args.get("next"))
     return render_template("auth/login.html", form=form, next_url=next_url)
 

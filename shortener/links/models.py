@@ -44,7 +44,9 @@ class Link(db.Model):
     slug_key: Mapped[str] = mapped_column(String(64))  # lower(slug): what is unique and looked up
     target_url: Mapped[str] = mapped_column(String(2048))
     title: Mapped[str | None] = mapped_column(String(200))
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)  # the owner's own switch
+    # Set by an admin (shortener.moderation), apart from is_active: the owner cannot undo it.
+    admin_disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Denormalized so no page ever counts click rows to show a total.
     # Humans only: bots and link-preview fetchers are counted apart, in bot_count.
@@ -74,7 +76,8 @@ class Link(db.Model):
         return slug
 
     def is_live(self, now: datetime | None = None) -> bool:
-        return is_live(self.is_active, self.expires_at, self.starts_at, now or utcnow())
+        return self.admin_disabled_at is None and is_live(
+            self.is_active, self.expires_at, self.starts_at, now or utcnow())
 
     def limit_reached(self) -> bool:
         return limit_reached(self.click_limit, self.click_count)

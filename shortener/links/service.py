@@ -109,7 +109,8 @@ def public_link(username: str, slug: str) -> Link | None:
     """The link at ``username/slug`` (any case) if its owner made its stats public, else None."""
     return db.session.scalar(
         select(Link).join(User, User.id == Link.owner_id)
-        .where(User.username == username.lower(), Link.slug_key == slug.lower(), Link.public_stats)
+        .where(User.username == username.lower(), Link.slug_key == slug.lower(), Link.public_stats,
+               Link.admin_disabled_at.is_(None), User.disabled_at.is_(None))  # an admin's disable hides it
     )
 
 

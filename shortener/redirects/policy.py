@@ -18,6 +18,7 @@ from ..links.lookup import PLAIN_REDIRECT_CODE, LinkRow
 
 GONE = "gone"  # 410: the click limit is used up
 ASK_PASSWORD = "password"  # the password page
+DISABLED = "disabled"  # 410: an admin disabled the link or its owner (shortener.moderation)
 UNAVAILABLE = "unavailable"  # 503: the click limit's counter cannot be reached (fails closed)
 BLOCKED = "blocked"  # 410: the target is on the blocklist (added after the link was made)
 # Browsers keep these and come back only when they choose: the owner's call (the form says so).
@@ -46,10 +47,12 @@ class Redirect:
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    reason: str  # GONE, ASK_PASSWORD, UNAVAILABLE or BLOCKED
+    reason: str  # GONE, ASK_PASSWORD, UNAVAILABLE, BLOCKED or DISABLED
 
 
 def decide(link: LinkRow, visit: Visit) -> Redirect | Refusal:
+    if link.disabled is not None:
+        return Refusal(DISABLED)
     records = visit.method != "HEAD"
     if is_blocked(link.target_url):  # set lookups on the cached row; no query (blocklist.checks)
         return Refusal(BLOCKED)

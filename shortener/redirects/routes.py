@@ -94,6 +94,8 @@ def _unlock(link: LinkRow | None, scanned: bool):
     """(response, whether a wrong password was given) for the form posted to ``link``."""
     if link is None:
         return _not_found(), False
+    if link.disabled is not None:
+        return _disabled(), False
     if link.options is None or link.options.password_hash is None:
         # Not protected (any more): on to the plain GET, which follows and counts. Not a 303:
         # its redirect off-site would be a hop of this form's POST (see _continue_page).
@@ -140,6 +142,8 @@ def _refused(refusal: policy.Refusal):
         return _password_page(LinkPasswordForm(), 200)
     if refusal.reason == policy.BLOCKED:
         return render_template("redirects/blocked.html"), 410
+    if refusal.reason == policy.DISABLED:
+        return _disabled()
     return _gone() if refusal.reason == policy.GONE else _unavailable()
 
 
@@ -172,6 +176,10 @@ def _not_found():
 
 def _gone():
     return render_template("redirects/gone.html"), 410
+
+
+def _disabled():
+    return render_template("redirects/disabled.html"), 410
 
 
 def _unavailable():

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from shortener.accounts.models import User
 from shortener.extensions import db
 from shortener.links import lookup
 from shortener.links.lookup import resolve
@@ -60,3 +61,17 @@ def test_a_nul_in_the_path_is_a_404_not_a_database_error(app, client, auth):
         assert client.get(path).status_code == 404
     with app.test_request_context():
         assert resolve("bob", "go\x00") is None
+
+
+def test_the_row_says_which_disable_stopped_the_link(app, auth):
+    owner = auth.create_user("bob")
+    link_id = add_link(app, owner, "go", is_active=False, admin_disabled_at=utcnow())
+    add_link(app, owner, "other")
+    with app.app_context():
+        assert resolve("bob", "go").disabled == lookup.DISABLED_LINK  # whatever the owner's switch says
+        assert resolve("bob", "other").disabled is None
+        db.session.get(Link, link_id).admin_disabled_at = None
+        db.session.get(User, owner).disabled_at = utcnow()
+        db.session.commit()
+        assert resolve("bob", "go").disabled == lookup.DISABLED_OWNER  # every link of the owner
+        assert resolve("bob", "other").disabled == lookup.DISABLED_OWNER

@@ -1,0 +1,26 @@
+"""The audit log: one row per admin action, kept after its subject (or its admin) is deleted."""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_log"
+    __table_args__ = {"sqlite_autoincrement": True}  # newest first is by id: never reused
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # SET NULL, not CASCADE: deleting an admin's account must not erase what they did.
+    admin_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    admin_name: Mapped[str] = mapped_column(String(32))  # as it was, for when the account is gone
+    action: Mapped[str] = mapped_column(String(32))  # shortener.moderation.audit.ACTIONS
+    subject_type: Mapped[str] = mapped_column(String(16))  # "user" or "link"
+    # No foreign key: a deleted user's entry stays, with the label it had.
+    subject_id: Mapped[int] = mapped_column(Integer)
+    subject_label: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(String(500))

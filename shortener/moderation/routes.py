@@ -1,0 +1,152 @@
+"""Admin pages of users, links and the audit log (/admin/users, /admin/links, /admin/audit).
+
+Admins only, as the rest of /admin: anyone else gets a 404, CSRF errors included. Every action
+is a POST with a reason; the page shows a missing reason as a form error.
+"""
+
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..admin.access import require_admin, strict_csp
+from ..extensions import csrf
+from ..timeutil import utcnow
+from . import audit, users
+from . import links as moderated_links
+from .audit import ModerationError
+from .forms import ReasonForm
+
+bp = Blueprint("moderation", __name__, url_prefix="/admin")
+bp.before_request(require_admin)
+bp.after_request(strict_csp)
+
+USER_ACTIONS = {"disable": users.disable, "enable": users.enable}
+LINK_ACTIONS = {"disable": moderated_links.disable, "enable": moderated_links.enable}
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    # Each view checks CSRF itself (its form), after the admin check: strangers get a 404.
+    csrf.exempt(bp)
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int)
+
+
+def _per_page() -> int:
+    return current_app.config["LINKS_PER_PAGE"]
+
+
+@bp.route("/users")
+def user_list():
+    query = users.clean_query(request.args.get("q"))
+    page = users.search(query, _page(), _per_page())
+    return render_template("admin/users.html", page=page, query=query,
+                           volumes=users.volumes([user.id for user in page.items]))
+
+
+def _user_or_404(user_id: int):
+    user = users.get(user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>")
+def user_detail(user_id: int):
+    return _user_page(_user_or_404(user_id), ReasonForm(), 200)
+
+
+def _user_page(user, form: ReasonForm, status: int):
+    page = moderated_links.search("", _page(), _per_page(), owner_id=user.id)
+    return render_template(
+        "admin/user.html", user=user, page=page, form=form, actions=audit.ACTIONS,
+        volume=users.volumes([user.id]).get(user.id, users.Volume()),
+        audit_entries=audit.entries_about("user", user.id), now=utcnow(),
+    ), status
+
+
+@bp.post("/users/<int:user_id>/disable", endpoint="user_disable", defaults={"action": "disable"})
+@bp.post("/users/<int:user_id>/enable", endpoint="user_enable", defaults={"action": "enable"})
+def user_action(user_id: int, action: str):
+    user = _user_or_404(user_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _user_page(user, form, 400)
+    try:
+        USER_ACTIONS[action](current_user, user, form.reason.data)
+    except ModerationError as error:
+        form.reason.errors.append(str(error))
+        return _user_page(user, form, 400)
+    flash(f"{user.username} is {action}d; the audit log has it.", "success")
+    return redirect(url_for(".user_detail", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
+def user_delete(user_id: int):
+    """A confirmation page that says what goes, then (with a reason) the delete."""
+    user = _user_or_404(user_id)
+    form = ReasonForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            username = user.username
+            try:
+                users.delete_user(current_user, user, form.reason.data)
+            except ModerationError as error:
+                form.reason.errors.append(str(error))
+            else:
+                flash(f"{username} and everything they owned are deleted; the audit log has it.",
+                      "success")
+                return redirect(url_for(".user_list"))
+    return render_template("admin/user_delete.html", user=user, form=form,
+                           gone=users.belongings(user)), status
+
+
+@bp.route("/links")
+def link_list():
+    query = users.clean_query(request.args.get("q"))
+    page = moderated_links.search(query, _page(), _per_page())
+    return render_template("admin/links.html", page=page, query=query,
+                           owners=moderated_links.owners(page.items), now=utcnow())
+
+
+def _link_or_404(link_id: int):
+    link = moderated_links.get(link_id)
+    if link is None:
+        abort(404)
+    return link
+
+
+@bp.route("/links/<int:link_id>")
+def link_detail(link_id: int):
+    return _link_page(_link_or_404(link_id), ReasonForm(), 200)
+
+
+def _link_page(link, form: ReasonForm, status: int):
+    return render_template("admin/link.html", link=link, form=form, owner=users.get(link.owner_id),
+                           audit_entries=audit.entries_about("link", link.id), actions=audit.ACTIONS,
+                           now=utcnow()), status
+
+
+@bp.post("/links/<int:link_id>/disable", endpoint="link_disable", defaults={"action": "disable"})
+@bp.post("/links/<int:link_id>/enable", endpoint="link_enable", defaults={"action": "enable"})
+def link_action(link_id: int, action: str):
+    link = _link_or_404(link_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _link_page(link, form, 400)
+    try:
+        LINK_ACTIONS[action](current_user, link, form.reason.data)
+    except ModerationError as error:
+        form.reason.errors.append(str(error))
+        return _link_page(link, form, 400)
+    flash(f"The link is {action}d; the audit log has it.", "success")
+    return redirect(url_for(".link_detail", link_id=link_id))
+
+
+@bp.route("/audit")
+def audit_log():
+    return render_template("admin/audit.html", page=audit.entries(_page(), _per_page()),
+                           actions=audit.ACTIONS)
