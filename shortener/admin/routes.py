@@ -2,6 +2,7 @@
 
 import rq_dashboard
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from rq.exceptions import NoSuchJobError
 from rq_dashboard.web import setup_rq_connection
