@@ -33,6 +33,10 @@ run: install-app
 admin: install-app
 	@$(BIN)/python -m shortener.dev.admin "$(NAME)"
 
+# One pytest worker per core; a test file stays on one worker (its module fixtures: a browser, a
+# live server). `make test PYTEST_ARGS=...` replaces these, e.g. `-p no:xdist tests/links`.
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
