@@ -85,7 +85,7 @@ def test_periodic_entries_leave_results_that_expire(redis_app, real_redis):
         definitions = schedule.periodic_jobs(redis_app.config)
         schedule.reconcile(scheduler, definitions)
     scheduler.enqueue_jobs()
-    run_jobs(redis_app, real_redis, "clicks", "email")
+    run_jobs(redis_app, real_redis, *sorted({definition.queue for definition in definitions}))
     due = [definition for definition in definitions if definition.interval]
     for definition in due:
         results_key = Result.get_key(definition.job_id)
