@@ -13,7 +13,7 @@ from shortener.clicks import buffer as click_buffer
 
 from . import loadgen
 from .context import REDIRECT_PATH, Database, Run
-from .stack import Child, web
+from .stack import Child, app_processes
 
 MODES = ("off", "sync", "job", "buffer")
 BLOCKLISTED = 100_000
@@ -65,7 +65,7 @@ def measure(run: Run, database: Database | None, mode: str, seconds: float | Non
         run.reset_clicks(database)
     label = f"{database.kind if database else '-'} / {mode}"
     print(f"redirect: {label}: {seconds:g} s", flush=True)
-    with web(run, database, mode, REDIRECT_PATH) as server:
+    with app_processes(run, database, mode, REDIRECT_PATH, workers=False) as (server, _):
         loadgen.run(server.url, plan.warmup_seconds, plan.connections, plan.max_requests,
                     run.workdir)
         spread: list[list[int]] = []  # connections per gunicorn worker at mid-run
