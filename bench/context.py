@@ -150,7 +150,8 @@ class Run:
         self._fixtures.pop(database.kind, None)
 
     def reset_clicks(self, database: Database) -> None:
-        """No clicks anywhere (rows, daily counts, click_count) and an empty Redis."""
+        """The fixtures with no clicks anywhere (rows, daily counts, click_count); an empty Redis."""
+        self.fixtures(database)
         with self.app(database).app_context():
             for statement in (delete(Click), delete(DailyClicks), update(Link).values(click_count=0)):
                 db.session.execute(statement)

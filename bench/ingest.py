@@ -1,9 +1,5 @@
-"""Part 2: clicks persisted per second by one worker process (and by ``rq worker-pool -n 2``):
-a real ``rq worker --burst`` on a queue pre-filled with click jobs as the redirect enqueues them
-(the forking ``Worker``; the Procfile's class one job at a time, ``CLICK_JOB_BATCH=1``, and in
-batches), or one ``flush_click_buffer`` job on a pre-filled buffer. The rate runs from the first
-to the last commit seen, without the worker's start-up; the wall time with it is reported too.
-"""
+"""Part 2 (bench/README.md, `ingest`): clicks persisted per second by burst workers on a pre-filled
+queue or buffer; the rate runs from the first to the last commit seen, without the start-up."""
 
 import time
 

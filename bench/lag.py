@@ -1,10 +1,6 @@
-"""Part 3: lag from redirect to row visible, under steady load: job mode at the rate one worker
-process stores in batches (the ingest part's, else a probe), capped at the redirect capacity;
-buffer mode at half the redirect capacity. gunicorn, the Procfile's worker and (buffer) scheduler
-run together; a thread reads the clicks committed (the sum of ``click_count``, in the rows'
-transaction) every POLL_SECONDS. Queue and buffer are FIFO, so the k-th click answered is the k-th
-stored: its lag is the first poll that saw k clicks, less the time its redirect was answered.
-"""
+"""Part 3 (bench/README.md, `lag`): redirect to row visible under steady load. Queue and buffer are
+FIFO, so the k-th click answered is the k-th stored: its lag is the first poll that saw k clicks,
+less the time its redirect was answered."""
 
 import math
 import threading
@@ -62,7 +58,6 @@ def measure(run: Run, database: Database, mode: str, rate: float, capacity: floa
             worker_rate: float | None) -> dict:
     plan, samples, stop = run.plan, [], threading.Event()
     target = target_seconds(mode, plan.flush_interval)
-    run.fixtures(database)
     run.reset_clicks(database)
     print(f"lag: {database.kind} / {mode}: {rate:g} redirects/s for {plan.lag_seconds:g} s",
           flush=True)

@@ -1,14 +1,5 @@
-"""Lighthouse 12 (mobile) on the landing page, the dashboard and a link page of a live local app.
-
-    make lighthouse            # or: python -m bench.lighthouse [--output DIR]
-
-The app runs for real (werkzeug's threaded server, a throwaway SQLite, its own redis-server, clicks
-stored in the request) with a seeded user and link; the logged-in pages get the session cookie of a
-login through the real form, passed to Lighthouse with --extra-headers. Lighthouse runs through
-`npx --yes lighthouse@12` on the system's chromium (CHROME_PATH, default /usr/bin/chromium).
-Prints the accessibility, best-practices and SEO scores of each page and every audit that failed,
-and writes the figures to bench/results/lighthouse-<time>.json.
-"""
+"""Lighthouse 12 (mobile) on the landing page, the dashboard and a link page of a live local app
+(README "Lighthouse"): ``make lighthouse`` or ``python -m bench.lighthouse [--output DIR]``."""
 
 import argparse
 import http.cookiejar

@@ -1,13 +1,6 @@
-"""The load generator, in a process of its own (``run()``), off the bench's interpreter:
-
-    python -m bench.loadgen --url http://127.0.0.1:PORT/bench/go --seconds 10 \
-        --connections 16 [--rate 500] --out result.json
-
-HTTP/1.1 keep-alive over asyncio streams. Without ``--rate`` each connection sends its next
-request when the last is answered (closed loop); with it, requests go on a fixed schedule and
-latency runs from the scheduled time (no coordinated omission), and the time each redirect was
-answered is kept (for the lag). Bounded by ``--seconds`` and ``--max-requests``.
-"""
+"""The load generator, in a process of its own (``run()``): HTTP/1.1 keep-alive over asyncio
+streams, closed loop, or with ``--rate`` on a fixed schedule with latency from the scheduled time
+(no coordinated omission) and the time each redirect was answered (for the lag)."""
 
 import argparse
 import asyncio
@@ -119,13 +112,11 @@ class Load:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.loadgen", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--seconds", type=float, required=True)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--max-requests", type=int, default=1_000_000)
+    for flag, kind, default in (("--url", str, None), ("--seconds", float, None), ("--out", str, None),
+                                ("--connections", int, 16), ("--max-requests", int, 1_000_000)):
+        parser.add_argument(flag, type=kind, default=default, required=default is None)
     parser.add_argument("--rate", type=float, help="requests per second (and the time each "
                         "redirect was answered); default: closed loop")
-    parser.add_argument("--out", required=True, help="where to write the JSON result")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("loopback only: the URL's host must be 127.0.0.1, localhost or ::1")

@@ -1,8 +1,5 @@
-"""Part 5: RSS of the web's and the worker's processes (gunicorn with the Procfile's web line,
-one Procfile ``worker``, job mode) after a warm-up and after 100,000 clicks (quick: 5,000), each
-read once what was sent is stored (or at the cap). Every click goes to one link with one user
-agent, so the per-process caches hold one entry each once warm: growth is not a cache filling.
-"""
+"""Part 5 (bench/README.md, `memory`): RSS of the web's and the worker's processes after a warm-up
+and after the clicks (one link, one agent: the caches hold one entry each once warm)."""
 
 import contextlib
 import time
@@ -27,7 +24,6 @@ def run_part(run: Run, results: dict) -> list[dict]:
 
 def measure(run: Run, database: Database) -> list[dict]:
     plan = run.plan
-    run.fixtures(database)
     run.reset_clicks(database)
     print(f"memory: {database.kind}: RSS before and after {plan.memory_clicks:,} clicks",
           flush=True)

@@ -1,9 +1,5 @@
-"""Part 1: redirect throughput and latency under gunicorn, per click-tracking mode, as a ratio to
-a bare Flask redirect measured before and after them (a shared machine's load drifts). No worker
-runs: the clicks wait in Redis and are counted after, so a fall back to direct database writes
-shows. The web's CPU per request tells a slow request from a busy machine, which the machine's
-busy share shows.
-"""
+"""Part 1 (bench/README.md, `redirect`): the redirect per click-tracking mode under gunicorn, as a
+ratio to a bare Flask redirect measured before and after them (a shared machine's load drifts)."""
 
 import contextlib
 import os
@@ -17,7 +13,7 @@ from shortener.clicks import buffer as click_buffer
 
 from . import loadgen
 from .context import REDIRECT_PATH, Database, Run
-from .stack import Child, web
+from .stack import Child, app_processes
 
 MODES = ("off", "sync", "job", "buffer")
 BLOCKLISTED = 100_000
@@ -38,7 +34,12 @@ def run_part(run: Run, results: dict) -> list[dict]:
     for row in rows:
         row["ceiling_requests_per_second"] = round(ceiling, 1)
         row["ratio_to_bare"] = round(row["requests_per_second"] / ceiling, 3) if ceiling else None
-    note_blocklist_cost(run, rows)
+    plain = {row["database"]: row["ratio_to_bare"] for row in rows if row["mode"] == "off"}
+    for row in (row for row in rows if row["mode"] == BLOCKLISTED_MODE):
+        without = plain[row["database"]]
+        row["ratio_change"] = round(row["ratio_to_bare"] - without, 3) if without else None
+        run.note(f"redirect {row['database']}: ratio to bare {without} without a blocklist, "
+                 f"{row['ratio_to_bare']} with {BLOCKLISTED:,} entries (target: within 0.02)")
     return rows
 
 
@@ -58,23 +59,13 @@ def measure_blocklisted(run: Run, database: Database) -> dict:
     return {**row, "mode": BLOCKLISTED_MODE}
 
 
-def note_blocklist_cost(run: Run, rows: list[dict]) -> None:
-    plain = {row["database"]: row for row in rows if row["mode"] == "off"}
-    for row in (row for row in rows if row["mode"] == BLOCKLISTED_MODE):
-        without = plain[row["database"]]["ratio_to_bare"]
-        row["ratio_change"] = round(row["ratio_to_bare"] - without, 3) if without else None
-        run.note(f"redirect {row['database']}: ratio to bare {without} without a blocklist, "
-                 f"{row['ratio_to_bare']} with {BLOCKLISTED:,} entries (target: within 0.02)")
-
-
 def measure(run: Run, database: Database | None, mode: str, seconds: float | None = None) -> dict:
     plan, seconds = run.plan, seconds or run.plan.redirect_seconds
     if database is not None:
-        run.fixtures(database)
         run.reset_clicks(database)
     label = f"{database.kind if database else '-'} / {mode}"
     print(f"redirect: {label}: {seconds:g} s", flush=True)
-    with web(run, database, mode, REDIRECT_PATH) as server:
+    with app_processes(run, database, mode, REDIRECT_PATH, workers=False) as (server, _):
         loadgen.run(server.url, plan.warmup_seconds, plan.connections, plan.max_requests,
                     run.workdir)
         spread: list[list[int]] = []  # connections per gunicorn worker at mid-run

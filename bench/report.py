@@ -142,26 +142,25 @@ def _kind(row: dict) -> str | None:
 def table(title: str, columns: dict, rows: list[dict]) -> str:
     """A Markdown table: ``columns`` maps each header to a key of the rows (a tuple: a key's key)
     or a function of a row; numbers right-aligned."""
-    def value(row: dict, column):
-        if callable(column):
-            return column(row)
-        for key in column if isinstance(column, tuple) else (column,):
-            row = (row or {}).get(key)
-        return row
-
-    raw = [[value(row, column) for column in columns.values()] for row in rows]
+    raw = [[_value(row, column) for column in columns.values()] for row in rows]
     cells = [list(columns), *([_cell(value) for value in values] for values in raw)]
-    layout = [(max(len(row[i]) for row in cells),
-               all(isinstance(row[i], int | float) or row[i] is None for row in raw) and bool(raw))
+    layout = [(max(len(texts[i]) for texts in cells),
+               bool(raw) and all(isinstance(values[i], int | float | None) for values in raw))
               for i in range(len(columns))]
-
-    def line(values) -> str:
-        return "| " + " | ".join(value.rjust(width) if right else value.ljust(width)
-                                 for value, (width, right) in zip(values, layout, strict=True)) + " |"
-
+    lines = ["| " + " | ".join(text.rjust(width) if right else text.ljust(width)
+                               for text, (width, right) in zip(texts, layout, strict=True)) + " |"
+             for texts in cells]
     rule = "|" + "|".join("-" * (width + 1) + ":" if right else "-" * (width + 2)
                           for width, right in layout) + "|"
-    return "\n".join([title, line(cells[0]), rule, *map(line, cells[1:])])
+    return "\n".join([title, lines[0], rule, *lines[1:]])
+
+
+def _value(row: dict, column):
+    if callable(column):
+        return column(row)
+    for key in column if isinstance(column, tuple) else (column,):
+        row = (row or {}).get(key)
+    return row
 
 
 def _cell(value) -> str:

@@ -1,8 +1,5 @@
-"""Part 4: the link page for every range, the dashboard and the CSV export's first bytes with a
-link of 1,000,000 clicks against one of 1,000. Each of two users has a hot link whose clicks span
-SPREAD_DAYS with enrichment columns (~50,000 agents, 2,000 referrer hosts) and every rollup
-consistent with the rows; an in-process test client renders the pages, logged in for real.
-"""
+"""Part 4 (bench/README.md, `scale`): the link page for every range, the dashboard and the CSV
+export's first bytes, a link of 1,000,000 clicks against one of 1,000, rendered in process."""
 
 import contextlib
 import time

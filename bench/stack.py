@@ -97,22 +97,6 @@ def web_argv(env: dict, bare: bool = False) -> list[str]:
     return [BARE_APP if bare and arg == "wsgi:app" else arg for arg in args]
 
 
-def start_web(run: Run, database: Database | None, mode: str, path: str) -> Child:
-    """gunicorn with the Procfile's web settings; ``database`` None serves the bare app."""
-    port = free_port()
-    env = run.env(database, CLICK_TRACKING=mode if database else "off", PORT=port)
-    return Child(f"web-{database.kind if database else 'bare'}-{mode}",
-                 web_argv(env, database is None), env, run.workdir, port, path)
-
-
-@contextlib.contextmanager
-def web(run: Run, database: Database | None, mode: str, path: str):
-    """A gunicorn that answers, stopped on leaving."""
-    with running(start_web(run, database, mode, path)) as (server,):
-        server.wait_for(server.answers, f"{server.name} to answer")
-        yield server
-
-
 def burst_worker(run: Run, database: Database, worker_class: str, processes: int = 1,
                  **app_settings) -> Child:
     """``rq worker --worker-class ... --burst clicks``, started now; with ``processes`` > 1,
@@ -126,18 +110,21 @@ def burst_worker(run: Run, database: Database, worker_class: str, processes: int
 
 
 @contextlib.contextmanager
-def app_processes(run: Run, database: Database, mode: str, path: str):
-    """gunicorn, one Procfile ``worker`` and, in buffer mode, the Procfile ``scheduler``,
-    started side by side; yields (server, worker) once all are ready, stops them on leaving."""
-    env = run.env(database, CLICK_TRACKING=mode)
-    server = start_web(run, database, mode, path)
-    worker, *scheduler = (Child(f"{name}-{database.kind}-{mode}", procfile.argv(name, env), env,
-                                run.workdir) for name in ("worker", "scheduler")[:1 + (mode == "buffer")])
-    with running(server, worker, *scheduler):
+def app_processes(run: Run, database: Database | None, mode: str, path: str, workers: bool = True):
+    """gunicorn with the Procfile's web settings (``database`` None: the bare app) and, with
+    ``workers``, one Procfile ``worker`` and, in buffer mode, the Procfile ``scheduler``, started
+    side by side; yields (server, worker or None) once all are ready, stops them on leaving."""
+    port, kind = free_port(), database.kind if database else "bare"
+    env = run.env(database, CLICK_TRACKING=mode if database else "off")
+    web_env = {**env, "PORT": str(port)}
+    server = Child(f"web-{kind}-{mode}", web_argv(web_env, not database), web_env, run.workdir, port, path)
+    names = ("worker", "scheduler")[:(1 + (mode == "buffer")) if workers else 0]
+    worker, *scheduler = [Child(f"{name}-{kind}-{mode}", procfile.argv(name, env), env, run.workdir)
+                          for name in names] or [None]
+    with running(server, *filter(None, [worker, *scheduler])):
         server.wait_for(server.answers, f"{server.name} to answer")
-        worker.wait_for(lambda: Worker.count(connection=run.redis) > 0,
-                        "the rq worker to register")
+        if worker:
+            worker.wait_for(lambda: Worker.count(connection=run.redis) > 0, "the rq worker to register")
         for child in scheduler:
-            child.wait_for(lambda: run.redis.zcard(SCHEDULED) > 0,
-                           "the scheduler to reconcile its entries")
+            child.wait_for(lambda: run.redis.zcard(SCHEDULED) > 0, "the scheduler to reconcile its entries")
         yield server, worker

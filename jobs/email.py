@@ -46,24 +46,25 @@ def send_registration_email(pending_id: int) -> None:
 def send_verification_email(user_id: int) -> None:
     """The link that proves the address of an account made without it (an open sign-up)."""
     prepared = email_verification.prepare_mail(user_id)
-    if prepared is None:
-        return
-    user, token = prepared
-    with _permanent_failures_not_retried("address verification", f"user {user_id}"):
-        mailer.send(user.email, "Confirm your shortener address", "verify_email", user=user,
-                    verify_url=mailer.external_url("auth.verify_email", token=token),
-                    valid_minutes=current_app.config["PASSWORD_RESET_TTL"] // 60)
+    if prepared is not None:
+        _send_link(*prepared, "address verification", "Confirm your shortener address",
+                   "verify_email", "verify_url", "auth.verify_email")
 
 
 def send_password_reset_for(email: str) -> None:
     """Mail a reset link if an account has ``email``; else nothing (the page said the same)."""
     issued = reset_tokens.issue_for(email)
-    if issued is None:
-        return
-    user, token = issued
-    with _permanent_failures_not_retried("password reset", f"user {user.id}"):
-        mailer.send(user.email, "Reset your shortener password", "password_reset", user=user,
-                    reset_url=mailer.external_url("auth.reset_password", token=token),
+    if issued is not None:
+        _send_link(*issued, "password reset", "Reset your shortener password",
+                   "password_reset", "reset_url", "auth.reset_password")
+
+
+def _send_link(user, token: str, what: str, subject: str, template: str, url_name: str,
+               endpoint: str) -> None:
+    """Mail ``user`` a link to ``endpoint`` with ``token``, as ``url_name`` in ``template``."""
+    with _permanent_failures_not_retried(what, f"user {user.id}"):
+        mailer.send(user.email, subject, template, user=user,
+                    **{url_name: mailer.external_url(endpoint, token=token)},
                     valid_minutes=current_app.config["PASSWORD_RESET_TTL"] // 60)
 
 

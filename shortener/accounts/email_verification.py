@@ -34,7 +34,7 @@ def make_token(user: User) -> str:
     return _serializer().dumps({"user": user.id, "email": user.email})
 
 
-def find_user(token: str) -> User | None:
+def find_valid(token: str) -> User | None:
     """The account ``token`` proves the address of, or None."""
     if len(token) > TOKEN_MAX_LENGTH:
         return None
@@ -50,7 +50,7 @@ def find_user(token: str) -> User | None:
 
 def verify(token: str) -> User:
     """Mark the address of ``token``'s account verified (once; again is harmless); commit."""
-    user = find_user(token)
+    user = find_valid(token)
     if user is None:
         raise InvalidToken("This link is invalid or has expired.")
     if user.email_verified_at is None:

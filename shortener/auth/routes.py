@@ -1,16 +1,6 @@
 """Registration, login, logout and password reset pages."""
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -108,9 +98,9 @@ def confirm_registration(token: str):
 
 
 def _mailed_link_page(token: str, kind, form, use, page: str, dead_page: str):
-    """The page of a mailed link (a sign-up's or a reset's, ``kind`` its module): the form on
-    ``page`` until ``use(token, form)`` returns a response; ``dead_page`` when the token is
-    unknown, expired or used, before or as ``use`` redeems it."""
+    """The page of a mailed link (a sign-up's, a reset's or an address check's, ``kind`` its
+    module): the form on ``page`` until ``use(token, form)`` returns a response; ``dead_page``
+    when the token is unknown, expired or used, before or as ``use`` redeems it."""
     if kind.find_valid(token) is None:
         return _reset_page(dead_page, 400)
     if form.validate_on_submit():
@@ -126,17 +116,14 @@ def _mailed_link_page(token: str, kind, form, use, page: str, dead_page: str):
 @bp.route("/verify-email/<token>", methods=["GET", "POST"])
 def verify_email(token: str):
     # A GET only shows a button, as for sign-up links: mail scanners open links.
-    if email_verification.find_user(token) is None:
-        return _reset_page("auth/verify_invalid.html", 400)
-    form = VerifyEmailForm()
-    if form.validate_on_submit():
-        try:
-            email_verification.verify(token)
-        except email_verification.InvalidToken:
-            return _reset_page("auth/verify_invalid.html", 400)
-        flash("Thank you: your address is confirmed.", "success")
-        return redirect(_dashboard())
-    return _reset_page("auth/verify_email.html", 200, form=form)
+    return _mailed_link_page(token, email_verification, VerifyEmailForm(), _verify,
+                             "auth/verify_email.html", "auth/verify_invalid.html")
+
+
+def _verify(token: str, form: VerifyEmailForm):
+    email_verification.verify(token)
+    flash("Thank you: your address is confirmed.", "success")
+    return redirect(_dashboard())
 
 
 @bp.post("/verify-email")

@@ -45,16 +45,15 @@ def user_list():
                            volumes=users.volumes([user.id for user in page.items]))
 
 
-def _user_or_404(user_id: int):
-    user = users.get(user_id)
-    if user is None:
+def _or_404(found):
+    if found is None:
         abort(404)
-    return user
+    return found
 
 
 @bp.route("/users/<int:user_id>")
 def user_detail(user_id: int):
-    return _user_page(_user_or_404(user_id), ReasonForm(), 200)
+    return _user_page(_or_404(users.get(user_id)), ReasonForm(), 200)
 
 
 def _user_page(user, form: ReasonForm, status: int):
@@ -69,37 +68,39 @@ def _user_page(user, form: ReasonForm, status: int):
 @bp.post("/users/<int:user_id>/disable", endpoint="user_disable", defaults={"action": "disable"})
 @bp.post("/users/<int:user_id>/enable", endpoint="user_enable", defaults={"action": "enable"})
 def user_action(user_id: int, action: str):
-    user = _user_or_404(user_id)
+    user = _or_404(users.get(user_id))
+    return _act(USER_ACTIONS[action], user, lambda form: _user_page(user, form, 400),
+                f"{user.username} is {action}d; the audit log has it.",
+                url_for(".user_detail", user_id=user_id))
+
+
+def _act(act, target, page, done: str, then: str):
+    """``act(admin, target, reason)`` with the posted reason, then to ``then`` saying ``done``;
+    else ``page(form)`` with the missing reason or the refusal as the form's error."""
     form = ReasonForm()
-    if not form.validate_on_submit():
-        return _user_page(user, form, 400)
-    try:
-        USER_ACTIONS[action](current_user, user, form.reason.data)
-    except ModerationError as error:
-        form.reason.errors.append(str(error))
-        return _user_page(user, form, 400)
-    flash(f"{user.username} is {action}d; the audit log has it.", "success")
-    return redirect(url_for(".user_detail", user_id=user_id))
+    if form.validate_on_submit():
+        try:
+            act(current_user, target, form.reason.data)
+        except ModerationError as error:
+            form.reason.errors.append(str(error))
+        else:
+            flash(done, "success")
+            return redirect(then)
+    return page(form)
 
 
 @bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
 def user_delete(user_id: int):
     """A confirmation page that says what goes, then (with a reason) the delete."""
-    user = _user_or_404(user_id)
-    form = ReasonForm()
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            username = user.username
-            try:
-                users.delete_user(current_user, user, form.reason.data)
-            except ModerationError as error:
-                form.reason.errors.append(str(error))
-            else:
-                flash(f"{username} and everything they owned are deleted; the audit log has it.",
-                      "success")
-                return redirect(url_for(".user_list"))
+    user = _or_404(users.get(user_id))
+    if request.method == "GET":
+        return _delete_page(user, ReasonForm(), 200)
+    return _act(users.delete_user, user, lambda form: _delete_page(user, form, 400),
+                f"{user.username} and everything they owned are deleted; the audit log has it.",
+                url_for(".user_list"))
+
+
+def _delete_page(user, form: ReasonForm, status: int):
     return render_template("admin/user_delete.html", user=user, form=form,
                            gone=users.belongings(user)), status
 
@@ -112,16 +113,9 @@ def link_list():
                            owners=moderated_links.owners(page.items), now=utcnow())
 
 
-def _link_or_404(link_id: int):
-    link = moderated_links.get(link_id)
-    if link is None:
-        abort(404)
-    return link
-
-
 @bp.route("/links/<int:link_id>")
 def link_detail(link_id: int):
-    return _link_page(_link_or_404(link_id), ReasonForm(), 200)
+    return _link_page(_or_404(moderated_links.get(link_id)), ReasonForm(), 200)
 
 
 def _link_page(link, form: ReasonForm, status: int):
@@ -133,17 +127,9 @@ def _link_page(link, form: ReasonForm, status: int):
 @bp.post("/links/<int:link_id>/disable", endpoint="link_disable", defaults={"action": "disable"})
 @bp.post("/links/<int:link_id>/enable", endpoint="link_enable", defaults={"action": "enable"})
 def link_action(link_id: int, action: str):
-    link = _link_or_404(link_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return _link_page(link, form, 400)
-    try:
-        LINK_ACTIONS[action](current_user, link, form.reason.data)
-    except ModerationError as error:
-        form.reason.errors.append(str(error))
-        return _link_page(link, form, 400)
-    flash(f"The link is {action}d; the audit log has it.", "success")
-    return redirect(url_for(".link_detail", link_id=link_id))
+    link = _or_404(moderated_links.get(link_id))
+    return _act(LINK_ACTIONS[action], link, lambda form: _link_page(link, form, 400),
+                f"The link is {action}d; the audit log has it.", url_for(".link_detail", link_id=link_id))
 
 
 @bp.route("/audit")
