@@ -4,10 +4,7 @@ The server listens on 127.0.0.1, a loopback address the fetch refuses unless the
 allowed hosts: most tests allow it, as an intranet's operator would.
 """
 
-import contextlib
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from flask import Flask
@@ -15,41 +12,15 @@ from flask import Flask
 from shortener.links import titles
 from shortener.links.rules import TITLE_MAX_LENGTH
 from shortener.links.titles import FetchSettings, TitleUnavailable, fetch_title
+from tests.support.pages import html, serving
 
 LOCAL = frozenset({"127.0.0.1"})
 
 
-class Page(BaseHTTPRequestHandler):
-    """Answers each path from the server's ``pages``: (status, headers, body or a callable
-    that writes the body to the handler)."""
-
-    def do_GET(self):
-        self.server.requested.append(self.path)
-        if self.path == "/silent":
-            time.sleep(2)  # not even a status line
-            return
-        status, headers, body = self.server.pages.get(self.path, (404, {}, b""))
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value.replace("{port}", str(self.server.server_port)))
-        self.end_headers()
-        with contextlib.suppress(OSError):  # the fetch hung up on purpose: it read enough
-            body(self) if callable(body) else self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    httpd.daemon_threads = True
-    httpd.pages, httpd.requested = {}, []
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with serving() as httpd:
+        yield httpd
 
 
 @pytest.fixture(autouse=True)
@@ -60,16 +31,8 @@ def app_context():
         yield
 
 
-def html(body: bytes | str, content_type="text/html; charset=utf-8"):
-    return 200, {"Content-Type": content_type}, body.encode() if isinstance(body, str) else body
-
-
-def url(server, path="/") -> str:
-    return f"http://127.0.0.1:{server.server_port}{path}"
-
-
 def fetch(server, path="/", allowed=LOCAL, timeout=5.0, max_bytes=256 * 1024):
-    return fetch_title(url(server, path), FetchSettings(timeout, max_bytes, allowed))
+    return fetch_title(server.url(path), FetchSettings(timeout, max_bytes, allowed))
 
 
 @pytest.mark.parametrize(("page", "title"), [
