@@ -190,8 +190,12 @@ def _title_of(sock: socket.socket, response: http.client.HTTPResponse,
         raise TitleUnavailable(f"not an HTML page ({content_type[:60]!r})")
     body = _read(sock, response, max_bytes, deadline)
     parser = TitleParser()
-    parser.feed(body.decode(_charset(content_type, body), errors="replace"))
-    parser.close()
+    try:
+        parser.feed(body.decode(_charset(content_type, body), errors="replace"))
+        parser.close()
+    except AssertionError as exc:  # html.parser's verdict on some broken markup (<![foo)
+        if parser.title is None:
+            raise TitleUnavailable(f"unreadable HTML: {exc}") from exc
     return clean_title(parser.title) if parser.title is not None else None
 
 

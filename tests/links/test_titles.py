@@ -58,6 +58,14 @@ def test_charset_comes_from_the_header_or_the_meta_tag(server):
     assert fetch(server, "/meta") == "Привет"
 
 
+def test_markup_the_parser_gives_up_on_is_no_crash(server):
+    server.pages["/before"] = html("<title>Kept</title><![foo bar")
+    server.pages["/after"] = html("<![foo bar <title>Lost</title>")
+    assert fetch(server, "/before") == "Kept"
+    with pytest.raises(TitleUnavailable, match="unreadable HTML"):
+        fetch(server, "/after")
+
+
 def test_a_page_that_is_not_html_is_not_read(server):
     server.pages["/"] = html("<title>a title in a text file</title>", "text/plain")
     with pytest.raises(TitleUnavailable, match="not an HTML page"):
