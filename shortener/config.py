@@ -62,6 +62,10 @@ def _int_list(env, name: str, default: list[int]) -> list[int]:
         raise ConfigError(f"{name} must be comma-separated whole numbers, got {raw!r}") from exc
 
 
+def _strings(env, name: str) -> list[str]:
+    return [part.strip() for part in (env.get(name) or "").split(",") if part.strip()]
+
+
 def _choice(env, name: str, default: str, choices: tuple[str, ...]) -> str:
     value = (env.get(name) or default).strip().lower()
     if value not in choices:
@@ -186,6 +190,18 @@ def from_environ(env=None) -> dict:
         "IMPORT_RETRY_INTERVALS": _int_list(env, "IMPORT_RETRY_INTERVALS", [10, 60, 300]),
         "IMPORT_JOB_TIMEOUT": _int(env, "IMPORT_JOB_TIMEOUT", 900),
         "IMPORT_FAILURE_TTL": _int(env, "IMPORT_FAILURE_TTL", 7 * 24 * 3600),
+        # Page titles of new links left untitled, fetched by a job (the `titles` queue).
+        "TITLE_FETCH": _bool(env, "TITLE_FETCH", True),
+        "TITLE_FETCH_TIMEOUT": _float(env, "TITLE_FETCH_TIMEOUT", 5.0),
+        "TITLE_FETCH_MAX_BYTES": _int(env, "TITLE_FETCH_MAX_BYTES", 256 * 1024),
+        # Hosts whose pages may be fetched though they resolve to private addresses (an intranet).
+        "TITLE_FETCH_ALLOWED_HOSTS": _strings(env, "TITLE_FETCH_ALLOWED_HOSTS"),
+        # A fetch that fails is not retried (a title is a nicety); these cover the job's own
+        # failures (the database away, a worker killed mid-job).
+        "TITLE_RETRY_MAX": _int(env, "TITLE_RETRY_MAX", 2),
+        "TITLE_RETRY_INTERVALS": _int_list(env, "TITLE_RETRY_INTERVALS", [60, 300]),
+        "TITLE_JOB_TIMEOUT": _int(env, "TITLE_JOB_TIMEOUT", 30),
+        "TITLE_FAILURE_TTL": _int(env, "TITLE_FAILURE_TTL", 24 * 3600),
         # Target blocklist: the operator's file (one entry a line), synced by a periodic job every
         # BLOCKLIST_FILE_INTERVAL s; each process looks for changes every BLOCKLIST_REFRESH_SECONDS
         # (unset: LINK_CACHE_SECONDS, so a blocked link stops within the link cache's lifetime).
@@ -208,6 +224,7 @@ RETRY_SETTINGS = (
     ("CLICK_RETRY_INTERVALS", "CLICK_RETRY_MAX"),
     ("EMAIL_RETRY_INTERVALS", "EMAIL_RETRY_MAX"),
     ("IMPORT_RETRY_INTERVALS", "IMPORT_RETRY_MAX"),
+    ("TITLE_RETRY_INTERVALS", "TITLE_RETRY_MAX"),
 )
 
 

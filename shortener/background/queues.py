@@ -15,7 +15,8 @@ from .redis_clients import web_redis, worker_redis
 CLICKS = "clicks"
 EMAIL = "email"
 IMPORTS = "imports"  # CSV imports: long jobs, kept off the clicks and email queues
-QUEUE_NAMES = (CLICKS, EMAIL, IMPORTS)
+TITLES = "titles"  # fetching new links' page titles: slow sites wait here, not on clicks or mail
+QUEUE_NAMES = (CLICKS, EMAIL, IMPORTS, TITLES)
 # A record_click job's id is this and its click's id: never two jobs for one click, and the
 # worker claims a run of them together (worker.click_job_batches).
 CLICK_JOB_ID_PREFIX = "click-"
@@ -26,8 +27,9 @@ CLICK_JOB_ID_PREFIX = "click-"
 # seconds, the job hash, its result and a FinishedJobRegistry entry are written in that
 # pipeline and expire by themselves: about 6 KB a job, under 10 MB at 300 clicks/s. Mail jobs
 # keep 0: their arguments carry password-reset tokens, which should not outlive the job.
-# Import jobs keep 0 too: their progress and report live in the imports table.
-RESULT_TTL = {CLICKS: 5, EMAIL: 0, IMPORTS: 0}
+# Import jobs keep 0 too: their progress and report live in the imports table; title jobs'
+# result is the link's title.
+RESULT_TTL = {CLICKS: 5, EMAIL: 0, IMPORTS: 0, TITLES: 0}
 
 
 class PolicySettings(NamedTuple):
@@ -46,6 +48,8 @@ POLICY_SETTINGS = {
                           "EMAIL_JOB_TIMEOUT"),
     IMPORTS: PolicySettings("IMPORT_RETRY_MAX", "IMPORT_RETRY_INTERVALS", "IMPORT_FAILURE_TTL",
                             "IMPORT_JOB_TIMEOUT"),
+    TITLES: PolicySettings("TITLE_RETRY_MAX", "TITLE_RETRY_INTERVALS", "TITLE_FAILURE_TTL",
+                           "TITLE_JOB_TIMEOUT"),
 }
 
 

@@ -24,7 +24,7 @@ from .reliable_worker import ReliableWorkerMixin
 from .schedule import DESCRIPTION_PREFIX, ID_PREFIX
 
 # Imported once in the worker process, so a forked work horse finds them loaded.
-JOB_MODULES = ("jobs.clicks", "jobs.email", "jobs.imports", "jobs.periodic")
+JOB_MODULES = ("jobs.clicks", "jobs.email", "jobs.imports", "jobs.periodic", "jobs.titles")
 
 
 def worker_app() -> Flask:

@@ -24,7 +24,7 @@ from ..background.queues import IMPORTS, enqueue
 from ..extensions import db
 from ..spreadsheet_cells import unescape_cell
 from ..timeutil import utcnow
-from . import quota, rules
+from . import quota, rules, titles
 from . import tags as tagging
 from .models import Link, LinkImport
 from .rules import LinkOptions, LinkRuleError
@@ -65,10 +65,12 @@ ALREADY_EXPIRED = "This link's expiry has passed: it was imported as it was, ans
 
 class RowOutcome(NamedTuple):
     """What became of one row: ``kind`` is created, skipped or rejected; ``message`` says why
-    it was rejected, or what its owner should know about a created link."""
+    it was rejected, or what its owner should know about a created link; ``untitled_link_id``:
+    the id of a link created without a title, whose page's title a job fetches after the commit."""
 
     kind: str
     message: str = ""
+    untitled_link_id: int | None = None
 
 
 class ImportFileError(ValueError):
@@ -262,6 +264,9 @@ def _import_rows(link_import: LinkImport, rows: list, hosts: frozenset[str]) -> 
     _record(link_import, outcomes)
     link_import.processed_rows += len(rows)
     db.session.commit()  # the batch's links and the progress, together
+    for _number, _cells_of_row, outcome in outcomes:
+        if outcome.untitled_link_id is not None:
+            titles.request_title(outcome.untitled_link_id)
 
 
 def _record(link_import: LinkImport, outcomes: list[tuple[int, dict, RowOutcome]]) -> None:
@@ -309,7 +314,7 @@ def import_row(owner_id: int, cells: dict[str, str], hosts: frozenset[str]) -> R
     link.tags = tagging.ensure_tags(owner_id, _tag_names(cells))
     db.session.add(link)
     db.session.flush()  # later rows of the file see this one
-    return RowOutcome("created", _created_note(link, cells))
+    return RowOutcome("created", _created_note(link, cells), None if link.title else link.id)
 
 
 def _already_there(owner_id: int, slug: str, target_url: str) -> RowOutcome | None:

@@ -14,6 +14,7 @@ from ..accounts.models import User
 from ..accounts.users import hash_password
 from ..extensions import db
 from . import tags as tagging
+from . import titles
 from .models import Link
 from .rules import (  # noqa: F401  (the rules' names, as callers of this module knew them)
     CLICK_LIMIT_MAX,
@@ -123,7 +124,8 @@ def create_link(owner_id: int, target_url: str, title: str | None = None, expire
                 tags: Sequence[str] = ()) -> Link:
     """Create and commit a link under ``slug`` or a random one, with ``tags`` (names).
 
-    Raises LinkRuleError (SlugTaken for a slug the owner already uses).
+    Raises LinkRuleError (SlugTaken for a slug the owner already uses). Without a title, a job
+    fetches the target page's one.
     """
     link = Link(owner_id=owner_id, target_url=target_url, title=title, expires_at=expires_at)
     apply_options(link, options or LinkOptions())
@@ -132,7 +134,10 @@ def create_link(owner_id: int, target_url: str, title: str | None = None, expire
         link.tags = tagging.ensure_tags(owner_id, names)
         # The tags first, on their own: a slug taken rolls the link's insert back, never them.
         db.session.commit()
-    return save_new_link(link, slug)
+    save_new_link(link, slug)
+    if not link.title:
+        titles.request_title(link.id)
+    return link
 
 
 EDITABLE = frozenset({"target_url", "title", "expires_at", "is_active"})

@@ -126,7 +126,7 @@ def test_sigterm_lets_the_running_click_job_finish_then_stops(job_app, auth, rea
     assert counts(job_app, link_id) == (1, 1, 1)
 
 
-PROCFILE_QUEUES = ("clicks", "email", "imports")  # the Procfile's `worker` line
+PROCFILE_QUEUES = ("clicks", "email", "imports", "titles")  # the Procfile's `worker` line
 
 
 def test_procfile_worker_killed_between_dequeue_and_start_loses_no_click(job_app, auth, real_redis):
@@ -195,7 +195,7 @@ def test_waiting_procfile_worker_is_idle_serves_both_queues_and_stops_on_sigterm
         wait_until(lambda: [w.get_state() for w in Worker.all(connection=real_redis)] == ["idle"])
         info = subprocess.run([python_bin("rq"), "info", "--raw", "--only-workers", "--url",
                                job_app.config["REDIS_URL"]], capture_output=True, text=True, check=True)
-        assert " idle clicks, email, imports. jobs: 2 finished, 0 failed" in info.stdout
+        assert " idle clicks, email, imports, titles. jobs: 2 finished, 0 failed" in info.stdout
     finally:
         os.kill(worker.pid, signal.SIGTERM)
     output = finish(worker, timeout=30)

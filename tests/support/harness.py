@@ -25,6 +25,7 @@ def base_config(database_url: str, workdir) -> dict:
         "CLICK_TRACKING": "sync",
         "LINK_CACHE_SECONDS": 0,  # tests see an edit at once; test_links_lookup turns it on
         "LINK_TARGET_DNS_TIMEOUT": 0,  # no DNS: tests/links/test_resolver.py turns it on
+        "TITLE_FETCH": False,  # no page fetched: tests/links/test_titles.py turns it on
         "CLICK_SPOOL_DIR": os.path.join(workdir, "spool"),
         "MAIL_OUTBOX_DIR": os.path.join(workdir, "outbox"),
         "MAIL_SERVER": None,
