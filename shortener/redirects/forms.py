@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..accounts.users import PASSWORD_MAX_LENGTH
@@ -19,7 +20,8 @@ class LinkPasswordForm(FlaskForm):
 class ReportForm(FlaskForm):
     """A visitor's report of a link: what is wrong, and optionally more words."""
 
-    category = RadioField("What is wrong with this link?", choices=list(CATEGORIES.items()),
+    category = RadioField("What is wrong with this link?",
+                          choices=[SelectChoice(key, label) for key, label in CATEGORIES.items()],
                           validators=[InputRequired("Choose what is wrong with the link.")])
     details = TextAreaField(
         "Details", description=f"Optional, up to {DETAILS_MAX_LENGTH} characters. Admins read it.",
