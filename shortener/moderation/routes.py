@@ -168,6 +168,11 @@ def report_queue():
 
 def _queue_page(forms: dict[int, ReasonForm], status: int):
     items = reports.queue()
+    shown = {item.link.id for item in items}
+    for link_id, form in forms.items():
+        if link_id not in shown:  # decided meanwhile (another admin): its form is not on the page
+            for error in form.reason.errors:
+                flash(error, "error")
     for item in items:
         forms.setdefault(item.link.id, _report_form(item.link.id))
     return render_template("admin/reports.html", items=items, forms=forms,
