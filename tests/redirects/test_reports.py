@@ -13,7 +13,7 @@ from shortener.links.models import Link
 from shortener.moderation import reports
 from shortener.moderation.models import Report
 from shortener.timeutil import utcnow
-from tests.helpers import add_link, counts, csrf_token
+from tests.helpers import add_link, counts, csrf_token, recorded_statements
 from tests.redirects.test_disabled import FakeClock
 
 WARNING = "This link was reported"
@@ -140,6 +140,9 @@ def test_the_warning_shows_through_the_real_redirect_once_the_cache_lifetime_is_
     assert client.get("/bob/go").status_code == 302  # within the cache's lifetime: as it was
     clock.now += 3
     assert WARNING in client.get("/bob/go").get_data(as_text=True)
+    with recorded_statements(app) as statements:
+        assert WARNING in client.get("/bob/go").get_data(as_text=True)
+    assert statements == []  # the quarantine rides in the cached row: no query of its own
     with app.app_context():
         reports.dismiss(db.session.get(User, auth.create_user("boss")), db.session.get(Link, link_id), "fine")
     clock.now += 3
