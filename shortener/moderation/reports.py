@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..accounts.models import User
 from ..clicks.ips import anonymize_ip
@@ -93,14 +93,23 @@ def file_report(link_id: int, category: str, details: str, address: str | None) 
     report = Report(link_id=link.id, category=category, details=details,
                     network=reporter_network(address))
     db.session.add(report)
-    db.session.flush()
+    db.session.flush()  # SQLite's write lock from here on: what follows sees the others' reports
     networks = open_networks(link.id)
-    if link.quarantined_at is None and networks >= threshold():
-        link.quarantined_at = utcnow()
+    if networks >= threshold() and _quarantine(link.id):
+        db.session.refresh(link)
         audit.record(None, "link.quarantine", link,
                      f"{networks} open reports from distinct networks (threshold {threshold()})")
     db.session.commit()
     return report
+
+
+def _quarantine(link_id: int) -> bool:
+    """Set the link's quarantine unless set: True for the one report that did. In SQL, not on the
+    loaded row, which a report sent meanwhile may have made stale."""
+    result = db.session.execute(
+        update(Link).where(Link.id == link_id, Link.quarantined_at.is_(None))
+        .values(quarantined_at=utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount == 1
 
 
 def open_networks(link_id: int) -> int:

@@ -1,5 +1,7 @@
 """shortener/moderation/reports.py: reports by network, the quarantine threshold, the decisions."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import select
 
@@ -139,3 +141,14 @@ def test_the_queue_groups_open_reports_by_link_newest_first(app, people):
         assert [(item.link.id, item.owner.username, item.networks) for item in queue] == [
             (link_id, "alice", 2), (other, "alice", 1)]
         assert [r.category for r in queue[0].reports] == ["other", "spam"]
+
+
+def test_reports_sent_together_quarantine_the_link_once(app, people):
+    """Each report locks its link's row (PostgreSQL): parallel ones never both pass the threshold."""
+    _boss, _alice, link_id = people
+    _report(app, link_id, "203.0.113.1")
+    _report(app, link_id, "198.51.100.1")
+    addresses = [f"10.{n}.0.1" for n in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda address: _report(app, link_id, address), addresses))
+    assert _log(app) == [(REPORTS_ACTOR, "link.quarantine", link_id)]
