@@ -208,6 +208,10 @@ def from_environ(env=None) -> dict:
         "BLOCKLIST_FILE": env.get("BLOCKLIST_FILE") or None,
         "BLOCKLIST_FILE_INTERVAL": _int(env, "BLOCKLIST_FILE_INTERVAL", 60),
         "BLOCKLIST_REFRESH_SECONDS": _float(env, "BLOCKLIST_REFRESH_SECONDS", None),
+        # Visitors' reports: this many open ones from distinct networks put a link behind a warning
+        # until an admin decides; each address may send RATELIMIT_REPORT of them.
+        "ABUSE_QUARANTINE_REPORTS": _int(env, "ABUSE_QUARANTINE_REPORTS", 3),
+        "RATELIMIT_REPORT": env.get("RATELIMIT_REPORT") or "5 per hour;20 per day",
     }
 
 

@@ -6,7 +6,8 @@ within that time, while expiry and the scheduled start are checked on every
 request. Unknown links are not cached, so a link works the moment it is created.
 
 A link an admin disabled, or whose owner an admin disabled, rides in the cache too
-(``LinkRow.disabled``): the redirect answers it 410 without a query of its own.
+(``LinkRow.disabled``): the redirect answers it 410 without a query of its own. So does a
+link's quarantine (``LinkRow.quarantined``): the warning shows within the cache's lifetime.
 
 A link's options ride in the same cached row (``LinkRow.options``), None for
 a link with every option off: such a link costs the redirect one attribute
@@ -58,6 +59,7 @@ class LinkRow(NamedTuple):
     expires_at: datetime | None
     options: OptionsRow | None = None
     disabled: str | None = None  # DISABLED_LINK, DISABLED_OWNER or None
+    quarantined: bool = False  # reported enough: visitors are warned first (shortener.moderation.reports)
 
 
 def resolve(username: str, slug: str) -> LinkRow | None:
@@ -98,7 +100,7 @@ def _query(username: str, slug: str) -> LinkRow | None:
     row = db.session.execute(
         select(Link.id, Link.target_url, Link.is_active, Link.expires_at, Link.starts_at,
                Link.click_limit, Link.click_count, Link.password_hash, Link.redirect_code,
-               Link.forward_query, Link.admin_disabled_at, User.disabled_at)
+               Link.forward_query, Link.admin_disabled_at, User.disabled_at, Link.quarantined_at)
         .join(User, User.id == Link.owner_id)
         .where(User.username == username, Link.slug_key == slug)
     ).first()
@@ -107,7 +109,8 @@ def _query(username: str, slug: str) -> LinkRow | None:
     options = OptionsRow(*row[4:10])
     if _all_off(options):
         options = None
-    return LinkRow(*row[:4], options, _disabled(row.admin_disabled_at, row.disabled_at))
+    return LinkRow(*row[:4], options, _disabled(row.admin_disabled_at, row.disabled_at),
+                   row.quarantined_at is not None)
 
 
 def _disabled(link_disabled_at: datetime | None, owner_disabled_at: datetime | None) -> str | None:

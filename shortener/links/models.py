@@ -47,6 +47,9 @@ class Link(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)  # the owner's own switch
     # Set by an admin (shortener.moderation), apart from is_active: the owner cannot undo it.
     admin_disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when ABUSE_QUARANTINE_REPORTS open reports from distinct networks came in
+    # (shortener.moderation.reports): visitors get a warning first, until an admin decides.
+    quarantined_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Denormalized so no page ever counts click rows to show a total.
     # Humans only: bots and link-preview fetchers are counted apart, in bot_count.

@@ -19,7 +19,11 @@ ACTIONS = {
     "user.delete": "deleted the user and everything they owned",
     "link.disable": "disabled the link",
     "link.enable": "enabled the link",
+    "link.quarantine": "put the link behind a warning (visitors' reports)",
+    "link.reports_dismiss": "dismissed the reports on the link and lifted its warning",
 }
+# Who the log names for what no admin did: the reports' own threshold quarantining a link.
+REPORTS_ACTOR = "(reports)"
 REASON_MAX_LENGTH = 500
 LABEL_MAX_LENGTH = 300
 MAX_PAGE = 1_000_000  # far below where OFFSET overflows 64 bits
@@ -39,12 +43,15 @@ def clean_reason(reason: object) -> str:
     return text
 
 
-def record(admin: User, action: str, subject: User | Link, reason: str) -> AuditEntry:
-    """Add (not commit) the entry of ``admin`` doing ``action`` to ``subject`` for ``reason``."""
+def record(admin: User | None, action: str, subject: User | Link, reason: str) -> AuditEntry:
+    """Add (not commit) the entry of ``admin`` doing ``action`` to ``subject`` for ``reason``;
+    no admin: the reports did it (REPORTS_ACTOR)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     kind = "user" if isinstance(subject, User) else "link"
-    entry = AuditEntry(admin_id=admin.id, admin_name=admin.username, action=action, subject_type=kind,
+    entry = AuditEntry(admin_id=admin.id if admin else None,
+                       admin_name=admin.username if admin else REPORTS_ACTOR, action=action,
+                       subject_type=kind,
                        subject_id=subject.id, subject_label=label(subject)[:LABEL_MAX_LENGTH],
                        reason=clean_reason(reason))
     db.session.add(entry)

@@ -1,4 +1,5 @@
-"""Admin pages of users, links and the audit log (/admin/users, /admin/links, /admin/audit).
+"""Admin pages of users, links, reports and the audit log (/admin/users, /admin/links,
+/admin/reports, /admin/audit).
 
 Admins only, as the rest of /admin: anyone else gets a 404, CSRF errors included. Every action
 is a POST with a reason; the page shows a missing reason as a form error.
@@ -10,7 +11,7 @@ from flask_login import current_user
 from ..admin.access import require_admin, strict_csp
 from ..extensions import csrf
 from ..timeutil import utcnow
-from . import audit, users
+from . import audit, reports, users
 from . import links as moderated_links
 from .audit import ModerationError
 from .forms import ReasonForm
@@ -136,3 +137,50 @@ def link_action(link_id: int, action: str):
 def audit_log():
     return render_template("admin/audit.html", page=audit.entries(_page(), _per_page()),
                            actions=audit.ACTIONS)
+
+
+REPORT_DECISIONS = {"dismiss": reports.dismiss, "disable": reports.disable_link}
+
+
+def _report_form(link_id: int) -> ReasonForm:
+    # Prefixed: the queue shows one form per link, and ids must stay unique on the page.
+    return ReasonForm(prefix=f"link-{link_id}")
+
+
+@bp.route("/reports")
+def report_queue():
+    return _queue_page({}, 200)
+
+
+def _queue_page(forms: dict[int, ReasonForm], status: int):
+    items = reports.queue()
+    shown = {item.link.id for item in items}
+    for link_id, form in forms.items():
+        if link_id not in shown:  # decided meanwhile (another admin): its form is not on the page
+            for error in form.reason.errors:
+                flash(error, "error")
+    for item in items:
+        forms.setdefault(item.link.id, _report_form(item.link.id))
+    return render_template("admin/reports.html", items=items, forms=forms,
+                           categories=reports.CATEGORIES, threshold=reports.threshold(),
+                           now=utcnow()), status
+
+
+@bp.post("/reports/<int:link_id>")
+def report_decision(link_id: int):
+    link = _link_or_404(link_id)
+    form = _report_form(link_id)
+    decide = REPORT_DECISIONS.get(request.form.get("decision", ""))
+    if not form.validate_on_submit():
+        return _queue_page({link_id: form}, 400)
+    if decide is None:
+        form.reason.errors.append("Choose to dismiss the reports or to disable the link.")
+        return _queue_page({link_id: form}, 400)
+    try:
+        decide(current_user, link, form.reason.data)
+    except ModerationError as error:
+        form.reason.errors.append(str(error))
+        return _queue_page({link_id: form}, 400)
+    done = "dismissed" if decide is reports.dismiss else "resolved and the link is disabled"
+    flash(f"The reports are {done}; the audit log has it.", "success")
+    return redirect(url_for(".report_queue"))

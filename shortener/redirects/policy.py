@@ -21,6 +21,8 @@ ASK_PASSWORD = "password"  # the password page
 DISABLED = "disabled"  # 410: an admin disabled the link or its owner (shortener.moderation)
 UNAVAILABLE = "unavailable"  # 503: the click limit's counter cannot be reached (fails closed)
 BLOCKED = "blocked"  # 410: the target is on the blocklist (added after the link was made)
+# 200: a warning page first; visitors reported the link (shortener.moderation.reports)
+QUARANTINED = "quarantined"
 # Browsers keep these and come back only when they choose: the owner's call (the form says so).
 PERMANENT_CODES = frozenset({301, 308})
 
@@ -32,6 +34,7 @@ class Visit:
     query_string: str
     cookies: Mapping[str, str]
     password_given: bool = False  # the right password was just typed
+    confirmed: bool = False  # the visitor read the quarantine's warning and chose to go on
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,7 @@ class Redirect:
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    reason: str  # GONE, ASK_PASSWORD, UNAVAILABLE, BLOCKED or DISABLED
+    reason: str  # GONE, ASK_PASSWORD, UNAVAILABLE, BLOCKED, DISABLED or QUARANTINED
 
 
 def decide(link: LinkRow, visit: Visit) -> Redirect | Refusal:
@@ -58,11 +61,16 @@ def decide(link: LinkRow, visit: Visit) -> Redirect | Refusal:
         return Refusal(BLOCKED)
     options = link.options
     if options is None:
+        if link.quarantined and not visit.confirmed:
+            return Refusal(QUARANTINED)
         return Redirect(link.target_url, PLAIN_REDIRECT_CODE, records)
     if options.limit_reached:
         return Refusal(GONE)
     if options.password_hash is not None and not (visit.password_given or _remembered(link, visit)):
         return Refusal(ASK_PASSWORD)
+    # After the password (whose cookie then covers the warning's form), before a click is taken.
+    if link.quarantined and not visit.confirmed:
+        return Refusal(QUARANTINED)
     if options.click_limit is not None:
         refusal = _take_click(link, records and not app_enricher().agent(visit.user_agent).is_bot)
         if refusal is not None:

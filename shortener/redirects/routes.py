@@ -1,4 +1,5 @@
 import math
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
@@ -8,9 +9,10 @@ from ..clicks.tracking import track_click
 from ..extensions import limiter
 from ..links import access
 from ..links.lookup import LinkRow, resolve
+from ..moderation import reports
 from ..security import redirect_headers
 from . import policy
-from .forms import LinkPasswordForm
+from .forms import ContinueForm, LinkPasswordForm, ReportForm
 
 bp = Blueprint("redirects", __name__)
 # Stale at once: the browser asks again on the next visit, which is then counted. Not no-store,
@@ -110,21 +112,25 @@ def _unlock(link: LinkRow | None, scanned: bool):
         return _password_page(form, 403), True
     outcome = policy.decide(link, _visit(password_given=True))
     if isinstance(outcome, policy.Refusal):
-        return _refused(outcome), False
+        response = current_app.make_response(_refused(outcome, link))
+        if outcome.reason == policy.QUARANTINED:  # the cookie covers the warning's /+continue
+            _remember(response, link, request.path.removesuffix("/q") if scanned else request.path)
+        return response, False
     _record(link, outcome, QR if scanned else None)  # "q" may be a slug: the endpoint says
     response = _continue_page(outcome.target)
     _remember(response, link, request.path.removesuffix("/q") if scanned else request.path)
     return response, False
 
 
-def _visit(password_given: bool = False) -> policy.Visit:
+def _visit(password_given: bool = False, confirmed: bool = False) -> policy.Visit:
     return policy.Visit(request.method, request.user_agent.string,
-                        request.query_string.decode("latin-1"), request.cookies, password_given)
+                        request.query_string.decode("latin-1"), request.cookies, password_given,
+                        confirmed)
 
 
 def _answer(link: LinkRow, outcome: policy.Redirect | policy.Refusal, source: str | None):
     if isinstance(outcome, policy.Refusal):
-        return _refused(outcome)
+        return _refused(outcome, link)
     _record(link, outcome, source)
     response = redirect(outcome.target, code=outcome.code)
     if not outcome.cacheable:
@@ -137,13 +143,15 @@ def _record(link: LinkRow, outcome: policy.Redirect, source: str | None) -> None
         track_click(link.id, request.remote_addr, request.referrer, request.user_agent.string, source)
 
 
-def _refused(refusal: policy.Refusal):
+def _refused(refusal: policy.Refusal, link: LinkRow):
     if refusal.reason == policy.ASK_PASSWORD:
         return _password_page(LinkPasswordForm(), 200)
     if refusal.reason == policy.BLOCKED:
         return render_template("redirects/blocked.html"), 410
     if refusal.reason == policy.DISABLED:
         return _disabled()
+    if refusal.reason == policy.QUARANTINED:
+        return _quarantined(link, ContinueForm(), 200)
     return _gone() if refusal.reason == policy.GONE else _unavailable()
 
 
@@ -170,6 +178,18 @@ def _continue_page(target_url: str):
     return response
 
 
+def _quarantined(link: LinkRow, form: ContinueForm, status: int):
+    """The warning of a reported link; its form posts to /+continue with the visit's query."""
+    args = request.view_args or {}
+    action = url_for("redirects.follow_confirmed", username=args["username"], slug=args["slug"])
+    query = request.query_string.decode("latin-1")
+    response = current_app.make_response((render_template(
+        "redirects/quarantined.html", form=form, action=action + (f"?{query}" if query else ""),
+        host=urlsplit(link.target_url).hostname or link.target_url), status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _not_found():
     return render_template("redirects/not_found.html"), 404
 
@@ -186,3 +206,53 @@ def _unavailable():
     # Fails closed: a limit is a promise of "no more than", which a guess without the counter breaks.
     retry_after = math.ceil(current_app.config["REDIS_BREAKER_SECONDS"])
     return render_template("redirects/unavailable.html"), 503, {"Retry-After": str(retry_after)}
+
+
+# --- reported links: the warning's "continue", and the public report form -------------
+
+@bp.post("/<username>/<slug>/+continue", endpoint="follow_confirmed")
+def follow_confirmed(username: str, slug: str):
+    """The quarantine warning's answer: the visitor chose to go on; the click counts."""
+    link = _posted_link()
+    if link is None:
+        return _not_found()
+    form = ContinueForm()
+    if not form.validate_on_submit():
+        return _quarantined(link, form, 400)  # a stale or forged form: the warning again, with a fresh token
+    outcome = policy.decide(link, _visit(confirmed=True))
+    if isinstance(outcome, policy.Refusal):
+        return _refused(outcome, link)
+    _record(link, outcome, None)
+    # Not a redirect: a form's POST redirected off-site breaks the CSP's form-action (continue.html).
+    return _continue_page(outcome.target)
+
+
+@bp.route("/<username>/<slug>/+report", methods=["GET", "POST"], endpoint="report")
+@throttle.post_limit("RATELIMIT_REPORT", throttle.client_key, "link-report")
+def report(username: str, slug: str):
+    """Anyone may report any existing link, whatever its state; an unknown one is a 404."""
+    link = reports.find_link(username, slug)
+    if link is None:
+        return _not_found()
+    form = ReportForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            try:
+                reports.file_report(link.id, form.category.data, form.details.data or "",
+                                    request.remote_addr)
+            except reports.ReportError as error:
+                form.details.errors.append(str(error))
+            else:
+                return redirect(url_for(".reported", username=username, slug=slug), code=303)
+    response = current_app.make_response((render_template("redirects/report.html", form=form), status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<username>/<slug>/+report/thanks", endpoint="reported")
+def reported(username: str, slug: str):
+    if reports.find_link(username, slug) is None:
+        return _not_found()
+    return render_template("redirects/reported.html")

@@ -80,7 +80,10 @@ def test_before_its_start_a_link_answers_404_like_a_missing_one(app, client, own
     response = client.get("/bob/go")
     missing = client.get("/bob/nothing-here")
     assert response.status_code == missing.status_code == 404
-    assert response.get_data() == missing.get_data()
+    # The same page but for the path it was asked at (its "Report this link" is below it).
+    assert response.get_data(as_text=True).replace("/bob/go/", "/bob/nothing-here/") == missing.get_data(
+        as_text=True)
+    assert client.get("/bob/go/+report").status_code == 404  # its existence stays hidden there too
     assert counts(app, link_id)[0] == 0
 
 
