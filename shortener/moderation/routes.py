@@ -168,7 +168,7 @@ def _queue_page(forms: dict[int, ReasonForm], status: int):
 
 @bp.post("/reports/<int:link_id>")
 def report_decision(link_id: int):
-    link = _link_or_404(link_id)
+    link = _or_404(moderated_links.get(link_id))
     form = _report_form(link_id)
     decide = REPORT_DECISIONS.get(request.form.get("decision", ""))
     if not form.validate_on_submit():
