@@ -47,9 +47,9 @@ lint: install
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-# Lighthouse 12 (mobile) on three pages of a live local app: bench/lighthouse.py.
+# Lighthouse 12 (mobile) on three pages of a live local app: tests/support/lighthouse.py.
 lighthouse: install
-	$(BIN)/python -m bench.lighthouse
+	$(BIN)/python -m tests.support.lighthouse
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

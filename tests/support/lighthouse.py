@@ -1,5 +1,5 @@
 """Lighthouse 12 (mobile) on the landing page, the dashboard and a link page of a live local app
-(README "Lighthouse"): ``make lighthouse`` or ``python -m bench.lighthouse [--output DIR]``."""
+(README "Lighthouse"): ``make lighthouse`` or ``python -m tests.support.lighthouse [--output DIR]``."""
 
 import argparse
 import http.cookiejar
@@ -25,7 +25,7 @@ from tests.support.harness import base_config
 
 CATEGORIES = ("accessibility", "best-practices", "seo")
 USERNAME, PASSWORD = "lighthouse", "a long lighthouse passphrase"
-RESULTS = Path(__file__).parent / "results"
+RESULTS = Path(__file__).parents[2] / "bench" / "results"  # beside the bench's runs
 
 
 def seed(app) -> int:
