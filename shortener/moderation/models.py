@@ -20,7 +20,8 @@ class AuditEntry(db.Model):
     admin_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     admin_name: Mapped[str] = mapped_column(String(32))  # as it was, for when the account is gone
     action: Mapped[str] = mapped_column(String(32))  # shortener.moderation.audit.ACTIONS
-    subject_type: Mapped[str] = mapped_column(String(16))  # "user" or "link"
+    subject_type: Mapped[str] = mapped_column(String(16))  # "user", "link" or "site"
+    # "site": the changed setting's own row (audit.Site), e.g. a registration_mode_changes id.
     # No foreign key: a deleted user's entry stays, with the label it had.
     subject_id: Mapped[int] = mapped_column(Integer)
     subject_label: Mapped[str] = mapped_column(String(300))

@@ -56,3 +56,29 @@ def test_entries_are_newest_first_and_paged(app, people):
         assert [entry.reason for entry in last.items] == ["reason 0"] and first.pages == 3
         assert beyond.items == []
         assert [e.reason for e in audit.entries_about("user", alice, limit=1)] == ["reason 4"]
+
+
+def test_a_site_wide_entry_names_the_setting_and_may_go_without_a_reason(app, people):
+    boss, _, _ = people
+    with app.app_context():
+        admin = db.session.get(User, boss)
+        entry = audit.record(admin, "registration.mode", audit.Site(7, "registration: open → closed"), "  ")
+        db.session.commit()
+        assert (entry.subject_type, entry.subject_id, entry.subject_label, entry.reason) == (
+            "site", 7, "registration: open → closed", "")
+
+
+def test_only_a_site_wide_action_may_go_without_a_reason(app, people):
+    boss, alice, _ = people
+    with app.app_context(), pytest.raises(ModerationError):
+        audit.record(db.session.get(User, boss), "user.disable", db.session.get(User, alice), "")
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None, 42])
+def test_an_optional_reason_may_be_missing(reason):
+    assert audit.clean_optional_reason(reason) == ""
+
+
+def test_an_optional_reason_is_still_bounded():
+    with pytest.raises(ModerationError):
+        audit.clean_optional_reason("x" * 501)
