@@ -47,16 +47,27 @@ def is_default() -> bool:
     return db.session.scalar(select(RegistrationModeChange.id).limit(1)) is None
 
 
-def set_mode(mode: str, admin_id: int, now: datetime | None = None) -> bool:
+def set_mode(mode: str, admin_id: int | None, now: datetime | None = None) -> bool:
     """Store ``mode`` as ``admin_id``'s choice; commit. Returns whether it changed anything."""
+    changed = change(mode, admin_id, now) is not None
+    if changed:
+        db.session.commit()
+    return changed
+
+
+def change(mode: str, admin_id: int | None,
+           now: datetime | None = None) -> RegistrationModeChange | None:
+    """Add (not commit) ``mode`` as ``admin_id``'s choice, flushed so it has its id; None if it
+    is the mode in force already. The caller commits, with what else the change writes (the
+    admin's audit entry, shortener.moderation.registration)."""
     if mode not in MODES:
         raise UnknownMode(f"The registration mode must be one of {', '.join(MODES)}.")
     if mode == current():
-        return False
-    db.session.add(RegistrationModeChange(mode=mode, changed_by_id=admin_id,
-                                          changed_at=now or utcnow()))
-    db.session.commit()
-    return True
+        return None
+    row = RegistrationModeChange(mode=mode, changed_by_id=admin_id, changed_at=now or utcnow())
+    db.session.add(row)
+    db.session.flush()
+    return row
 
 
 def history(limit: int = HISTORY_LENGTH) -> list[ModeChange]:
