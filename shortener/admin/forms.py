@@ -1,11 +1,9 @@
 """Forms of the admin pages' actions: each is a CSRF-protected POST."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
-from ..accounts.registration_modes import MODES
 from ..background.queues import QUEUE_NAMES
 from ..blocklist.models import NOTE_MAX_LENGTH, PATTERN_MAX_LENGTH
 
@@ -16,19 +14,6 @@ class ActionForm(FlaskForm):
 
 class RequeueFailedForm(FlaskForm):
     queue = HiddenField(validators=[AnyOf(QUEUE_NAMES)])
-
-
-MODE_LABELS = {
-    "open": "anyone; the account works at once, its address is confirmed later",
-    "verified": "anyone; the account is made once the link mailed to its address is opened",
-    "invite": "as verified, with an invite code from an admin or a user with invites",
-    "closed": "no new accounts; existing ones log in as before",
-}
-
-
-class RegistrationModeForm(FlaskForm):
-    mode = RadioField("Who may sign up", choices=[SelectChoice(mode, MODE_LABELS[mode]) for mode in MODES],
-                      validators=[InputRequired()])
 
 
 class BlocklistEntryForm(FlaskForm):

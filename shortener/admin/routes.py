@@ -7,7 +7,6 @@ from flask_wtf.csrf import generate_csrf
 from rq.exceptions import NoSuchJobError
 from rq_dashboard.web import setup_rq_connection
 
-from ..accounts import registration_modes
 from ..background.queues import QUEUE_NAMES
 from ..background.redis_clients import worker_redis
 from ..blocklist import manage as blocklist
@@ -20,7 +19,7 @@ from .access import (
     strict_csp,
 )
 from .access import require_admin as _require_admin
-from .forms import ActionForm, BlocklistEntryForm, RegistrationModeForm, RequeueFailedForm
+from .forms import ActionForm, BlocklistEntryForm, RequeueFailedForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 # rq-dashboard is registered on the app under /admin/rq, under its own name
@@ -173,18 +172,6 @@ def return_stale():
     _require_csrf()
     moved = actions.return_stale_processing(worker_redis())
     return _done(f"Returned {moved} clicks from stale processing lists to the buffer.")
-
-
-@bp.route("/registration", methods=["GET", "POST"])
-def registration():
-    form = RegistrationModeForm(mode=registration_modes.current())
-    if form.validate_on_submit():
-        if registration_modes.set_mode(form.mode.data, current_user.id):
-            flash(f"Registration is now {form.mode.data}.", "success")
-        return redirect(url_for(".registration"))
-    return render_template("admin/registration.html", form=form,
-                           mode=registration_modes.current(), default=registration_modes.is_default(),
-                           history=registration_modes.history())
 
 
 def _require_csrf() -> None:

@@ -1,20 +1,23 @@
-"""Admin pages of users, links, reports and the audit log (/admin/users, /admin/links,
-/admin/reports, /admin/audit).
+"""Admin pages of users, links, reports, the audit log and the registration mode
+(/admin/users, /admin/links, /admin/reports, /admin/audit, /admin/registration).
 
 Admins only, as the rest of /admin: anyone else gets a 404, CSRF errors included. Every action
-is a POST with a reason; the page shows a missing reason as a form error.
+is a POST with a reason; the page shows a missing reason as a form error. The registration
+mode's reason is optional; its change goes in the audit log all the same.
 """
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..accounts import registration_modes
 from ..admin.access import require_admin, strict_csp
 from ..extensions import csrf
 from ..timeutil import utcnow
 from . import audit, reports, users
 from . import links as moderated_links
+from . import registration as moderated_registration
 from .audit import ModerationError
-from .forms import ReasonForm
+from .forms import ReasonForm, RegistrationModeForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/admin")
 bp.before_request(require_admin)
@@ -184,3 +187,16 @@ def report_decision(link_id: int):
     done = "dismissed" if decide is reports.dismiss else "resolved and the link is disabled"
     flash(f"The reports are {done}; the audit log has it.", "success")
     return redirect(url_for(".report_queue"))
+
+
+@bp.route("/registration", methods=["GET", "POST"])
+def registration():
+    """Who may sign up; a change is written with its audit entry (so here, not in admin)."""
+    form = RegistrationModeForm(mode=registration_modes.current())
+    if form.validate_on_submit():
+        if moderated_registration.set_mode(current_user, form.mode.data, form.reason.data):
+            flash(f"Registration is now {form.mode.data}.", "success")
+        return redirect(url_for(".registration"))
+    return render_template("admin/registration.html", form=form,
+                           mode=registration_modes.current(), default=registration_modes.is_default(),
+                           history=registration_modes.history())
