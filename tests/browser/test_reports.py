@@ -1,7 +1,8 @@
 """The issue's reports journey, at both widths and in light and dark: an admin closes
 registration; a link is reported from three networks and the next visitor gets the warning
 ("This link was reported; continue to <host>?"), which goes on to the target; the admin
-disables the link's owner and the link answers 410; the audit log lists the steps.
+disables the link's owner and the link answers 410; the audit log lists the steps, the
+registration change (with its reason) among them.
 
 Three networks from one machine: the app trusts one X-Forwarded-For hop here (as behind a
 proxy, PROXY_FIX_X_FOR=1) and each reporter's browser sends its own.
@@ -72,6 +73,7 @@ def test_reports_put_a_link_behind_a_warning_until_the_admin_disables_its_owner(
         registration_modes.set_mode("verified", None)
     page.goto(f"{live.url}/admin/registration")
     page.check("input[name=mode][value=closed]")
+    page.fill("textarea[name=reason]", "Spam sign-ups overnight")
     page.click("main form button[type=submit]")
     page.wait_for_url("**/admin/registration")
     assert "Registration is now closed." in page.inner_text("main")
@@ -118,6 +120,9 @@ def test_reports_put_a_link_behind_a_warning_until_the_admin_disables_its_owner(
     log = page.inner_text("table.audit-log")
     assert "disabled the user" in log and "Phishing links, reported by visitors" in log
     assert "put the link behind a warning" in log and "(reports)" in log and f"{owner}/deal" in log
+    change = page.locator("table.audit-log tr[data-action='registration.mode']").first.inner_text()
+    assert "repadmin" in change and "registration: verified → closed" in change
+    assert "Spam sign-ups overnight" in change
     _both_schemes(checker, page, "admin-audit-reports")
     page.goto(f"{live.url}/admin/registration")
     assert "closed" in page.inner_text("main table")
