@@ -15,9 +15,9 @@ from tests.conftest import AuthActions, use_redis
 from tests.helpers import make_api_token
 
 
-def setup(make_app, redis_server, real_redis, limit):
+def setup(make_app, redis_server, real_redis, limit, **config):
     app = make_app(REDIS_URL=redis_server.url, RATELIMIT_STORAGE_URI=redis_server.url,
-                   RATELIMIT_LINK_CREATE=limit)
+                   RATELIMIT_LINK_CREATE=limit, **config)
     use_redis(app, real_redis)
     real_redis.flushall()
     client = app.test_client()
@@ -113,17 +113,8 @@ def test_an_upload_is_refused_up_front_when_the_days_budget_is_spent(make_app, r
 # --- limits tied to trust ------------------------------------------------------------------------
 
 def setup_new_account(make_app, redis_server, real_redis, **config):
-    app = make_app(REDIS_URL=redis_server.url, RATELIMIT_STORAGE_URI=redis_server.url,
-                   RATELIMIT_LINK_CREATE="100 per day", RATELIMIT_LINK_CREATE_NEW="2 per day",
-                   **config)
-    use_redis(app, real_redis)
-    real_redis.flushall()
-    client = app.test_client()
-    actions = AuthActions(app, client)
-    owner = actions.create_user("alice")
-    actions.login("alice")
-    _token_id, token = make_api_token(app, owner)
-    return app, client, owner, {"Authorization": f"Bearer {token}"}
+    return setup(make_app, redis_server, real_redis, "100 per day",
+                 RATELIMIT_LINK_CREATE_NEW="2 per day", **config)
 
 
 def test_a_young_account_has_the_smaller_budget_and_is_told_why(make_app, redis_server, real_redis):
