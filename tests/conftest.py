@@ -171,11 +171,13 @@ class AuthActions:
         self.app = app
         self.client = client
 
-    def create_user(self, username="alice", email=None, password=PASSWORD):
-        from shortener.accounts.users import create_user
+    def create_user(self, username="alice", email=None, password=PASSWORD, admin=False):
+        from shortener.accounts.users import create_user, set_admin
 
         with self.app.app_context():
             user = create_user(username, email or f"{username}@example.com", password)
+            if admin:
+                set_admin(user, True)
             return user.id
 
     def login(self, login="alice", password=PASSWORD, **extra):

@@ -65,10 +65,7 @@ def test_users_list_is_paged(make_app):
     client = app.test_client()
     auth = AuthActions(app, client)
     for name in ("ann", "ben", "cat"):
-        auth.create_user(name)
-    with app.app_context():
-        db.session.scalars(select(User)).first().is_admin = True
-        db.session.commit()
+        auth.create_user(name, admin=name == "ann")
     assert auth.login("ann").status_code == 302
     first = client.get("/admin/users").get_data(as_text=True)
     second = client.get("/admin/users?page=2").get_data(as_text=True)
@@ -148,10 +145,8 @@ def test_the_audit_log_is_newest_first_and_paged(make_app):
     app = make_app(LINKS_PER_PAGE=2)
     client = app.test_client()
     auth = AuthActions(app, client)
-    boss, bob = auth.create_user("boss"), auth.create_user("bob")
-    with app.app_context():
-        db.session.get(User, boss).is_admin = True
-        db.session.commit()
+    auth.create_user("boss", admin=True)
+    bob = auth.create_user("bob")
     auth.login("boss")
     for number in range(3):
         action = "disable" if number % 2 == 0 else "enable"
@@ -177,9 +172,7 @@ def alice_and_boss_csrf(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     auth = AuthActions(app, client)
-    boss, alice = auth.create_user("boss"), auth.create_user("alice")
-    with app.app_context():
-        db.session.get(User, boss).is_admin = True
-        db.session.commit()
+    auth.create_user("boss", admin=True)
+    alice = auth.create_user("alice")
     assert login_with_csrf(client, "boss").status_code == 302
     return app, client, alice

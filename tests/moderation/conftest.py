@@ -2,7 +2,6 @@
 
 import pytest
 
-from shortener.accounts.models import User
 from shortener.extensions import db
 from tests.helpers import add_link
 
@@ -10,11 +9,8 @@ from tests.helpers import add_link
 @pytest.fixture
 def people(app, auth):
     """(admin id, user id, the user's link id): 'boss' is an admin, 'alice' owns /alice/abc."""
-    boss = auth.create_user("boss")
+    boss = auth.create_user("boss", admin=True)
     alice = auth.create_user("alice")
-    with app.app_context():
-        db.session.get(User, boss).is_admin = True
-        db.session.commit()
     return boss, alice, add_link(app, alice, "abc")
 
 

@@ -14,10 +14,7 @@ from tests.helpers import add_link, counts, recorded_statements
 
 @pytest.fixture
 def people(app, auth):
-    boss, bob = auth.create_user("boss"), auth.create_user("bob")
-    with app.app_context():
-        db.session.get(User, boss).is_admin = True
-        db.session.commit()
+    boss, bob = auth.create_user("boss", admin=True), auth.create_user("bob")
     return boss, bob
 
 
