@@ -100,6 +100,9 @@ def check(results: dict, flush_interval: int) -> list[Target]:
     targets = [Target(f"redirect {mode} / bare", database, row["ratio_to_bare"],
                       REDIRECT_RATIOS[mode], True, "x")
                for (database, mode), row in redirect.items() if mode in REDIRECT_RATIOS]
+    targets += [Target(f"redirect {row['mode']}: drop of the ratio to bare against off", row["database"],
+                       -row["ratio_change"], row["ratio_drop_limit"], False)
+                for row in results.get("redirect", []) if row.get("ratio_change") is not None]
     ingest = results.get("ingest", [])
     for row in ingest:
         if row["mode"] == "buffer":
